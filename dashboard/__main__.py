@@ -1,0 +1,85 @@
+"""Command line: ``python -m dashboard summary|batches|remove ...``.
+
+- ``summary --period PERIOD [--db DB] [--org NAME] --json``: the KPIs of a period in the
+  shape of one entry of ../shared/ledgers/truth.json.
+- ``batches [--db DB]``: the loaded batches.
+- ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from dashboard import queries
+from dashboard.labels import t
+from dashboard.store import Store, StoreBusy, resolve_db_path
+
+
+def _add_common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）"
+    )
+    parser.add_argument("--org", help="只统计该学校（基层工会）")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m dashboard", description="工会数据看板命令行"
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p_summary = sub.add_parser("summary", help="输出某期间的指标")
+    p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
+    p_summary.add_argument(
+        "--json", action="store_true", help="以 JSON 输出（truth.json 的格式）"
+    )
+    _add_common(p_summary)
+    p_batches = sub.add_parser("batches", help="列出已导入的批次")
+    _add_common(p_batches)
+    p_remove = sub.add_parser("remove", help="删除一个批次")
+    p_remove.add_argument("batch_id", type=int)
+    _add_common(p_remove)
+    args = parser.parse_args(argv)
+
+    try:
+        store = Store(resolve_db_path(args.db))
+    except StoreBusy as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    with store:
+        if args.command == "summary":
+            try:
+                filters = queries.Filters.of(args.period, args.org)
+            except ValueError as err:
+                print(str(err), file=sys.stderr)
+                return 2
+            result = queries.summary(store, filters)
+            if args.json:
+                print(json.dumps(result, ensure_ascii=False, indent=2))
+            else:
+                _print_summary(result)
+            return 0
+        if args.command == "batches":
+            frame = store.query(
+                "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
+                "FROM batches ORDER BY batch_id"
+            )
+            print(frame.to_string(index=False))
+            return 0
+        from loaders.loading import remove_batch
+
+        if remove_batch(store, args.batch_id):
+            print(t("cli.batch_removed", batch_id=args.batch_id))
+            return 0
+        print(t("cli.batch_missing", batch_id=args.batch_id), file=sys.stderr)
+        return 1
+
+
+def _print_summary(result: dict) -> None:
+    for area, values in result.items():
+        print(f"{area}: {json.dumps(values, ensure_ascii=False)}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,150 @@
+"""Every user-facing string (界面文字) in one catalogue: Chinese now, English can follow.
+
+Use :func:`t` with a key and keyword arguments; a missing key raises KeyError so a
+typo fails in tests, not in front of the chair.
+"""
+
+from __future__ import annotations
+
+LANG = "zh"
+
+ZH: dict[str, str] = {
+    # --- app and navigation
+    "app.title": "工会数据看板",
+    "app.caption": "台账一键成数：福利慰问、活动参与、提案办理、评优获奖",
+    "page.overview": "总览",
+    "page.welfare": "福利慰问",
+    "page.activities": "活动参与",
+    "page.proposals": "提案办理",
+    "page.awards": "评优获奖",
+    "page.upload": "上传台账",
+    "page.manage": "数据管理",
+    "page.report": "汇报材料",
+    # --- ledger kinds and fields
+    "kind.welfare": "慰问/福利台账",
+    "kind.activities": "活动台账",
+    "kind.member_counts": "会员人数统计表",
+    "kind.roster": "会员名册",
+    "kind.members": "会员台账",
+    "kind.proposals": "提案台账",
+    "kind.awards": "评优获奖台账",
+    "kind.budget": "经费预算决算表",
+    "field.seq": "序号",
+    "field.org": "学校（基层工会）",
+    "field.note": "备注",
+    "field.date": "日期",
+    "field.sub_union": "分工会",
+    "field.category": "类别",
+    "field.item": "福利项目",
+    "field.recipient": "对象",
+    "field.person_times": "人数（人次）",
+    "field.amount": "金额（元）",
+    "field.unit_rate": "标准（元/人）",
+    "field.handler": "经办人",
+    "field.name": "名称/姓名",
+    "field.start_date": "开始日期",
+    "field.end_date": "结束日期",
+    "field.organizer": "主办单位",
+    "field.participants": "参加人数（人次）",
+    "field.eligible": "应参加人数",
+    "field.cost": "经费（元）",
+    "field.year": "年度",
+    "field.members": "会员人数",
+    "field.female": "其中：女",
+    "field.staff_id": "工号",
+    "field.gender": "性别",
+    "field.birth": "出生年月",
+    "field.join_date": "入会日期",
+    "field.status": "状态",
+    "field.session": "会议届次",
+    "field.session_date": "会议日期",
+    "field.proposal_no": "提案编号",
+    "field.title": "标题/荣誉名称",
+    "field.proposer": "提案人",
+    "field.seconders": "附议人数",
+    "field.decision": "处理结果",
+    "field.department": "承办部门",
+    "field.submit_date": "提交日期",
+    "field.reply_date": "答复日期",
+    "field.satisfaction": "满意度",
+    "field.level": "级别",
+    "field.award_type": "类型（个人/集体）",
+    "field.grantor": "授予单位",
+    "field.grade": "等次",
+    "field.award_date": "获奖日期",
+    "field.code": "科目编码",
+    "field.subject": "支出科目",
+    "field.budget": "预算数（元）",
+    "field.final": "决算数（元）",
+    "field.execution": "执行率",
+    # --- row outcomes and reasons (loaders)
+    "skip.blank": "空行",
+    "skip.total": "合计/小计行",
+    "skip.note": "制表/签名/备注行",
+    "skip.header_repeat": "重复的表头行",
+    "skip.section": "分隔标题行（只有一格文字）",
+    "skip.subtotal": "预算小计行（只计明细科目）",
+    "reason.date_invalid": "日期不存在：“{value}”",
+    "reason.date_unreadable": "日期无法识别：“{value}”",
+    "reason.date_missing": "缺少{field}",
+    "reason.error_value": "单元格为错误值 {value}",
+    "reason.not_number": "不是数字：“{value}”",
+    "reason.negative_amount": "{field}为负数：“{value}”",
+    "reason.negative_count": "人数不能为负数：“{value}”",
+    "reason.not_integer": "人数不是整数：“{value}”",
+    "reason.year_unreadable": "年度无法识别：“{value}”",
+    "reason.missing": "缺少{field}",
+    "reason.field": "{field}：{reason}",
+    "reason.formula_no_value": "公式没有计算结果（请在 Excel/WPS 中打开并保存后再上传）：{cell}",
+    # --- file and sheet messages
+    "sheet.instructions": "说明页，不是台账，已跳过",
+    "sheet.summary": "汇总页（由明细汇总而来），不作为明细导入，已跳过",
+    "sheet.empty": "空工作表，已跳过",
+    "sheet.hidden": "隐藏工作表，已跳过",
+    "sheet.prose": "只有文字说明，没有表格，已跳过",
+    "sheet.unrecognised": "无法识别台账类型。找到的表头：{headers}",
+    "sheet.missing_required": "{kind}缺少必需的列：{fields}。找到的表头：{headers}",
+    "sheet.kind_mismatch": "指定的类型为{kind}，但表头不符：{headers}",
+    "file.unsupported": "不支持的文件类型“{suffix}”，请上传 .xlsx / .xlsm / .xls / .csv 文件",
+    "file.unreadable": "文件无法读取：{error}",
+    "file.encrypted": "文件有密码保护，请先去除文件密码后再上传",
+    "file.damaged": "文件已损坏或不完整，请重新保存后再上传",
+    "file.encoding": "CSV 文件编码无法识别（支持 UTF-8、GBK/GB18030）",
+    "file.duplicate": "该文件已导入过（第 {batch_id} 批，{loaded_at}），未重复导入",
+    "file.rejected_rows": "有 {count} 行不合格，整个文件未导入。可修改后重新上传，或确认“只导入合格行”",
+    "file.no_ledger": "文件中没有可识别的台账",
+    "file.loaded": "已导入第 {batch_id} 批：{rows} 行",
+    "file.not_found": "找不到文件或文件夹：{path}",
+    "db.busy": "数据库正忙（另一个程序正在写入），请稍后重试",
+    # --- command line
+    "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",
+    "cli.reject_line": "    第 {row} 行：{reason}",
+    "cli.more_rejects": "    ……另有 {count} 行不合格",
+    "cli.unknown_values": "    未识别的取值（已按原文保留，可在“上传台账”页映射）：{values}",
+    "cli.done": "共 {files} 个文件：导入 {loaded} 个，未导入 {failed} 个，重复 {duplicates} 个",
+    "cli.batch_removed": "已删除第 {batch_id} 批",
+    "cli.batch_missing": "没有第 {batch_id} 批",
+    "period.invalid": "无法识别的期间“{value}”：请写成 2022 或 2022-2023学年",
+    "org.default": "本校工会",
+}
+
+_CATALOGUES = {"zh": ZH}
+
+
+def t(key: str, **kwargs: object) -> str:
+    """The label for ``key`` in the current language, formatted with ``kwargs``.
+
+    Raises KeyError for an unknown key.
+    """
+    text = _CATALOGUES[LANG][key]
+    return text.format(**kwargs) if kwargs else text
+
+
+def field_label(field: str) -> str:
+    """Chinese name of a canonical field (e.g. ``amount`` → 金额（元）); the field itself if unknown."""
+    return ZH.get(f"field.{field}", field)
+
+
+def kind_label(kind: str) -> str:
+    """Chinese name of a ledger kind (e.g. ``welfare`` → 慰问/福利台账)."""
+    return ZH.get(f"kind.{kind}", kind)

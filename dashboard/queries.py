@@ -1,0 +1,480 @@
+"""KPI queries (统计口径), in SQL run by DuckDB: every figure the chair quotes, per period.
+
+Every function takes a :class:`Store` and a :class:`Filters` and returns plain
+values or a DataFrame.  Definitions follow ../shared/DOMAIN.md and truth.json:
+- welfare (慰问/福利): rows dated in the period; money in 元; person-times (人次).
+- activities (活动): an event belongs to the period of its start date.
+- proposals (提案): by the congress session date (会议日期), else the submission date.
+- awards (获奖): calendar years by the 年度 column, academic years by 获奖日期.
+- members (会员人数): the year-end headcount inside the period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from dashboard.periods import Period, parse_period
+from dashboard.store import Store
+from loaders.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What a view is about: a period, one organisation (None = all) and sub-unions (empty = all)."""
+
+    period: Period
+    org: str | None = None
+    sub_unions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(
+        cls,
+        period: str | Period,
+        org: str | None = None,
+        sub_unions: tuple[str, ...] = (),
+    ) -> Filters:
+        return cls(parse_period(period), org or None, tuple(sub_unions))
+
+    def with_period(self, period: Period) -> Filters:
+        return Filters(period, self.org, self.sub_unions)
+
+
+def _scope(f: Filters, sub_col: str | None) -> tuple[str, list[object]]:
+    sql, params = "", []
+    if f.org:
+        sql += " AND org = ?"
+        params.append(f.org)
+    if f.sub_unions and sub_col:
+        sql += f" AND list_contains(?, {sub_col})"
+        params.append(list(f.sub_unions))
+    return sql, params
+
+
+def _dated(f: Filters, date_col: str, sub_col: str | None) -> tuple[str, list[object]]:
+    scope, params = _scope(f, sub_col)
+    return f"{date_col} BETWEEN ? AND ?{scope}", [f.period.start, f.period.end, *params]
+
+
+def _award_where(f: Filters) -> tuple[str, list[object]]:
+    if f.period.kind == "year":
+        scope, params = _scope(f, "sub_union")
+        return f"year = ?{scope}", [f.period.start_year, *params]
+    return _dated(f, "award_date", "sub_union")
+
+
+def _proposal_where(f: Filters) -> tuple[str, list[object]]:
+    return _dated(f, "coalesce(session_date, submit_date)", None)
+
+
+def _ordered(values: pd.Series, order: tuple[str, ...]) -> list[str]:
+    known = [v for v in order if v in set(values)]
+    return known + sorted(v for v in values if v not in order)
+
+
+# --- welfare ---------------------------------------------------------------------------
+
+
+def welfare_totals(store: Store, f: Filters) -> dict[str, float | int]:
+    """Welfare totals (福利慰问合计): {"total_yuan": 元, "person_times": 人次, "rows": n}."""
+    where, params = _dated(f, "date", "sub_union")
+    row = store.query(
+        f"SELECT coalesce(sum(amount_yuan), 0) AS total, coalesce(sum(person_times), 0) AS pt, count(*) AS n "
+        f"FROM welfare WHERE {where}",
+        params,
+    ).iloc[0]
+    return {
+        "total_yuan": round(float(row["total"]), 2),
+        "person_times": int(row["pt"]),
+        "rows": int(row["n"]),
+    }
+
+
+def welfare_by_category(store: Store, f: Filters) -> pd.DataFrame:
+    """Spending by category (按类别): columns category, amount_yuan (元), person_times (人次), rows.
+
+    Standard categories first in the vocabulary's order, then others as written.
+    """
+    where, params = _dated(f, "date", "sub_union")
+    frame = store.query(
+        f"SELECT coalesce(category, '未分类') AS category, sum(amount_yuan)::DOUBLE AS amount_yuan, "
+        f"coalesce(sum(person_times), 0)::BIGINT AS person_times, count(*) AS rows "
+        f"FROM welfare WHERE {where} GROUP BY 1",
+        params,
+    )
+    order = _ordered(frame["category"], tuple(WELFARE_CATEGORIES))
+    return frame.set_index("category").loc[order].reset_index()
+
+
+def welfare_by_month(store: Store, f: Filters) -> pd.DataFrame:
+    """Spending by month (按月): columns month ('2022-03'), amount_yuan (元), person_times (人次)."""
+    where, params = _dated(f, "date", "sub_union")
+    return store.query(
+        f"SELECT strftime(date, '%Y-%m') AS month, sum(amount_yuan)::DOUBLE AS amount_yuan, "
+        f"coalesce(sum(person_times), 0)::BIGINT AS person_times FROM welfare WHERE {where} GROUP BY 1 ORDER BY 1",
+        params,
+    )
+
+
+def welfare_by_sub_union(store: Store, f: Filters) -> pd.DataFrame:
+    """Spending by sub-union (按分工会): sub_union, amount_yuan (元), person_times, members, per_member (元/人).
+
+    ``members`` is the sub-union's year-end headcount of the period (NaN when unknown).
+    """
+    where, params = _dated(f, "date", "sub_union")
+    scope, scope_params = _scope(f, "sub_union")
+    return store.query(
+        f"""WITH w AS (
+                SELECT coalesce(sub_union, '未填写') AS sub_union, sum(amount_yuan)::DOUBLE AS amount_yuan,
+                       coalesce(sum(person_times), 0)::BIGINT AS person_times
+                FROM welfare WHERE {where} GROUP BY 1),
+            m AS (SELECT sub_union, sum(members) AS members FROM member_counts
+                  WHERE year = ?{scope} GROUP BY 1)
+            SELECT w.*, m.members, w.amount_yuan / nullif(m.members, 0) AS per_member
+            FROM w LEFT JOIN m USING (sub_union) ORDER BY amount_yuan DESC""",
+        [*params, f.period.headcount_year, *scope_params],
+    )
+
+
+def welfare_rows(store: Store, f: Filters) -> pd.DataFrame:
+    """Row-level welfare records (明细, contains names): the view the user asks for explicitly."""
+    where, params = _dated(f, "date", "sub_union")
+    return store.query(
+        f"SELECT date, sub_union, category, item, recipient, person_times, amount_yuan::DOUBLE AS amount_yuan, "
+        f"note, source_file, source_sheet, source_row FROM welfare WHERE {where} ORDER BY date, source_row",
+        params,
+    )
+
+
+def budget_execution(store: Store, f: Filters) -> pd.DataFrame:
+    """Budget execution (预算执行) of the period's budget year, leaf lines only.
+
+    Columns subject, budget_yuan, final_yuan (元), execution (决算/预算, ratio 0–1+).
+    Empty when no budget ledger was loaded for that year.
+    """
+    scope, params = _scope(f, None)
+    return store.query(
+        f"""SELECT subject, sum(budget_yuan)::DOUBLE AS budget_yuan, sum(final_yuan)::DOUBLE AS final_yuan,
+                   sum(final_yuan)::DOUBLE / nullif(sum(budget_yuan), 0) AS execution,
+                   min(code) AS code
+            FROM budget WHERE year = ?{scope} GROUP BY subject ORDER BY code NULLS LAST, subject""",
+        [f.period.headcount_year, *params],
+    )
+
+
+# --- members ---------------------------------------------------------------------------
+
+
+def members_total(store: Store, f: Filters) -> int | None:
+    """Members (会员人数) at the year-end inside the period, or None when no headcount is known.
+
+    From the headcount table (会员人数统计表); if that year has none, the roster
+    (会员名册) rows of that year; ``sub_unions`` restricts both.
+    """
+    scope, params = _scope(f, "sub_union")
+    year = f.period.headcount_year
+    counted = store.scalar(
+        f"SELECT sum(members) FROM member_counts WHERE year = ?{scope}", [year, *params]
+    )
+    if counted is not None:
+        return int(counted)
+    rostered = store.scalar(
+        f"SELECT count(*) FROM roster WHERE as_of_year = ?{scope}", [year, *params]
+    )
+    return int(rostered) or None
+
+
+# --- activities ------------------------------------------------------------------------
+
+
+def activity_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
+    """Activities (活动): events, person_times (人次), cost_yuan (元), and participation_rate.
+
+    ``participation_rate`` (参与率, ratio 0–1) = participants ÷ eligible over the events that
+    state 应参加人数; None when none does.
+    """
+    where, params = _dated(f, "start_date", "organizer")
+    row = store.query(
+        f"""SELECT count(*) AS events, coalesce(sum(participants), 0) AS pt,
+                   coalesce(sum(cost_yuan), 0)::DOUBLE AS cost,
+                   sum(participants) FILTER (WHERE eligible > 0) AS part_e,
+                   sum(eligible) FILTER (WHERE eligible > 0) AS elig
+            FROM activities WHERE {where}""",
+        params,
+    ).iloc[0]
+    rate = (
+        None
+        if pd.isna(row["elig"]) or not row["elig"]
+        else float(row["part_e"]) / float(row["elig"])
+    )
+    return {
+        "events": int(row["events"]),
+        "person_times": int(row["pt"]),
+        "cost_yuan": round(float(row["cost"]), 2),
+        "participation_rate": rate,
+    }
+
+
+def activities_grouped(store: Store, f: Filters, by: str) -> pd.DataFrame:
+    """Events and person-times grouped ``by`` "month", "category" or "organizer".
+
+    Columns: key, events, person_times (人次), cost_yuan (元).
+    """
+    key = {
+        "month": "strftime(start_date, '%Y-%m')",
+        "category": "coalesce(category, '未分类')",
+    }.get(by, "coalesce(organizer, '未填写')")
+    where, params = _dated(f, "start_date", "organizer")
+    return store.query(
+        f"SELECT {key} AS key, count(*) AS events, coalesce(sum(participants), 0)::BIGINT AS person_times, "
+        f"coalesce(sum(cost_yuan), 0)::DOUBLE AS cost_yuan FROM activities WHERE {where} GROUP BY 1 "
+        f"ORDER BY {'1' if by == 'month' else 'person_times DESC'}",
+        params,
+    )
+
+
+def participation_by_sub_union(store: Store, f: Filters) -> pd.DataFrame:
+    """Participation per sub-union (分工会参与率): events the sub-union organised.
+
+    Columns sub_union, events, person_times, eligible, members, rate (ratio 0–1):
+    participants ÷ 应参加人数 where stated, else ÷ (members × events).
+    """
+    where, params = _dated(f, "start_date", "organizer")
+    scope, scope_params = _scope(f, "sub_union")
+    return store.query(
+        f"""WITH a AS (
+                SELECT organizer AS sub_union, count(*) AS events, sum(participants)::BIGINT AS person_times,
+                       sum(eligible)::BIGINT AS eligible
+                FROM activities WHERE {where} GROUP BY 1),
+            m AS (SELECT sub_union, sum(members) AS members FROM member_counts WHERE year = ?{scope} GROUP BY 1)
+            SELECT a.*, m.members,
+                   coalesce(a.person_times / nullif(a.eligible, 0),
+                            a.person_times / nullif(m.members * a.events, 0)) AS rate
+            FROM a JOIN m USING (sub_union) ORDER BY rate DESC NULLS LAST""",
+        [*params, f.period.headcount_year, *scope_params],
+    )
+
+
+def top_activities(store: Store, f: Filters, limit: int = 10) -> pd.DataFrame:
+    """The biggest events by participants: name, start_date, organizer, category, participants, cost_yuan."""
+    where, params = _dated(f, "start_date", "organizer")
+    return store.query(
+        f"SELECT name, start_date, end_date, organizer, category, participants, eligible, cost_yuan::DOUBLE AS cost_yuan "
+        f"FROM activities WHERE {where} ORDER BY participants DESC NULLS LAST, start_date LIMIT ?",
+        [*params, limit],
+    )
+
+
+# --- proposals -------------------------------------------------------------------------
+
+
+def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
+    """Proposals (提案): total, counts per 处理结果 and 办理状态, and rates.
+
+    ``accepted`` = 立案 + 作为意见建议 (the proposals that are handled);
+    ``filing_rate`` (立案率) = 立案 ÷ total; ``completion_rate`` (办结率) = (已办结 + 已落实) ÷ accepted;
+    ``satisfaction_rate`` (满意率) = (满意 + 基本满意) ÷ answered; ``avg_reply_days`` = mean days from
+    submission to reply.  Rates are ratios 0–1, None when the denominator is 0.
+    """
+    where, params = _proposal_where(f)
+    row = store.query(
+        f"""SELECT count(*) AS total,
+                   count(*) FILTER (WHERE decision = '立案') AS filed,
+                   count(*) FILTER (WHERE decision = '作为意见建议') AS suggestion,
+                   count(*) FILTER (WHERE decision = '不予立案') AS declined,
+                   count(*) FILTER (WHERE decision = '合并') AS merged,
+                   count(*) FILTER (WHERE status = '已办结') AS done,
+                   count(*) FILTER (WHERE status IN ('已办结', '已落实')
+                                    AND decision IN ('立案', '作为意见建议')) AS handled,
+                   count(*) FILTER (WHERE status = '办理中') AS in_progress,
+                   count(*) FILTER (WHERE satisfaction IN ('满意', '基本满意')) AS satisfied,
+                   count(satisfaction) AS answered,
+                   avg(date_diff('day', submit_date, reply_date)) AS reply_days
+            FROM proposals WHERE {where}""",
+        params,
+    ).iloc[0]
+    accepted = int(row["filed"]) + int(row["suggestion"])
+    total = int(row["total"])
+
+    def ratio(a: int, b: int) -> float | None:
+        return a / b if b else None
+
+    return {
+        "total": total,
+        "立案": int(row["filed"]),
+        "作为意见建议": int(row["suggestion"]),
+        "不予立案": int(row["declined"]),
+        "合并": int(row["merged"]),
+        "已办结": int(row["done"]),
+        "办理中": int(row["in_progress"]),
+        "accepted": accepted,
+        "handled": int(row["handled"]),
+        "filing_rate": ratio(int(row["filed"]), total),
+        "completion_rate": ratio(int(row["handled"]), accepted),
+        "satisfaction_rate": ratio(int(row["satisfied"]), int(row["answered"])),
+        "avg_reply_days": None
+        if pd.isna(row["reply_days"])
+        else float(row["reply_days"]),
+    }
+
+
+def proposals_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
+    """Proposal counts grouped ``by`` "decision", "status", "department", "category" or "satisfaction".
+
+    Columns: key, proposals, handled (已办结/已落实), avg_reply_days.
+    """
+    column = {
+        "decision": "decision",
+        "status": "status",
+        "category": "category",
+        "satisfaction": "satisfaction",
+    }.get(by, "department")
+    where, params = _proposal_where(f)
+    frame = store.query(
+        f"""SELECT coalesce({column}, '未填写') AS key, count(*) AS proposals,
+                   count(*) FILTER (WHERE status IN ('已办结', '已落实')) AS handled,
+                   avg(date_diff('day', submit_date, reply_date)) AS avg_reply_days
+            FROM proposals WHERE {where} {"AND department IS NOT NULL" if by == "department" else ""}
+            GROUP BY 1 ORDER BY proposals DESC""",
+        params,
+    )
+    order = {"decision": DECISION_ORDER, "status": STATUS_ORDER}.get(by)
+    if order and len(frame):
+        frame = frame.set_index("key").loc[_ordered(frame["key"], order)].reset_index()
+    return frame
+
+
+def open_proposals(store: Store, f: Filters) -> pd.DataFrame:
+    """Accepted proposals not yet handled (未办结): proposal_no, title, department, status, submit_date."""
+    where, params = _proposal_where(f)
+    return store.query(
+        f"""SELECT proposal_no, title, decision, department, coalesce(status, '未办理') AS status, submit_date
+            FROM proposals WHERE {where} AND decision IN ('立案', '作为意见建议')
+              AND coalesce(status, '') NOT IN ('已办结', '已落实') ORDER BY proposal_no""",
+        params,
+    )
+
+
+# --- awards ----------------------------------------------------------------------------
+
+
+def award_totals(store: Store, f: Filters) -> dict[str, object]:
+    """Awards (评优获奖): total, by_level (all five levels, in order), 个人 and 集体 counts."""
+    where, params = _award_where(f)
+    frame = store.query(
+        f"SELECT level, award_type, count(*) AS n FROM awards WHERE {where} GROUP BY ALL",
+        params,
+    )
+    by_level = {
+        level: int(frame.loc[frame["level"] == level, "n"].sum())
+        for level in LEVEL_ORDER
+    }
+    return {
+        "total": int(frame["n"].sum()),
+        "by_level": by_level,
+        "个人": int(frame.loc[frame["award_type"] == "个人", "n"].sum()),
+        "集体": int(frame.loc[frame["award_type"] == "集体", "n"].sum()),
+    }
+
+
+def awards_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
+    """Award counts grouped ``by`` "level_type" (level, award_type), "sub_union" or "grade": key columns + n."""
+    where, params = _award_where(f)
+    keys = {
+        "level_type": "coalesce(level, '未填写') AS level, coalesce(award_type, '未填写') AS award_type",
+        "sub_union": "coalesce(sub_union, '未填写') AS sub_union",
+        "grade": "grade",
+    }[by]
+    extra = " AND grade IS NOT NULL" if by == "grade" else ""
+    return store.query(
+        f"SELECT {keys}, count(*) AS n FROM awards WHERE {where}{extra} GROUP BY ALL ORDER BY n DESC",
+        params,
+    )
+
+
+def award_rows(store: Store, f: Filters) -> pd.DataFrame:
+    """The awards of the period (row level, names included)."""
+    where, params = _award_where(f)
+    return store.query(
+        f"SELECT year, title, level, award_type, recipient, sub_union, grantor, grade, award_date "
+        f"FROM awards WHERE {where} ORDER BY award_date NULLS LAST, title",
+        params,
+    )
+
+
+# --- the summary of truth.json ---------------------------------------------------------
+
+
+def summary(store: Store, f: Filters) -> dict[str, object]:
+    """The period's KPIs in exactly the shape of one period of ../shared/ledgers/truth.json.
+
+    {"welfare": {"total_yuan", "person_times", "by_category"}, "activities": {"events",
+    "person_times"}, "proposals": {"total", "立案", "作为意见建议", "不予立案", "合并", "已办结"},
+    "awards": {"total", "by_level", "个人", "集体"}, "members": int}.  Money in 元 (float, 0.01).
+    ``members`` is 0 when no headcount is known.
+    """
+    welfare = welfare_totals(store, f)
+    categories = welfare_by_category(store, f)
+    activities = activity_totals(store, f)
+    proposals = proposal_totals(store, f)
+    awards = award_totals(store, f)
+    return {
+        "welfare": {
+            "total_yuan": welfare["total_yuan"],
+            "person_times": welfare["person_times"],
+            "by_category": {
+                row.category: round(float(row.amount_yuan), 2)
+                for row in categories.itertuples(index=False)
+            },
+        },
+        "activities": {
+            "events": activities["events"],
+            "person_times": activities["person_times"],
+        },
+        "proposals": {
+            k: proposals[k]
+            for k in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")
+        },
+        "awards": awards,
+        "members": members_total(store, f) or 0,
+    }
+
+
+# --- what there is ---------------------------------------------------------------------
+
+
+def available_years(store: Store, org: str | None = None) -> list[int]:
+    """Calendar years with any data, ascending."""
+    scope, params = _scope(Filters(Period("year", 2000), org), None)
+    frame = store.query(
+        f"""SELECT DISTINCT y FROM (
+              SELECT year(date) AS y, org FROM welfare UNION ALL SELECT year(start_date), org FROM activities
+              UNION ALL SELECT year(coalesce(session_date, submit_date)), org FROM proposals
+              UNION ALL SELECT year, org FROM awards UNION ALL SELECT year, org FROM member_counts)
+            WHERE y IS NOT NULL{scope} ORDER BY y""",
+        params,
+    )
+    return [int(y) for y in frame["y"]]
+
+
+def organisations(store: Store) -> list[str]:
+    """Every organisation (学校) in the store, sorted."""
+    frame = store.query(
+        "SELECT DISTINCT org FROM (SELECT org FROM welfare UNION ALL SELECT org FROM activities "
+        "UNION ALL SELECT org FROM proposals UNION ALL SELECT org FROM awards UNION ALL "
+        "SELECT org FROM member_counts UNION ALL SELECT org FROM roster UNION ALL SELECT org FROM budget) ORDER BY 1"
+    )
+    return list(frame["org"])
+
+
+def sub_unions(store: Store, org: str | None = None) -> list[str]:
+    """Every sub-union (分工会) named in headcounts or welfare rows, sorted by headcount table order."""
+    scope, params = _scope(Filters(Period("year", 2000), org), None)
+    frame = store.query(
+        f"""SELECT sub_union, min(o) AS o FROM (
+                SELECT sub_union, 0 AS o, org FROM member_counts UNION ALL SELECT sub_union, 1, org FROM welfare)
+            WHERE sub_union IS NOT NULL{scope} GROUP BY 1 ORDER BY o, sub_union""",
+        params,
+    )
+    return list(frame["sub_union"])

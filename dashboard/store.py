@@ -1,0 +1,255 @@
+"""The store (数据库): one DuckDB file, its schema and migrations, and the one way in and out.
+
+Every query goes through :meth:`Store.query` with bound parameters; every write
+goes through :meth:`Store.transaction` under one lock, committed at the end and
+rolled back in ``finally`` on any exit (Streamlit stops a script with a
+BaseException, so ``except Exception`` would not run).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dashboard.labels import t
+
+DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "union.duckdb"
+ENV_DB = "UNION_DB"
+
+PROVENANCE = """,
+    batch_id INTEGER NOT NULL,
+    source_file VARCHAR NOT NULL,
+    source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL"""
+
+# Kind → (table, column definitions).  Money in 元 as DECIMAL(18,2), counts in 人 / 人次.
+TABLES: dict[str, tuple[str, str]] = {
+    "welfare": (
+        "welfare",
+        """org VARCHAR NOT NULL, date DATE NOT NULL, date_precision VARCHAR, sub_union VARCHAR,
+        category VARCHAR, item VARCHAR, recipient VARCHAR, person_times INTEGER,
+        amount_yuan DECIMAL(18,2) NOT NULL, handler VARCHAR, note VARCHAR""",
+    ),
+    "activities": (
+        "activities",
+        """org VARCHAR NOT NULL, name VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE,
+        date_precision VARCHAR, organizer VARCHAR, category VARCHAR, participants INTEGER,
+        eligible INTEGER, cost_yuan DECIMAL(18,2), note VARCHAR""",
+    ),
+    "member_counts": (
+        "member_counts",
+        "org VARCHAR NOT NULL, sub_union VARCHAR, year INTEGER NOT NULL, members INTEGER NOT NULL, "
+        "female INTEGER, note VARCHAR",
+    ),
+    "roster": (
+        "roster",
+        """org VARCHAR NOT NULL, staff_id VARCHAR, name VARCHAR NOT NULL, gender VARCHAR, birth VARCHAR,
+        sub_union VARCHAR, join_date DATE, status VARCHAR, as_of_year INTEGER""",
+    ),
+    "proposals": (
+        "proposals",
+        """org VARCHAR NOT NULL, session VARCHAR, session_date DATE, proposal_no VARCHAR,
+        title VARCHAR NOT NULL, proposer VARCHAR, seconders INTEGER, category VARCHAR, decision VARCHAR,
+        department VARCHAR, status VARCHAR, submit_date DATE, reply_date DATE, satisfaction VARCHAR,
+        note VARCHAR""",
+    ),
+    "awards": (
+        "awards",
+        """org VARCHAR NOT NULL, year INTEGER NOT NULL, title VARCHAR NOT NULL, level VARCHAR,
+        award_type VARCHAR, recipient VARCHAR, sub_union VARCHAR, grantor VARCHAR, grade VARCHAR,
+        award_date DATE, date_precision VARCHAR, note VARCHAR""",
+    ),
+    "budget": (
+        "budget",
+        """org VARCHAR NOT NULL, year INTEGER NOT NULL, code VARCHAR, subject VARCHAR NOT NULL,
+        budget_yuan DECIMAL(18,2), final_yuan DECIMAL(18,2), note VARCHAR""",
+    ),
+}
+
+MIGRATIONS: list[str] = [
+    # 1: the first schema.
+    "CREATE SEQUENCE batch_seq START 1;"
+    """CREATE TABLE batches (
+        batch_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+        kinds VARCHAR, rows_accepted INTEGER, rows_rejected INTEGER, rows_skipped INTEGER,
+        loaded_at TIMESTAMP NOT NULL, partial BOOLEAN NOT NULL, report VARCHAR);"""
+    """CREATE TABLE rejected_rows (
+        batch_id INTEGER NOT NULL, source_file VARCHAR, source_sheet VARCHAR, source_row INTEGER,
+        reason VARCHAR, raw VARCHAR);"""
+    "CREATE TABLE header_mappings (header_key VARCHAR NOT NULL, kind VARCHAR NOT NULL, field VARCHAR NOT NULL);"
+    """CREATE TABLE value_mappings (kind VARCHAR NOT NULL, field VARCHAR NOT NULL,
+        raw_value VARCHAR NOT NULL, canonical VARCHAR NOT NULL);"""
+    "CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR);"
+    "INSERT INTO meta VALUES ('data_version', '0'), ('demo', 'false');"
+    + "".join(
+        f"CREATE TABLE {table} ({cols}{PROVENANCE});" for table, cols in TABLES.values()
+    ),
+]
+
+
+class StoreBusy(Exception):
+    """Another process holds the database file for writing (数据库正忙)."""
+
+
+def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
+    """The database path: ``--db`` if given, else $UNION_DB, else data/union.duckdb."""
+    if cli_value:
+        return Path(cli_value)
+    if os.environ.get(ENV_DB):
+        return Path(os.environ[ENV_DB])
+    return DEFAULT_DB
+
+
+def quote_ident(name: str) -> str:
+    """Quote an identifier for SQL (column names from spreadsheets): "a""b" for a"b."""
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+class Store:
+    """One open DuckDB database with the project's schema.
+
+    Thread-safe: each call uses its own cursor; writes are serialised by a lock.
+    Raises :class:`StoreBusy` when another process holds the file.
+    """
+
+    def __init__(
+        self, path: str | os.PathLike = ":memory:", read_only: bool = False
+    ) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = duckdb.connect(self.path, read_only=read_only)
+        except duckdb.IOException as err:
+            if "lock" in str(err).lower():
+                raise StoreBusy(t("db.busy")) from err
+            raise
+        self._write_lock = threading.RLock()
+        if not read_only:
+            self._migrate()
+
+    def close(self) -> None:
+        """Close the database (checkpointing it)."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _migrate(self) -> None:
+        with self._write_lock:
+            self._conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, applied_at TIMESTAMP)"
+            )
+            done = self._conn.execute(
+                "SELECT coalesce(max(version), 0) FROM schema_migrations"
+            ).fetchone()[0]
+            for version, sql in enumerate(MIGRATIONS, start=1):
+                if version <= done:
+                    continue
+                with self.transaction() as cur:
+                    cur.execute(sql)
+                    cur.execute(
+                        "INSERT INTO schema_migrations VALUES (?, now())", [version]
+                    )
+
+    def query(
+        self, sql: str, params: Sequence[object] | dict | None = None
+    ) -> pd.DataFrame:
+        """Run a read query with bound ``params``; returns a DataFrame."""
+        cur = self._conn.cursor()
+        try:
+            return cur.execute(sql, params or []).df()
+        finally:
+            cur.close()
+
+    def scalar(self, sql: str, params: Sequence[object] | dict | None = None) -> object:
+        """Run a query returning one value (None when there is no row)."""
+        cur = self._conn.cursor()
+        try:
+            row = cur.execute(sql, params or []).fetchone()
+            return None if row is None else row[0]
+        finally:
+            cur.close()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction: yields a cursor; commits on success, rolls back on any exit.
+
+        The rollback sits in ``finally`` so that a Streamlit rerun (a BaseException)
+        or a closed tab cannot leave half a batch behind.
+        """
+        with self._write_lock:
+            cur = self._conn.cursor()
+            cur.execute("BEGIN TRANSACTION")
+            committed = False
+            try:
+                yield cur
+                cur.execute("COMMIT")
+                committed = True
+            finally:
+                if not committed:
+                    with contextlib.suppress(duckdb.Error):
+                        cur.execute("ROLLBACK")
+                cur.close()
+
+    def data_version(self) -> int:
+        """A number that changes after every load or removal (the cache key of queries)."""
+        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+
+    def bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Increase the data version inside the caller's transaction."""
+        cur.execute(
+            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR) WHERE key = 'data_version'"
+        )
+
+    def get_meta(self, key: str) -> str | None:
+        """A stored setting (meta table) or None."""
+        return self.scalar("SELECT value FROM meta WHERE key = ?", [key])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Store a setting (meta table)."""
+        with self.transaction() as cur:
+            cur.execute("DELETE FROM meta WHERE key = ?", [key])
+            cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
+
+    def insert_frame(
+        self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame
+    ) -> int:
+        """Insert typed records of ``kind`` in one statement (no row-by-row inserts).
+
+        ``frame`` holds the table's columns (missing ones become NULL).  Returns the
+        number of rows written.
+        """
+        table, _ = TABLES[kind]
+        columns = [c for c in self.columns(table) if c in frame.columns]
+        cols = ", ".join(quote_ident(c) for c in columns)
+        cur.register("incoming_frame", frame[columns])
+        try:
+            cur.execute(
+                f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM incoming_frame"
+            )
+        finally:
+            cur.unregister("incoming_frame")
+        return len(frame)
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table`` in order."""
+        return list(
+            self.query(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                [table],
+            )["column_name"]
+        )
+
+    def row_count(self, kind: str) -> int:
+        """How many rows the table of ``kind`` holds."""
+        return int(self.scalar(f"SELECT count(*) FROM {quote_ident(TABLES[kind][0])}"))

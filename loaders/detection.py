@@ -1,0 +1,265 @@
+"""Detection (识别): where a sheet's header is, what kind of ledger it is, what each column means."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from dashboard.labels import field_label, kind_label, t
+from loaders import vocab
+from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
+from loaders.normalize import cell_text, is_blank, normalize_header, nfkc, year_in_text
+from loaders.reading import RawSheet
+
+HEADER_SCAN_ROWS = 30
+_YEAR_HEADER = re.compile(r"^((?:19|20)\d{2})年?度?(?:会员人数|会员数|人数)?$")
+
+
+class SheetSkip(Exception):
+    """The sheet is not a ledger (说明页, 汇总页, empty); ``str(err)`` is the note shown."""
+
+
+class SheetReject(Exception):
+    """The sheet looks like data but its kind or header cannot be recognised (Chinese message)."""
+
+
+@dataclass
+class Layout:
+    """A sheet's detected layout (表格结构).
+
+    ``header_rows``: zero-based indexes of the header row(s); data starts below them.
+    ``headers[j]``: column j's header as written (two-row headers joined with "/").
+    ``fields``: column index → canonical field; ``units``: column index → unit (万元, 元 …).
+    ``year_columns``: for a headcount table with one column per year, column → year.
+    ``default_year``: the year in the title, sheet name or file name (for 3月8日).
+    ``money_unit``: 万元 when a note such as 金额单位：万元 sits above the header.
+    """
+
+    header_rows: tuple[int, ...]
+    headers: list[str]
+    header_keys: list[list[str]]
+    units: list[str | None]
+    kind: str
+    fields: dict[int, str]
+    year_columns: dict[int, int] = field(default_factory=dict)
+    default_year: int | None = None
+    money_unit: str | None = None
+    title: str = ""
+
+    @property
+    def data_start(self) -> int:
+        """Zero-based index of the first row below the header."""
+        return self.header_rows[-1] + 1
+
+    @property
+    def unmapped(self) -> list[str]:
+        """Headers of non-empty columns that map to no field (shown to the user, not imported)."""
+        return [
+            h
+            for j, h in enumerate(self.headers)
+            if h and j not in self.fields and j not in self.year_columns
+        ]
+
+    def column_of(self, fld: str) -> int | None:
+        """The column index holding ``fld``, or None."""
+        return next((j for j, f in self.fields.items() if f == fld), None)
+
+
+def _row_score(row: list[object]) -> int:
+    keys = known_header_keys()
+    score = 0
+    for cell in row:
+        if isinstance(cell, str) and not is_blank(cell):
+            key = normalize_header(cell).key
+            if key in keys or _YEAR_HEADER.match(key):
+                score += 1
+    return score
+
+
+def find_header_row(rows: list[list[object]]) -> int | None:
+    """Zero-based index of the header row among the first rows, or None.
+
+    The header is the row with the most cells that are known headers (any kind's
+    aliases, or a year like 2022年 in a one-column-per-year table); at least two
+    are needed.  Title rows, unit notes and blank rows above it score 0 or 1.
+    """
+    best, best_score = None, 1
+    for i, row in enumerate(rows[:HEADER_SCAN_ROWS]):
+        score = _row_score(row)
+        if score > best_score:
+            best, best_score = i, score
+    return best
+
+
+def _is_subheader(upper: list[object], lower: list[object], merged: list) -> bool:
+    """True when ``lower`` is the second row of a two-row header (发放情况 over 人数 / 金额)."""
+    texts = [c for c in lower if not is_blank(c)]
+    if not texts or not all(isinstance(c, str) for c in texts):
+        return False
+    if _row_score(lower) == 0 or len(texts) >= sum(not is_blank(c) for c in upper):
+        return False
+    # Some filled lower cell sits under a blank upper cell or under a cell merged
+    # across columns (发放情况 over 人数 and 金额).
+    spans = [(c0, c1) for (r0, c0), (r1, c1) in merged if c1 > c0]
+    return any(
+        not is_blank(lower[j])
+        and (
+            j >= len(upper)
+            or is_blank(upper[j])
+            or any(c0 <= j <= c1 for c0, c1 in spans)
+        )
+        for j in range(len(lower))
+    )
+
+
+def _join_headers(
+    upper: list[object], lower: list[object] | None, merged: list, header_row: int
+):
+    width = max(len(upper), len(lower or []))
+    up = [cell_text(upper[j]) if j < len(upper) else "" for j in range(width)]
+    if lower is not None:
+        # Spread a merged upper cell (发放情况 over F:G) over the columns it covers.
+        for (r0, c0), (r1, c1) in merged:
+            if r0 == header_row and c1 > c0:
+                for j in range(c0 + 1, min(c1 + 1, width)):
+                    up[j] = up[j] or up[c0]
+    headers, keys, units = [], [], []
+    for j in range(width):
+        low = cell_text(lower[j]) if lower is not None and j < len(lower) else ""
+        parts = [p for p in (low, up[j]) if p]
+        headers.append(
+            "/".join(reversed(parts))
+            if low and up[j] and low != up[j]
+            else (low or up[j])
+        )
+        norm = [normalize_header(p) for p in parts]
+        keys.append([h.key for h in norm])
+        units.append(next((h.unit for h in norm if h.unit), None))
+    return headers, keys, units
+
+
+def _money_unit(rows: list[list[object]], header_row: int) -> str | None:
+    for row in rows[:header_row]:
+        for cell in row:
+            text = nfkc(cell_text(cell))
+            if "单位" in text and "万元" in text:
+                return "万元"
+    return None
+
+
+def _default_year(
+    rows: list[list[object]], header_row: int, sheet_name: str, filename: str
+) -> int | None:
+    title = " ".join(
+        cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)
+    )
+    for text in (title, sheet_name, filename):
+        if (year := year_in_text(text)) is not None:
+            return year
+    return None
+
+
+def _choose_kind(
+    keys: list[list[str]], forced: str | None, user: UserMappings
+) -> tuple[str, dict[int, str]] | None:
+    candidates = vocab.KINDS
+    if forced == "members":
+        candidates = ("member_counts", "roster")
+    elif forced is not None:
+        candidates = (forced,)
+    best: tuple[int, str, dict[int, str]] | None = None
+    for kind in candidates:
+        fields = map_columns(keys, kind, user)
+        found = set(fields.values())
+        if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not (
+            kind == "member_counts" and any(_YEAR_HEADER.match(k[0]) for k in keys if k)
+        ):
+            continue
+        score = len(found - {"seq", "note", "org"}) + sum(
+            2 for f in vocab.REQUIRED_FIELDS[kind] if f in found
+        )
+        if best is None or score > best[0]:
+            best = (score, kind, fields)
+    return None if best is None else (best[1], best[2])
+
+
+def detect_layout(
+    sheet: RawSheet,
+    filename: str,
+    kind: str | None = None,
+    user: UserMappings = NO_MAPPINGS,
+) -> Layout:
+    """Detect a sheet's header row(s), ledger kind and column mapping.
+
+    ``kind`` (one of vocab.KINDS or "members") forces the kind, as a user may.
+    Raises :class:`SheetSkip` for sheets that are not ledgers (instructions, summary,
+    empty, hidden, prose) and :class:`SheetReject` when a sheet with data has no
+    recognisable header or lacks a required column; both carry the Chinese message
+    naming the headers found.
+    """
+    name = nfkc(sheet.name).strip().lower()
+    if not sheet.visible:
+        raise SheetSkip(t("sheet.hidden"))
+    if any(name == s or name.startswith(s) for s in vocab.INSTRUCTION_SHEETS):
+        raise SheetSkip(t("sheet.instructions"))
+    if name in vocab.SUMMARY_SHEETS:
+        raise SheetSkip(t("sheet.summary"))
+    rows = sheet.rows
+    filled = [row for row in rows if any(not is_blank(c) for c in row)]
+    if not filled:
+        raise SheetSkip(t("sheet.empty"))
+    header_row = find_header_row(rows)
+    if header_row is None:
+        if max(sum(not is_blank(c) for c in row) for row in filled) <= 1:
+            raise SheetSkip(t("sheet.prose"))
+        found = "、".join(cell_text(c) for c in filled[0] if not is_blank(c))[:200]
+        raise SheetReject(t("sheet.unrecognised", headers=found or "（无）"))
+    upper = rows[header_row]
+    lower = rows[header_row + 1] if header_row + 1 < len(rows) else None
+    two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
+    headers, keys, units = _join_headers(
+        upper, lower if two_rows else None, sheet.merged, header_row
+    )
+    found_headers = "、".join(h for h in headers if h)
+    chosen = _choose_kind(keys, kind, user)
+    if chosen is None:
+        if kind is not None:
+            raise SheetReject(
+                t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers)
+            )
+        raise SheetReject(t("sheet.unrecognised", headers=found_headers))
+    chosen_kind, fields = chosen
+    year_columns: dict[int, int] = {}
+    if chosen_kind == "member_counts" and "members" not in fields.values():
+        for j, k in enumerate(keys):
+            if j not in fields and k and (m := _YEAR_HEADER.match(k[0])):
+                year_columns[j] = int(m.group(1))
+    missing = [
+        f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in fields.values()
+    ]
+    if chosen_kind == "member_counts" and year_columns:
+        missing = [f for f in missing if f != "members"]
+    if missing:
+        raise SheetReject(
+            t(
+                "sheet.missing_required",
+                kind=kind_label(chosen_kind),
+                fields="、".join(field_label(f) for f in missing),
+                headers=found_headers,
+            )
+        )
+    title = " ".join(
+        cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)
+    )
+    return Layout(
+        header_rows=(header_row, header_row + 1) if two_rows else (header_row,),
+        headers=headers,
+        header_keys=keys,
+        units=units,
+        kind=chosen_kind,
+        fields=fields,
+        year_columns=year_columns,
+        default_year=_default_year(rows, header_row, sheet.name, filename),
+        money_unit=_money_unit(rows, header_row),
+        title=title,
+    )

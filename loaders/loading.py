@@ -1,0 +1,324 @@
+"""Loading (导入): analyse a file into a report, then write it to the store as one batch.
+
+Two steps so that the app can show the report before the user confirms:
+:func:`analyse_file` reads, detects and validates without touching the store;
+:func:`commit_file` writes one batch in one transaction, or nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from dashboard.labels import kind_label, t
+from dashboard.store import TABLES, Store
+from loaders.detection import SheetReject, SheetSkip, detect_layout
+from loaders.mapping import NO_MAPPINGS, UserMappings
+from loaders.normalize import normalize_header, normalize_value
+from loaders.reading import FileError, read_sheets
+from loaders.validation import RejectedRow, SheetResult, validate_sheet
+
+
+@dataclass
+class SheetReport:
+    """One sheet's outcome: ``status`` is "data", "skipped" or "rejected"."""
+
+    sheet: str
+    status: str
+    note: str = ""
+    kind: str | None = None
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # header as written → field
+    unmapped: list[str] = field(default_factory=list)
+    result: SheetResult | None = None
+
+    @property
+    def accepted(self) -> int:
+        return self.result.accepted if self.result else 0
+
+    @property
+    def rejected(self) -> list[RejectedRow]:
+        return self.result.rejected if self.result else []
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.result.skipped.values()) if self.result else 0
+
+
+@dataclass
+class FileReport:
+    """A file's analysis (导入报告): its sheets, or the reason the whole file was refused."""
+
+    file_name: str
+    sha256: str
+    sheets: list[SheetReport] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def data_sheets(self) -> list[SheetReport]:
+        return [s for s in self.sheets if s.status == "data"]
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(len(s.rejected) for s in self.data_sheets)
+
+    @property
+    def accepted_rows(self) -> int:
+        return sum(s.accepted for s in self.data_sheets)
+
+    @property
+    def skipped_rows(self) -> int:
+        return sum(s.skipped for s in self.data_sheets)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({s.kind for s in self.data_sheets if s.kind})
+
+    @property
+    def fatal(self) -> str | None:
+        """Why nothing of this file can load, whatever the user chooses (Chinese), or None."""
+        if self.error:
+            return self.error
+        bad = [s for s in self.sheets if s.status == "rejected"]
+        if bad:
+            return "；".join(f"工作表“{s.sheet}”：{s.note}" for s in bad)
+        if not self.data_sheets:
+            return t("file.no_ledger")
+        return None
+
+
+@dataclass
+class CommitResult:
+    """What :func:`commit_file` did: ``status`` is "loaded", "duplicate" or "refused"."""
+
+    status: str
+    message: str
+    batch_id: int | None = None
+
+
+def load_user_mappings(store: Store) -> UserMappings:
+    """The header and value mappings users confirmed, from the store."""
+    headers = {
+        row.header_key: (row.kind, row.field)
+        for row in store.query(
+            "SELECT header_key, kind, field FROM header_mappings"
+        ).itertuples()
+    }
+    values = {
+        (row.kind, row.field, row.raw_value): row.canonical
+        for row in store.query(
+            "SELECT kind, field, raw_value, canonical FROM value_mappings"
+        ).itertuples()
+    }
+    return UserMappings(headers=headers, values=values)
+
+
+def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
+    """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line)."""
+    key = normalize_header(header).key
+    with store.transaction() as cur:
+        cur.execute(
+            "DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind]
+        )
+        cur.execute("INSERT INTO header_mappings VALUES (?, ?, ?)", [key, kind, fld])
+
+
+def save_value_mapping(
+    store: Store, kind: str, fld: str, raw: str, canonical: str
+) -> None:
+    """Remember that the value ``raw`` of ``kind``/``fld`` means ``canonical``; also fixes stored rows."""
+    key = normalize_value(raw)
+    table = TABLES[kind][0]
+    with store.transaction() as cur:
+        cur.execute(
+            "DELETE FROM value_mappings WHERE kind = ? AND field = ? AND raw_value = ?",
+            [kind, fld, key],
+        )
+        cur.execute(
+            "INSERT INTO value_mappings VALUES (?, ?, ?, ?)",
+            [kind, fld, key, canonical],
+        )
+        # fld is one of our own column names (a vocabulary field), never user text.
+        cur.execute(
+            f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ?', [canonical, raw]
+        )
+        store.bump_version(cur)
+
+
+def analyse_file(
+    data: bytes,
+    file_name: str,
+    *,
+    kind: str | None = None,
+    org: str | None = None,
+    user: UserMappings = NO_MAPPINGS,
+) -> FileReport:
+    """Read, detect and validate every sheet of one file; writes nothing.
+
+    ``kind`` forces the ledger kind of every sheet; ``org`` names the organisation
+    (学校) of rows without a 学校 column (default: 本校工会).
+    """
+    report = FileReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        sheets = read_sheets(data, file_name)
+    except FileError as err:
+        report.error = str(err)
+        return report
+    for sheet in sheets:
+        try:
+            layout = detect_layout(sheet, file_name, kind=kind, user=user)
+        except SheetSkip as note:
+            report.sheets.append(
+                SheetReport(sheet=sheet.name, status="skipped", note=str(note))
+            )
+            continue
+        except SheetReject as reason:
+            report.sheets.append(
+                SheetReport(sheet=sheet.name, status="rejected", note=str(reason))
+            )
+            continue
+        result = validate_sheet(sheet, layout, org or t("org.default"), user)
+        report.sheets.append(
+            SheetReport(
+                sheet=sheet.name,
+                status="data",
+                kind=layout.kind,
+                headers=layout.headers,
+                mapping={
+                    layout.headers[j]: fld
+                    for j, fld in layout.fields.items()
+                    if j < len(layout.headers)
+                },
+                unmapped=layout.unmapped,
+                result=result,
+            )
+        )
+    return report
+
+
+def commit_file(
+    store: Store, report: FileReport, *, accept_valid: bool = False
+) -> CommitResult:
+    """Write one analysed file as one batch, in one transaction.
+
+    Refuses (writes nothing) when the file or a sheet was not recognised, or when a
+    row was rejected and ``accept_valid`` is False.  With ``accept_valid`` the valid
+    rows load and the rejected rows are kept, raw values and reasons, in
+    ``rejected_rows`` of the batch.  A file whose SHA-256 is already in the store
+    adds nothing (status "duplicate").
+    """
+    if report.fatal:
+        return CommitResult("refused", report.fatal)
+    existing = store.query(
+        "SELECT batch_id, loaded_at FROM batches WHERE sha256 = ? ORDER BY batch_id LIMIT 1",
+        [report.sha256],
+    )
+    if len(existing):
+        row = existing.iloc[0]
+        loaded_at = pd.Timestamp(row["loaded_at"]).strftime("%Y-%m-%d %H:%M")
+        return CommitResult(
+            "duplicate",
+            t("file.duplicate", batch_id=int(row["batch_id"]), loaded_at=loaded_at),
+        )
+    if report.rejected_rows and not accept_valid:
+        return CommitResult(
+            "refused", t("file.rejected_rows", count=report.rejected_rows)
+        )
+    summary = {
+        "sheets": [
+            {
+                "sheet": s.sheet,
+                "status": s.status,
+                "kind": s.kind,
+                "note": s.note,
+                "accepted": s.accepted,
+                "rejected": len(s.rejected),
+                "skipped": dict(s.result.skipped) if s.result else {},
+            }
+            for s in report.sheets
+        ]
+    }
+    with store.transaction() as cur:
+        batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
+        cur.execute(
+            "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                batch_id,
+                report.file_name,
+                report.sha256,
+                ",".join(report.kinds),
+                report.accepted_rows,
+                report.rejected_rows,
+                report.skipped_rows,
+                dt.datetime.now(),
+                bool(report.rejected_rows),
+                json.dumps(summary, ensure_ascii=False),
+            ],
+        )
+        for sheet in report.data_sheets:
+            frame = sheet.result.records.copy()
+            frame["batch_id"] = batch_id
+            frame["source_file"] = report.file_name
+            frame["source_sheet"] = sheet.sheet
+            store.insert_frame(cur, sheet.kind, frame)
+            if sheet.rejected:
+                rejected = pd.DataFrame(
+                    {
+                        "batch_id": batch_id,
+                        "source_file": report.file_name,
+                        "source_sheet": sheet.sheet,
+                        "source_row": [r.row for r in sheet.rejected],
+                        "reason": [r.reason for r in sheet.rejected],
+                        "raw": [
+                            json.dumps(r.raw, ensure_ascii=False)
+                            for r in sheet.rejected
+                        ],
+                    }
+                )
+                cur.register("rejected_frame", rejected)
+                cur.execute("INSERT INTO rejected_rows SELECT * FROM rejected_frame")
+                cur.unregister("rejected_frame")
+        store.bump_version(cur)
+    return CommitResult(
+        "loaded",
+        t("file.loaded", batch_id=batch_id, rows=report.accepted_rows),
+        batch_id,
+    )
+
+
+def remove_batch(store: Store, batch_id: int) -> bool:
+    """Delete a batch and every row it brought, in one transaction; False if there is no such batch."""
+    if not store.scalar("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]):
+        return False
+    with store.transaction() as cur:
+        for table, _ in TABLES.values():
+            cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+        cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
+        cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
+        store.bump_version(cur)
+    return True
+
+
+def load_path(
+    store: Store,
+    path: Path,
+    *,
+    kind: str | None = None,
+    org: str | None = None,
+    accept_valid: bool = False,
+) -> tuple[FileReport, CommitResult]:
+    """Analyse and commit one file from disk (the command line's unit of work)."""
+    report = analyse_file(
+        path.read_bytes(), path.name, kind=kind, org=org, user=load_user_mappings(store)
+    )
+    return report, commit_file(store, report, accept_valid=accept_valid)
+
+
+def describe_kind(kind: str | None) -> str:
+    """Chinese name of a kind for reports ("—" when none)."""
+    return kind_label(kind) if kind else "—"

@@ -1,0 +1,124 @@
+"""Mapping (映射): headers to canonical fields and values to the standard vocabulary.
+
+The built-in alias tables live in :mod:`loaders.vocab`; mappings the user confirmed
+in the app (saved in the store) come first, so a school's own words are learnt once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+
+from loaders import vocab
+from loaders.normalize import (
+    canonical_value,
+    cell_text,
+    normalize_header,
+    normalize_value,
+)
+
+
+@dataclass
+class UserMappings:
+    """Mappings a user confirmed (用户确认的映射).
+
+    ``headers``: normalised header key → (kind, field); kind "*" applies to every kind.
+    ``values``: (kind, field, normalised raw value) → canonical value.
+    """
+
+    headers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    values: dict[tuple[str, str, str], str] = field(default_factory=dict)
+
+
+NO_MAPPINGS = UserMappings()
+
+
+@cache
+def _alias_index(kind: str) -> dict[str, str]:
+    index: dict[str, str] = {}
+    for fld, aliases in vocab.COMMON_ALIASES.items():
+        for alias in aliases:
+            index.setdefault(normalize_header(alias).key, fld)
+    for fld, aliases in vocab.FIELD_ALIASES[kind].items():
+        for alias in aliases:
+            index[normalize_header(alias).key] = fld
+    return index
+
+
+@cache
+def known_header_keys() -> frozenset[str]:
+    """Every header key that some kind knows (used to find the header row)."""
+    keys: set[str] = set()
+    for kind in vocab.KINDS:
+        keys.update(_alias_index(kind))
+    return frozenset(keys)
+
+
+# Last-resort rules when no alias matches: a header containing the word.
+_CONTAINS: dict[str, tuple[tuple[str, str], ...]] = {
+    "welfare": (("金额", "amount"), ("日期", "date"), ("类别", "category")),
+    "activities": (("活动名称", "name"), ("经费", "cost"), ("参加人", "participants")),
+    "awards": (("荣誉", "title"), ("奖项", "title")),
+    "proposals": (("提案标题", "title"), ("处理结果", "decision")),
+    "budget": (("预算", "budget"), ("决算", "final")),
+}
+
+
+def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str | None:
+    """The canonical field of a normalised header ``key`` in a ledger of ``kind``, or None.
+
+    Order: a user mapping for this kind, a user mapping for any kind ("*"), the alias
+    table of the kind (plus 序号 / 学校 / 备注, shared by all), then the
+    "contains" fallback (a header containing 金额 is the amount in a welfare ledger).
+    """
+    if not key:
+        return None
+    if key in user.headers:
+        mapped_kind, mapped_field = user.headers[key]
+        if mapped_kind in (kind, "*"):
+            return mapped_field
+    if (fld := _alias_index(kind).get(key)) is not None:
+        return fld
+    for word, fld in _CONTAINS.get(kind, ()):
+        if word in key and not key.startswith("应"):
+            return fld
+    return None
+
+
+def map_columns(
+    header_keys: list[list[str]], kind: str, user: UserMappings = NO_MAPPINGS
+) -> dict[int, str]:
+    """Map columns to fields for ``kind``: column index → field.
+
+    ``header_keys[j]`` lists the candidate keys of column j, most specific first (the
+    lower row of a two-row header, then the upper).  When two columns map to the same
+    field the first (leftmost) wins and the other stays unmapped, so nothing is counted twice.
+    """
+    mapped: dict[int, str] = {}
+    taken: set[str] = set()
+    for j, keys in enumerate(header_keys):
+        for key in keys:
+            fld = header_field(key, kind, user)
+            if fld is not None and fld not in taken:
+                mapped[j] = fld
+                taken.add(fld)
+                break
+    return mapped
+
+
+def map_value(
+    raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS
+) -> tuple[str, bool]:
+    """Map a vocabulary value (类别 / 级别 / 处理结果 / 办理状态 …) to its standard word.
+
+    Returns ``(value, known)``.  A user mapping wins; then the built-in vocabulary of
+    ``kind``/``fld``; a field without a vocabulary returns the text as written and True.
+    Unknown values come back as written with ``known`` False: kept, never dropped.
+    """
+    vocabulary = vocab.VALUE_VOCABULARIES.get(kind, {}).get(fld)
+    key = (kind, fld, normalize_value(raw))
+    if key in user.values:
+        return user.values[key], True
+    if vocabulary is None:
+        return cell_text(raw), True
+    return canonical_value(raw, vocabulary)

@@ -1,0 +1,345 @@
+"""Pure normalisers (规范化): headers, dates, amounts, counts and vocabulary values.
+
+Each function takes one cell value as a reader returns it (str, int, float,
+date, datetime or None) and returns a plain value or raises :class:`CellError`
+with a Chinese reason.  They hold no state; the loaders apply them once per
+distinct value of a column, so their cost does not grow with repeated values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from dashboard.labels import t
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)
+# Excel serials we accept as dates: 1954-10-18 .. 2064-04-25.
+SERIAL_MIN, SERIAL_MAX = 20_000, 60_000
+ERROR_VALUES = frozenset(
+    {
+        "#VALUE!",
+        "#REF!",
+        "#DIV/0!",
+        "#N/A",
+        "#NAME?",
+        "#NUM!",
+        "#NULL!",
+        "#GETTING_DATA",
+        "#SPILL!",
+    }
+)
+
+
+class CellError(ValueError):
+    """A cell value that cannot be read; ``str(err)`` is the Chinese reason (原因)."""
+
+
+def nfkc(text: str) -> str:
+    """Full-width to half-width (全角转半角) and compatibility forms, via NFKC."""
+    return unicodedata.normalize("NFKC", text)
+
+
+def is_blank(value: object) -> bool:
+    """True for None, NaN and strings that are empty after stripping (incl. full-width spaces)."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    return isinstance(value, str) and not nfkc(value).strip()
+
+
+def cell_text(value: object) -> str:
+    """The cell as display text: stripped strings, integral floats without '.0', ISO dates."""
+    if is_blank(value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return (
+            value.date().isoformat()
+            if value.time() == dt.time()
+            else value.isoformat(sep=" ")
+        )
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+_BRACKETS = re.compile(r"[(\[{<]([^)\]}>]*)[)\]}>]")
+_UNIT_WORDS = ("万元", "元", "人次", "人", "件", "项", "个", "%")
+
+
+@dataclass(frozen=True)
+class Header:
+    """A normalised header: ``key`` for alias lookup, ``unit`` found in brackets or suffix."""
+
+    key: str
+    unit: str | None
+
+
+def normalize_header(raw: object) -> Header:
+    """Normalise one header cell (表头) for alias lookup.
+
+    Rules, in order:
+    1. NFKC: full-width letters, digits and brackets become half-width (（元） → (元)).
+    2. All whitespace is removed, inside too (姓 名 → 姓名); line breaks likewise.
+    3. A bracketed part is taken out; if it names a unit (万元, 元, 人次, 人, 元/人, %)
+       that becomes ``unit`` (金额（万元） → 金额, unit 万元; 标准（元/人） → 标准, unit 元/人).
+    4. A trailing unit written without brackets is taken off too (金额万元 → 金额, unit 万元;
+       金额元 → 金额, unit 元), as are colons and the prefix 其中 (其中：女 → 女).
+    5. Letters are lower-cased (No. → no).
+    """
+    text = re.sub(r"\s+", "", nfkc(cell_text(raw)))
+    unit: str | None = None
+    for inner in _BRACKETS.findall(text):
+        if inner in ("元/人", "元每人"):
+            unit = unit or "元/人"
+        for word in _UNIT_WORDS:
+            if word in inner:
+                unit = unit or word
+                break
+    text = _BRACKETS.sub("", text)
+    text = text.replace(":", "").replace("：", "").replace(".", "")
+    if text.startswith("其中"):
+        text = text[2:]
+    for word in ("万元", "元"):
+        if text.endswith(word) and len(text) > len(word):
+            unit = unit or word
+            text = text[: -len(word)]
+            break
+    return Header(text.lower(), unit)
+
+
+def normalize_value(raw: object) -> str:
+    """Normalise a vocabulary value for lookup: NFKC, no whitespace (省 级 → 省级)."""
+    return re.sub(r"\s+", "", nfkc(cell_text(raw)))
+
+
+def canonical_value(
+    raw: object, vocabulary: dict[str, tuple[str, ...]]
+) -> tuple[str, bool]:
+    """Map a value to the standard vocabulary (标准词).
+
+    Returns ``(value, known)``: the canonical word and True when the value or one of
+    its aliases is in ``vocabulary``; otherwise the value as written (stripped) and
+    False, so that it is kept and shown to the user to map, never dropped.
+    """
+    text = normalize_value(raw)
+    for canonical, aliases in vocabulary.items():
+        if text == canonical or text in aliases:
+            return canonical, True
+    return cell_text(raw), False
+
+
+@dataclass(frozen=True)
+class ParsedDate:
+    """A parsed date (日期): ``value`` is the day (first of the month for month-only dates)."""
+
+    value: dt.date
+    precision: str  # "day" or "month"
+    end: dt.date | None = None  # end of a range (2023.12.28-2024.1.2)
+
+
+_Y = r"(?P<y>(?:19|20)\d{2})"
+_M = r"(?P<m>1[0-2]|0?[1-9])"
+_D = r"(?P<d>3[01]|[12]\d|0?[1-9])"
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+_FULL = [
+    re.compile(rf"^{_Y}[-/.]{_M}[-/.]{_D}{_TIME}$"),
+    re.compile(rf"^{_Y}年{_M}月{_D}[日号]?{_TIME}$"),
+    re.compile(rf"^{_Y}(?P<m>1[0-2]|0[1-9])(?P<d>3[01]|[12]\d|0[1-9])$"),
+]
+_MONTH = [
+    re.compile(rf"^{_Y}[-/.]{_M}$"),
+    re.compile(rf"^{_Y}年{_M}月(?:份)?$"),
+]
+_NO_YEAR_DAY = re.compile(rf"^{_M}[月/.-]{_D}[日号]?$")
+_NO_YEAR_MONTH = re.compile(rf"^{_M}月(?:份)?$")
+_RANGE_SPLIT = re.compile(r"\s*(?:--|—+|–|~|～|至|到|-)\s*")
+# Range ends that inherit year and month from the start: "22日", "9日", "3.10", "1月2日".
+_END_DAY = re.compile(rf"^{_D}[日号]?$")
+_END_MONTH_DAY = re.compile(rf"^{_M}[月.]{_D}[日号]?$")
+
+
+def _date(y: int, m: int, d: int, raw: object) -> dt.date:
+    try:
+        return dt.date(y, m, d)
+    except ValueError:
+        raise CellError(t("reason.date_invalid", value=cell_text(raw))) from None
+
+
+def _single(text: str, default_year: int | None, raw: object) -> ParsedDate | None:
+    for pattern in _FULL:
+        if m := pattern.match(text):
+            return ParsedDate(_date(int(m["y"]), int(m["m"]), int(m["d"]), raw), "day")
+    for pattern in _MONTH:
+        if m := pattern.match(text):
+            return ParsedDate(_date(int(m["y"]), int(m["m"]), 1, raw), "month")
+    if default_year is not None:
+        if m := _NO_YEAR_DAY.match(text):
+            return ParsedDate(_date(default_year, int(m["m"]), int(m["d"]), raw), "day")
+        if m := _NO_YEAR_MONTH.match(text):
+            return ParsedDate(_date(default_year, int(m["m"]), 1, raw), "month")
+    return None
+
+
+def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | None:
+    """Parse a date cell (日期) in any form clerks write.
+
+    Returns None for a blank cell; raises :class:`CellError` when the value is not a date.
+    Rules:
+    - date / datetime objects: that day (a time part is dropped).
+    - numbers between 20000 and 60000: an Excel date serial (45000 → 2023-03-15);
+      other numbers are not dates.
+    - text, after NFKC and stripping spaces:
+      2022-03-08, 2022/3/8, 2022.3.8, 2022年3月8日 (or 8号), 20220308, each with an
+      optional time → that day;
+      2022-03, 2022.3, 2022年3月, 2022年3月份 → the month (precision "month", day 1);
+      3月8日, 3.8, 3/8 and 3月 take ``default_year`` (the year in the sheet's title or
+      name); without it they are not dates;
+      ranges 2023.12.28-2024.1.2, 10月21日-22日, 7月5日-9日, 2022.3.8—3.10, 3月8日至10日:
+      the start is the date, the end is kept in ``end``; an end without year or month
+      takes them from the start.
+    - error values such as #VALUE! raise with their own reason.
+    """
+    if is_blank(raw):
+        return None
+    if isinstance(raw, dt.datetime):
+        return ParsedDate(raw.date(), "day")
+    if isinstance(raw, dt.date):
+        return ParsedDate(raw, "day")
+    if isinstance(raw, bool):
+        raise CellError(t("reason.date_unreadable", value=cell_text(raw)))
+    if isinstance(raw, (int, float)):
+        if SERIAL_MIN <= raw <= SERIAL_MAX:
+            return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(raw)), "day")
+        raise CellError(t("reason.date_unreadable", value=cell_text(raw)))
+    text = re.sub(r"\s+", "", nfkc(str(raw)))
+    if text.upper() in ERROR_VALUES:
+        raise CellError(t("reason.error_value", value=text))
+    if (
+        re.fullmatch(r"\d{5}(?:\.0+)?", text)
+        and SERIAL_MIN <= float(text) <= SERIAL_MAX
+    ):
+        return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(float(text))), "day")
+    if parsed := _single(text, default_year, raw):
+        return parsed
+    parts = _RANGE_SPLIT.split(text)
+    if len(parts) == 2 and all(parts):
+        start = _single(parts[0], default_year, raw)
+        if start is not None:
+            end = _range_end(parts[1], start.value, raw)
+            if end is not None:
+                return ParsedDate(start.value, start.precision, end)
+    # "3.8" / "3/8" without a year: only with the sheet's year, and only as a last resort
+    # because "2022.3" is a month.
+    if default_year is not None and (m := re.fullmatch(rf"{_M}[./]{_D}", text)):
+        return ParsedDate(_date(default_year, int(m["m"]), int(m["d"]), raw), "day")
+    raise CellError(t("reason.date_unreadable", value=cell_text(raw)))
+
+
+def _range_end(text: str, start: dt.date, raw: object) -> dt.date | None:
+    if parsed := _single(text, start.year, raw):
+        return parsed.value
+    if m := _END_DAY.match(text):
+        return _date(start.year, start.month, int(m["d"]), raw)
+    if m := _END_MONTH_DAY.match(text):
+        return _date(start.year, int(m["m"]), int(m["d"]), raw)
+    return None
+
+
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
+CENT = Decimal("0.01")
+
+
+def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
+    """Parse an amount (金额) into 元 as a Decimal rounded to 0.01.
+
+    Returns None for a blank cell.  Rules:
+    - int / float: taken as is (floats through their shortest repr, so 0.08 stays 0.08).
+    - text after NFKC (full-width ５００ → 500): spaces, thousands separators (, ，),
+      currency signs (¥ ￥) and a trailing 元 are removed: "1,500.00" → 1500.00,
+      "500元" → 500; a trailing 万元 or 万 multiplies by 10,000 ("1.2万元" → 12000).
+    - ``unit`` "万元" (from the header or a 金额单位：万元 note) multiplies by 10,000.
+    - error values (#VALUE!, #REF!, …) raise :class:`CellError` naming the error;
+      any other text raises "不是数字".
+    Negative numbers are returned; the caller decides whether they are allowed.
+    """
+    if is_blank(raw):
+        return None
+    factor = Decimal(10_000) if unit == "万元" else Decimal(1)
+    if isinstance(raw, bool):
+        raise CellError(t("reason.not_number", value=cell_text(raw)))
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and not math.isfinite(raw):
+            raise CellError(t("reason.not_number", value=cell_text(raw)))
+        number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(raw)
+    else:
+        text = re.sub(r"\s+", "", nfkc(str(raw)))
+        if text.upper() in ERROR_VALUES:
+            raise CellError(t("reason.error_value", value=text))
+        text = text.replace(",", "").replace("，", "").lstrip("¥￥")
+        if text.endswith("万元") or text.endswith("万"):
+            text = text.removesuffix("元").removesuffix("万")
+            factor = Decimal(10_000)
+        text = text.removesuffix("元")
+        if not _NUMBER.match(text):
+            raise CellError(t("reason.not_number", value=cell_text(raw)))
+        try:
+            number = Decimal(text)
+        except InvalidOperation:  # pragma: no cover - guarded by the pattern
+            raise CellError(t("reason.not_number", value=cell_text(raw))) from None
+    return (number * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_count(raw: object) -> int | None:
+    """Parse a head count (人数 / 人次): a whole, non-negative number.
+
+    Returns None for a blank cell.  Accepts 12, 12.0, "12", "１２", "12人", "12人次";
+    raises :class:`CellError` for fractions ("不是整数"), negatives ("不能为负数"),
+    error values and other text.
+    """
+    if is_blank(raw):
+        return None
+    value = raw
+    if isinstance(raw, str):
+        value = (
+            re.sub(r"\s+", "", nfkc(raw))
+            .removesuffix("人次")
+            .removesuffix("人")
+            .removesuffix("个")
+        )
+    number = parse_number(value)
+    if number is None:
+        return None
+    if number < 0:
+        raise CellError(t("reason.negative_count", value=cell_text(raw)))
+    if number != number.to_integral_value():
+        raise CellError(t("reason.not_integer", value=cell_text(raw)))
+    return int(number)
+
+
+def year_in_text(text: str) -> int | None:
+    """The first year written in a title or name (2021年1月工会活动台账 → 2021), else None."""
+    m = re.search(r"((?:19|20)\d{2})\s*(?:年|学年|-|—|$)", nfkc(text))
+    return int(m.group(1)) if m else None
+
+
+def parse_year(raw: object) -> int | None:
+    """Parse a year cell (年度): 2022, 2022.0, "2022", "2022年", "2022年度"; None when blank.
+
+    Raises :class:`CellError` for anything else.
+    """
+    if is_blank(raw):
+        return None
+    text = (
+        re.sub(r"\s+", "", nfkc(cell_text(raw))).removesuffix("度").removesuffix("年")
+    )
+    if re.fullmatch(r"(?:19|20)\d{2}", text):
+        return int(text)
+    raise CellError(t("reason.year_unreadable", value=cell_text(raw)))

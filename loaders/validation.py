@@ -1,0 +1,505 @@
+"""Validation (校验): every row below the header is accepted, rejected with a reason, or skipped.
+
+:func:`validate_sheet` turns a sheet and its detected layout into typed records
+for the store.  Cells are parsed once per distinct value of a column (the
+normalisers are pure), so repeated dates, categories and amounts cost one call.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+import pandas as pd
+
+from dashboard.labels import field_label, t
+from loaders import vocab
+from loaders.detection import Layout
+from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
+from loaders.normalize import (
+    CellError,
+    cell_text,
+    is_blank,
+    nfkc,
+    normalize_header,
+    parse_count,
+    parse_date,
+    parse_number,
+    parse_year,
+)
+from loaders.reading import RawSheet
+
+
+@dataclass
+class RejectedRow:
+    """A row not loaded: ``row`` as the spreadsheet numbers it, the Chinese ``reason`` and raw cells."""
+
+    row: int
+    reason: str
+    raw: dict[str, str]
+
+
+@dataclass
+class SheetResult:
+    """What validation made of one sheet.
+
+    ``records``: accepted rows, one column per store column (see dashboard.store), plus
+    ``source_row``.  ``skipped``: reason → count.  ``unknown_values``: (field, value) →
+    count of values outside the standard vocabulary (kept as written).
+    """
+
+    kind: str
+    records: pd.DataFrame
+    rejected: list[RejectedRow] = field(default_factory=list)
+    skipped: Counter = field(default_factory=Counter)
+    unknown_values: Counter = field(default_factory=Counter)
+
+    @property
+    def accepted(self) -> int:
+        return len(self.records)
+
+
+def _first_text(row: list[object]) -> str:
+    for cell in row:
+        if not is_blank(cell):
+            return re.sub(r"\s+", "", nfkc(cell_text(cell)))
+    return ""
+
+
+def classify_row(
+    row: list[object], layout: Layout, merged_rows: set[int], index: int
+) -> str | None:
+    """The skip reason key for a non-data row, or None for a data row.
+
+    Rules: all cells blank → skip.blank; first filled cell starts with 合计 / 小计 /
+    本月合计 / 总计 … → skip.total; starts with 制表人 / 审核 / 注： … → skip.note;
+    the header written again → skip.header_repeat; a single filled text cell in the
+    first column or merged across columns (a year or session label) → skip.section.
+    """
+    filled = [j for j, c in enumerate(row) if not is_blank(c)]
+    if not filled:
+        return "skip.blank"
+    first = _first_text(row)
+    if any(first.startswith(m) for m in vocab.TOTAL_MARKERS):
+        return "skip.total"
+    if any(first.startswith(m) for m in vocab.NOTE_MARKERS):
+        return "skip.note"
+    keys = [normalize_header(row[j]).key for j in filled]
+    header_keys = {k for ks in layout.header_keys for k in ks}
+    if len(filled) >= 2 and sum(k in header_keys for k in keys) >= max(
+        2, len(filled) - 1
+    ):
+        return "skip.header_repeat"
+    if (
+        len(filled) == 1
+        and isinstance(row[filled[0]], str)
+        and (filled[0] == 0 or index in merged_rows)
+    ):
+        return "skip.section"
+    return None
+
+
+class _Column:
+    """One field's parsed values and per-row errors, parsed once per distinct value."""
+
+    def __init__(self, values: list[object], parse) -> None:
+        cache: dict[object, tuple[object, str | None]] = {}
+        self.values: list[object] = []
+        self.errors: list[str | None] = []
+        for v in values:
+            key = (type(v), v)
+            if key not in cache:
+                try:
+                    cache[key] = (parse(v), None)
+                except CellError as err:
+                    cache[key] = (None, str(err))
+            value, error = cache[key]
+            self.values.append(value)
+            self.errors.append(error)
+
+
+def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
+    unit = layout.units[col] or layout.money_unit
+    if fld in vocab.DATE_FIELDS:
+        return lambda v: parse_date(v, layout.default_year)
+    if fld in vocab.MONEY_FIELDS:
+        return lambda v: parse_number(
+            v, unit if unit in ("万元", "元") else layout.money_unit
+        )
+    if fld in vocab.COUNT_FIELDS:
+        return parse_count
+    if fld == "year":
+        return parse_year
+    if fld in vocab.VALUE_VOCABULARIES.get(kind, {}):
+        return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)
+    return lambda v: None if is_blank(v) else cell_text(v)
+
+
+def validate_sheet(
+    sheet: RawSheet,
+    layout: Layout,
+    default_org: str,
+    user: UserMappings = NO_MAPPINGS,
+) -> SheetResult:
+    """Validate every row below the header of ``sheet``.
+
+    Returns a :class:`SheetResult` with the accepted records (money in 元 as float
+    rounded to 0.01, counts as int, dates as datetime.date), the rejected rows with
+    spreadsheet row numbers and Chinese reasons, and the skipped rows counted by reason.
+    Rows take their organisation from a 学校 column when the sheet has one, else ``default_org``.
+    """
+    kind = layout.kind
+    merged_rows = {r0 for (r0, c0), (r1, c1) in sheet.merged if c1 > c0}
+    skipped: Counter = Counter()
+    data_index: list[int] = []
+    for i in range(layout.data_start, len(sheet.rows)):
+        reason = classify_row(sheet.rows[i], layout, merged_rows, i)
+        if reason is None:
+            data_index.append(i)
+        else:
+            skipped[t(reason)] += 1
+    rows = [sheet.rows[i] for i in data_index]
+    if layout.year_columns:
+        rows, data_index, layout = _unpivot_years(rows, data_index, layout)
+
+    def cells(col: int) -> list[object]:
+        return [r[col] if col < len(r) else "" for r in rows]
+
+    columns: dict[str, _Column] = {
+        fld: _Column(cells(col), _parser(fld, kind, layout, col, user))
+        for col, fld in layout.fields.items()
+    }
+    records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
+    org_col = columns.get("org")
+    records["org"] = [
+        (org_col.values[i] if org_col and org_col.values[i] else default_org)
+        for i in range(len(rows))
+    ]
+    records["source_row"] = [i + 1 for i in data_index]
+    subtotal = records.pop("is_subtotal", [False] * len(rows))
+    rejected: list[RejectedRow] = []
+    keep: list[int] = []
+    for n, row_reasons in enumerate(reasons):
+        if subtotal[n]:
+            skipped[t("skip.subtotal")] += 1
+        elif row_reasons:
+            raw = {
+                (layout.headers[j] or f"第{j + 1}列"): cell_text(v)
+                for j, v in enumerate(rows[n])
+                if j < len(layout.headers) and not is_blank(v)
+            }
+            rejected.append(
+                RejectedRow(
+                    row=data_index[n] + 1, reason="；".join(row_reasons), raw=raw
+                )
+            )
+        else:
+            keep.append(n)
+    frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
+    return SheetResult(
+        kind=kind,
+        records=frame,
+        rejected=rejected,
+        skipped=skipped,
+        unknown_values=unknown,
+    )
+
+
+# --- per-kind record builders --------------------------------------------------------
+# Each takes the parsed columns and the row count and returns (records, reasons, unknown):
+# records: store column → list; reasons: per row, the list of Chinese reasons (empty = ok);
+# unknown: Counter of (field, value) outside the vocabulary.
+
+
+def _unpivot_years(rows: list[list[object]], data_index: list[int], layout: Layout):
+    """A headcount table with one column per year (分工会 | 2021年 | 2022年) to one row per year.
+
+    The year column's cell moves to a virtual column ``len(headers)`` mapped to
+    ``members``; another virtual column holds the year.
+    """
+    width = len(layout.headers)
+    long_layout = replace(
+        layout,
+        fields={**layout.fields, width: "members", width + 1: "year"},
+        units=[*layout.units, None, None],
+        headers=[*layout.headers, field_label("members"), field_label("year")],
+    )
+    out_rows, out_index = [], []
+    for row, index in zip(rows, data_index):
+        for col, year in layout.year_columns.items():
+            cell = row[col] if col < len(row) else ""
+            if is_blank(cell):
+                continue
+            out_rows.append([*row[:width], *[""] * (width - len(row)), cell, year])
+            out_index.append(index)
+    return out_rows, out_index, long_layout
+
+
+def _collect(columns: dict[str, _Column], n: int):
+    reasons: list[list[str]] = [[] for _ in range(n)]
+    for fld, col in columns.items():
+        for i, err in enumerate(col.errors):
+            if err:
+                reasons[i].append(t("reason.field", field=field_label(fld), reason=err))
+    return reasons
+
+
+def _get(columns: dict[str, _Column], fld: str, n: int) -> list[object]:
+    col = columns.get(fld)
+    return col.values if col else [None] * n
+
+
+def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | None]:
+    out: list[str | None] = []
+    for pair in _get(columns, fld, n):
+        if pair is None:
+            out.append(None)
+            continue
+        value, known = pair
+        if not known:
+            unknown[(fld, value)] += 1
+        out.append(value)
+    return out
+
+
+def _require(
+    values: list[object],
+    fld: str,
+    reasons: list[list[str]],
+    errors: list[str | None] | None,
+) -> None:
+    for i, v in enumerate(values):
+        if v is None and not (errors and errors[i]):
+            reasons[i].append(t("reason.missing", field=field_label(fld)))
+
+
+def _non_negative(values: list[object], fld: str, reasons: list[list[str]]) -> None:
+    for i, v in enumerate(values):
+        if isinstance(v, Decimal) and v < 0:
+            reasons[i].append(
+                t("reason.negative_amount", field=field_label(fld), value=f"{v}")
+            )
+
+
+def _money(values: list[object]) -> list[float | None]:
+    return [None if v is None else float(v) for v in values]
+
+
+def _dates(
+    values: list[object],
+) -> tuple[list[dt.date | None], list[str | None], list[dt.date | None]]:
+    days = [v.value if v else None for v in values]
+    precision = [v.precision if v else None for v in values]
+    ends = [v.end if v else None for v in values]
+    return days, precision, ends
+
+
+def _errors(columns, fld):
+    col = columns.get(fld)
+    return col.errors if col else None
+
+
+def _build_welfare(columns, n, layout):
+    reasons = _collect(columns, n)
+    unknown: Counter = Counter()
+    days, precision, _ = _dates(_get(columns, "date", n))
+    _require(days, "date", reasons, _errors(columns, "date"))
+    amount = _get(columns, "amount", n)
+    _require(amount, "amount", reasons, _errors(columns, "amount"))
+    _non_negative(amount, "amount", reasons)
+    category = _vocab_values(columns, "category", n, unknown)
+    recipient = _get(columns, "recipient", n)
+    counts = _get(columns, "person_times", n)
+    # A row naming one person with the count left blank counts once (DOMAIN.md).
+    person_times = [
+        c if c is not None else (1 if r else None) for c, r in zip(counts, recipient)
+    ]
+    records = {
+        "date": days,
+        "date_precision": precision,
+        "sub_union": _get(columns, "sub_union", n),
+        "category": category,
+        "item": _get(columns, "item", n),
+        "recipient": recipient,
+        "person_times": person_times,
+        "amount_yuan": _money(amount),
+        "handler": _get(columns, "handler", n),
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, unknown
+
+
+def _build_activities(columns, n, layout):
+    reasons = _collect(columns, n)
+    starts, precision, range_ends = _dates(_get(columns, "start_date", n))
+    _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
+    _require(starts, "start_date", reasons, _errors(columns, "start_date"))
+    ends = [
+        e.value if e else r for e, r in zip(_get(columns, "end_date", n), range_ends)
+    ]
+    cost = _get(columns, "cost", n)
+    _non_negative(cost, "cost", reasons)
+    records = {
+        "name": _get(columns, "name", n),
+        "start_date": starts,
+        "end_date": ends,
+        "date_precision": precision,
+        "organizer": _get(columns, "organizer", n),
+        "category": _get(columns, "category", n),
+        "participants": _get(columns, "participants", n),
+        "eligible": _get(columns, "eligible", n),
+        "cost_yuan": _money(cost),
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, Counter()
+
+
+def _build_member_counts(columns, n, layout):
+    reasons = _collect(columns, n)
+    years = [
+        y if y is not None else layout.default_year for y in _get(columns, "year", n)
+    ]
+    members = _get(columns, "members", n)
+    _require(members, "members", reasons, _errors(columns, "members"))
+    _require(years, "year", reasons, _errors(columns, "year"))
+    records = {
+        "sub_union": _get(columns, "sub_union", n),
+        "year": years,
+        "members": members,
+        "female": _get(columns, "female", n),
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, Counter()
+
+
+def _build_roster(columns, n, layout):
+    reasons = _collect(columns, n)
+    unknown: Counter = Counter()
+    _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
+    joins, _, _ = _dates(_get(columns, "join_date", n))
+    birth = [
+        (v.strftime("%Y-%m") if isinstance(v, (dt.date, dt.datetime)) else v)
+        for v in _get(columns, "birth", n)
+    ]
+    records = {
+        "staff_id": _get(columns, "staff_id", n),
+        "name": _get(columns, "name", n),
+        "gender": _vocab_values(columns, "gender", n, unknown),
+        "birth": birth,
+        "sub_union": _get(columns, "sub_union", n),
+        "join_date": joins,
+        "status": _vocab_values(columns, "status", n, unknown),
+        "as_of_year": [layout.default_year] * n,
+    }
+    return records, reasons, unknown
+
+
+def _build_proposals(columns, n, layout):
+    reasons = _collect(columns, n)
+    unknown: Counter = Counter()
+    _require(_get(columns, "title", n), "title", reasons, _errors(columns, "title"))
+    session_dates, _, _ = _dates(_get(columns, "session_date", n))
+    submit, _, _ = _dates(_get(columns, "submit_date", n))
+    reply, _, _ = _dates(_get(columns, "reply_date", n))
+    for i in range(n):
+        if session_dates[i] is None and submit[i] is None and not reasons[i]:
+            reasons[i].append(t("reason.missing", field=field_label("session_date")))
+    records = {
+        "session": _get(columns, "session", n),
+        "session_date": session_dates,
+        "proposal_no": _get(columns, "proposal_no", n),
+        "title": _get(columns, "title", n),
+        "proposer": _get(columns, "proposer", n),
+        "seconders": _get(columns, "seconders", n),
+        "category": _get(columns, "category", n),
+        "decision": _vocab_values(columns, "decision", n, unknown),
+        "department": _get(columns, "department", n),
+        "status": _vocab_values(columns, "status", n, unknown),
+        "submit_date": submit,
+        "reply_date": reply,
+        "satisfaction": _vocab_values(columns, "satisfaction", n, unknown),
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, unknown
+
+
+def _build_awards(columns, n, layout):
+    reasons = _collect(columns, n)
+    unknown: Counter = Counter()
+    _require(_get(columns, "title", n), "title", reasons, _errors(columns, "title"))
+    days, precision, _ = _dates(_get(columns, "award_date", n))
+    years = _get(columns, "year", n)
+    years = [
+        y if y is not None else (d.year if d else layout.default_year)
+        for y, d in zip(years, days)
+    ]
+    for i in range(n):
+        if years[i] is None and not reasons[i]:
+            reasons[i].append(t("reason.missing", field=field_label("year")))
+    records = {
+        "year": years,
+        "title": _get(columns, "title", n),
+        "level": _vocab_values(columns, "level", n, unknown),
+        "award_type": _vocab_values(columns, "award_type", n, unknown),
+        "recipient": _get(columns, "recipient", n),
+        "sub_union": _get(columns, "sub_union", n),
+        "grantor": _get(columns, "grantor", n),
+        "grade": _get(columns, "grade", n),
+        "award_date": days,
+        "date_precision": precision,
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, unknown
+
+
+def _build_budget(columns, n, layout):
+    reasons = _collect(columns, n)
+    subjects = [
+        s.strip() if isinstance(s, str) else s for s in _get(columns, "subject", n)
+    ]
+    _require(subjects, "subject", reasons, _errors(columns, "subject"))
+    years = [
+        y if y is not None else layout.default_year for y in _get(columns, "year", n)
+    ]
+    budget, final = _get(columns, "budget", n), _get(columns, "final", n)
+    _non_negative(budget, "budget", reasons)
+    _non_negative(final, "final", reasons)
+    codes = [c.strip() if isinstance(c, str) else c for c in _get(columns, "code", n)]
+    notes = _get(columns, "note", n)
+    # A line is a subtotal (小计) when its note or name says so, or when its code is a
+    # prefix of another line's code (501 over 50101, 50102 …): only leaf lines count.
+    code_set = {c for c in codes if c}
+    subtotal = [
+        bool(
+            (notes[i] and "小计" in notes[i])
+            or (subjects[i] and subjects[i].startswith("小计"))
+        )
+        or bool(
+            codes[i] and any(o != codes[i] and o.startswith(codes[i]) for o in code_set)
+        )
+        for i in range(n)
+    ]
+    records = {
+        "year": years,
+        "code": codes,
+        "subject": subjects,
+        "budget_yuan": _money(budget),
+        "final_yuan": _money(final),
+        "is_subtotal": subtotal,
+        "note": notes,
+    }
+    return records, reasons, Counter()
+
+
+_BUILDERS = {
+    "welfare": _build_welfare,
+    "activities": _build_activities,
+    "member_counts": _build_member_counts,
+    "roster": _build_roster,
+    "proposals": _build_proposals,
+    "awards": _build_awards,
+    "budget": _build_budget,
+}
