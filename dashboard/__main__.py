@@ -18,22 +18,16 @@ from dashboard.store import Store, StoreBusy, resolve_db_path
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）"
-    )
+    parser.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     parser.add_argument("--org", help="只统计该学校（基层工会）")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m dashboard", description="工会数据看板命令行"
-    )
+    parser = argparse.ArgumentParser(prog="python -m dashboard", description="工会数据看板命令行")
     sub = parser.add_subparsers(dest="command", required=True)
     p_summary = sub.add_parser("summary", help="输出某期间的指标")
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
-    p_summary.add_argument(
-        "--json", action="store_true", help="以 JSON 输出（truth.json 的格式）"
-    )
+    p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
     _add_common(p_summary)
     p_batches = sub.add_parser("batches", help="列出已导入的批次")
     _add_common(p_batches)

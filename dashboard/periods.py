@@ -33,9 +33,7 @@ class Period:
     def end(self) -> dt.date:
         if self.kind == "year":
             return dt.date(self.start_year, 12, 31)
-        return dt.date(self.start_year + 1, ACADEMIC_START_MONTH, 1) - dt.timedelta(
-            days=1
-        )
+        return dt.date(self.start_year + 1, ACADEMIC_START_MONTH, 1) - dt.timedelta(days=1)
 
     @property
     def label(self) -> str:
@@ -72,9 +70,7 @@ def parse_period(text: str | Period) -> Period:
     raw = re.sub(r"\s+", "", nfkc(str(text)))
     if m := re.fullmatch(r"((?:19|20)\d{2})年?(?:度)?", raw):
         return Period("year", int(m.group(1)))
-    if m := re.fullmatch(
-        r"((?:19|20)\d{2})[-—–/~至]((?:19|20)\d{2})(?:学年)?(?:度)?", raw
-    ):
+    if m := re.fullmatch(r"((?:19|20)\d{2})[-—–/~至]((?:19|20)\d{2})(?:学年)?(?:度)?", raw):
         first, second = int(m.group(1)), int(m.group(2))
         if second == first + 1:
             return Period("academic", first)

@@ -174,14 +174,10 @@ def members_total(store: Store, f: Filters) -> int | None:
     """
     scope, params = _scope(f, "sub_union")
     year = f.period.headcount_year
-    counted = store.scalar(
-        f"SELECT sum(members) FROM member_counts WHERE year = ?{scope}", [year, *params]
-    )
+    counted = store.scalar(f"SELECT sum(members) FROM member_counts WHERE year = ?{scope}", [year, *params])
     if counted is not None:
         return int(counted)
-    rostered = store.scalar(
-        f"SELECT count(*) FROM roster WHERE as_of_year = ?{scope}", [year, *params]
-    )
+    rostered = store.scalar(f"SELECT count(*) FROM roster WHERE as_of_year = ?{scope}", [year, *params])
     return int(rostered) or None
 
 
@@ -203,11 +199,7 @@ def activity_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
             FROM activities WHERE {where}""",
         params,
     ).iloc[0]
-    rate = (
-        None
-        if pd.isna(row["elig"]) or not row["elig"]
-        else float(row["part_e"]) / float(row["elig"])
-    )
+    rate = None if pd.isna(row["elig"]) or not row["elig"] else float(row["part_e"]) / float(row["elig"])
     return {
         "events": int(row["events"]),
         "person_times": int(row["pt"]),
@@ -260,7 +252,8 @@ def top_activities(store: Store, f: Filters, limit: int = 10) -> pd.DataFrame:
     """The biggest events by participants: name, start_date, organizer, category, participants, cost_yuan."""
     where, params = _dated(f, "start_date", "organizer")
     return store.query(
-        f"SELECT name, start_date, end_date, organizer, category, participants, eligible, cost_yuan::DOUBLE AS cost_yuan "
+        f"SELECT name, start_date, end_date, organizer, category, participants, eligible, "
+        f"cost_yuan::DOUBLE AS cost_yuan "
         f"FROM activities WHERE {where} ORDER BY participants DESC NULLS LAST, start_date LIMIT ?",
         [*params, limit],
     )
@@ -313,9 +306,7 @@ def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
         "filing_rate": ratio(int(row["filed"]), total),
         "completion_rate": ratio(int(row["handled"]), accepted),
         "satisfaction_rate": ratio(int(row["satisfied"]), int(row["answered"])),
-        "avg_reply_days": None
-        if pd.isna(row["reply_days"])
-        else float(row["reply_days"]),
+        "avg_reply_days": None if pd.isna(row["reply_days"]) else float(row["reply_days"]),
     }
 
 
@@ -366,10 +357,7 @@ def award_totals(store: Store, f: Filters) -> dict[str, object]:
         f"SELECT level, award_type, count(*) AS n FROM awards WHERE {where} GROUP BY ALL",
         params,
     )
-    by_level = {
-        level: int(frame.loc[frame["level"] == level, "n"].sum())
-        for level in LEVEL_ORDER
-    }
+    by_level = {level: int(frame.loc[frame["level"] == level, "n"].sum()) for level in LEVEL_ORDER}
     return {
         "total": int(frame["n"].sum()),
         "by_level": by_level,
@@ -424,18 +412,14 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
             "total_yuan": welfare["total_yuan"],
             "person_times": welfare["person_times"],
             "by_category": {
-                row.category: round(float(row.amount_yuan), 2)
-                for row in categories.itertuples(index=False)
+                row.category: round(float(row.amount_yuan), 2) for row in categories.itertuples(index=False)
             },
         },
         "activities": {
             "events": activities["events"],
             "person_times": activities["person_times"],
         },
-        "proposals": {
-            k: proposals[k]
-            for k in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")
-        },
+        "proposals": {k: proposals[k] for k in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")},
         "awards": awards,
         "members": members_total(store, f) or 0,
     }

@@ -87,9 +87,7 @@ MIGRATIONS: list[str] = [
         raw_value VARCHAR NOT NULL, canonical VARCHAR NOT NULL);"""
     "CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR);"
     "INSERT INTO meta VALUES ('data_version', '0'), ('demo', 'false');"
-    + "".join(
-        f"CREATE TABLE {table} ({cols}{PROVENANCE});" for table, cols in TABLES.values()
-    ),
+    + "".join(f"CREATE TABLE {table} ({cols}{PROVENANCE});" for table, cols in TABLES.values()),
 ]
 
 
@@ -118,9 +116,7 @@ class Store:
     Raises :class:`StoreBusy` when another process holds the file.
     """
 
-    def __init__(
-        self, path: str | os.PathLike = ":memory:", read_only: bool = False
-    ) -> None:
+    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
@@ -149,21 +145,15 @@ class Store:
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, applied_at TIMESTAMP)"
             )
-            done = self._conn.execute(
-                "SELECT coalesce(max(version), 0) FROM schema_migrations"
-            ).fetchone()[0]
+            done = self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
             for version, sql in enumerate(MIGRATIONS, start=1):
                 if version <= done:
                     continue
                 with self.transaction() as cur:
                     cur.execute(sql)
-                    cur.execute(
-                        "INSERT INTO schema_migrations VALUES (?, now())", [version]
-                    )
+                    cur.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
 
-    def query(
-        self, sql: str, params: Sequence[object] | dict | None = None
-    ) -> pd.DataFrame:
+    def query(self, sql: str, params: Sequence[object] | dict | None = None) -> pd.DataFrame:
         """Run a read query with bound ``params``; returns a DataFrame."""
         cur = self._conn.cursor()
         try:
@@ -207,9 +197,7 @@ class Store:
 
     def bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Increase the data version inside the caller's transaction."""
-        cur.execute(
-            "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR) WHERE key = 'data_version'"
-        )
+        cur.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS VARCHAR) WHERE key = 'data_version'")
 
     def get_meta(self, key: str) -> str | None:
         """A stored setting (meta table) or None."""
@@ -221,9 +209,7 @@ class Store:
             cur.execute("DELETE FROM meta WHERE key = ?", [key])
             cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
-    def insert_frame(
-        self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame
-    ) -> int:
+    def insert_frame(self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame) -> int:
         """Insert typed records of ``kind`` in one statement (no row-by-row inserts).
 
         ``frame`` holds the table's columns (missing ones become NULL).  Returns the
@@ -234,9 +220,7 @@ class Store:
         cols = ", ".join(quote_ident(c) for c in columns)
         cur.register("incoming_frame", frame[columns])
         try:
-            cur.execute(
-                f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM incoming_frame"
-            )
+            cur.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM incoming_frame")
         finally:
             cur.unregister("incoming_frame")
         return len(frame)

@@ -31,9 +31,7 @@ def collect_files(paths: list[str]) -> tuple[list[Path], list[str]]:
                 sorted(
                     p
                     for p in path.iterdir()
-                    if p.is_file()
-                    and p.suffix.lower() in SUPPORTED_SUFFIXES
-                    and not p.name.startswith("~$")
+                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.startswith("~$")
                 )
             )
         elif path.is_file():
@@ -44,20 +42,12 @@ def collect_files(paths: list[str]) -> tuple[list[Path], list[str]]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m loaders", description="导入工会台账到数据库"
-    )
+    parser = argparse.ArgumentParser(prog="python -m loaders", description="导入工会台账到数据库")
     parser.add_argument("paths", nargs="+", help="台账文件或文件夹")
-    parser.add_argument(
-        "--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）"
-    )
+    parser.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     parser.add_argument("--org", help="学校（基层工会）名称")
-    parser.add_argument(
-        "--kind", help="台账类型：" + "/".join(sorted(set(vocab.KIND_ALIASES.values())))
-    )
-    parser.add_argument(
-        "--accept-valid", action="store_true", help="只导入合格行，不合格行记录在批次中"
-    )
+    parser.add_argument("--kind", help="台账类型：" + "/".join(sorted(set(vocab.KIND_ALIASES.values()))))
+    parser.add_argument("--accept-valid", action="store_true", help="只导入合格行，不合格行记录在批次中")
     args = parser.parse_args(argv)
     kind = None
     if args.kind:
@@ -75,9 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     loaded = failed = duplicates = 0
     with store:
         for path in files:
-            report, result = load_path(
-                store, path, kind=kind, org=args.org, accept_valid=args.accept_valid
-            )
+            report, result = load_path(store, path, kind=kind, org=args.org, accept_valid=args.accept_valid)
             print(f"{path.name}：{result.message}")
             for sheet in report.sheets:
                 if sheet.status != "data":
@@ -96,9 +84,7 @@ def main(argv: list[str] | None = None) -> int:
                 for bad in sheet.rejected[:MAX_REASONS]:
                     print(t("cli.reject_line", row=bad.row, reason=bad.reason))
                 if len(sheet.rejected) > MAX_REASONS:
-                    print(
-                        t("cli.more_rejects", count=len(sheet.rejected) - MAX_REASONS)
-                    )
+                    print(t("cli.more_rejects", count=len(sheet.rejected) - MAX_REASONS))
                 if sheet.result and sheet.result.unknown_values:
                     values = "、".join(f"{v}" for (_, v) in sheet.result.unknown_values)
                     print(t("cli.unknown_values", values=values))

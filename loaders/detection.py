@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from dashboard.labels import field_label, kind_label, t
 from loaders import vocab
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
-from loaders.normalize import cell_text, is_blank, normalize_header, nfkc, year_in_text
+from loaders.normalize import cell_text, is_blank, nfkc, normalize_header, year_in_text
 from loaders.reading import RawSheet
 
 HEADER_SCAN_ROWS = 30
@@ -54,11 +54,7 @@ class Layout:
     @property
     def unmapped(self) -> list[str]:
         """Headers of non-empty columns that map to no field (shown to the user, not imported)."""
-        return [
-            h
-            for j, h in enumerate(self.headers)
-            if h and j not in self.fields and j not in self.year_columns
-        ]
+        return [h for j, h in enumerate(self.headers) if h and j not in self.fields and j not in self.year_columns]
 
     def column_of(self, fld: str) -> int | None:
         """The column index holding ``fld``, or None."""
@@ -102,24 +98,17 @@ def _is_subheader(upper: list[object], lower: list[object], merged: list) -> boo
     # across columns (发放情况 over 人数 and 金额).
     spans = [(c0, c1) for (r0, c0), (r1, c1) in merged if c1 > c0]
     return any(
-        not is_blank(lower[j])
-        and (
-            j >= len(upper)
-            or is_blank(upper[j])
-            or any(c0 <= j <= c1 for c0, c1 in spans)
-        )
+        not is_blank(lower[j]) and (j >= len(upper) or is_blank(upper[j]) or any(c0 <= j <= c1 for c0, c1 in spans))
         for j in range(len(lower))
     )
 
 
-def _join_headers(
-    upper: list[object], lower: list[object] | None, merged: list, header_row: int
-):
+def _join_headers(upper: list[object], lower: list[object] | None, merged: list, header_row: int):
     width = max(len(upper), len(lower or []))
     up = [cell_text(upper[j]) if j < len(upper) else "" for j in range(width)]
     if lower is not None:
         # Spread a merged upper cell (发放情况 over F:G) over the columns it covers.
-        for (r0, c0), (r1, c1) in merged:
+        for (r0, c0), (_r1, c1) in merged:
             if r0 == header_row and c1 > c0:
                 for j in range(c0 + 1, min(c1 + 1, width)):
                     up[j] = up[j] or up[c0]
@@ -127,11 +116,7 @@ def _join_headers(
     for j in range(width):
         low = cell_text(lower[j]) if lower is not None and j < len(lower) else ""
         parts = [p for p in (low, up[j]) if p]
-        headers.append(
-            "/".join(reversed(parts))
-            if low and up[j] and low != up[j]
-            else (low or up[j])
-        )
+        headers.append("/".join(reversed(parts)) if low and up[j] and low != up[j] else (low or up[j]))
         norm = [normalize_header(p) for p in parts]
         keys.append([h.key for h in norm])
         units.append(next((h.unit for h in norm if h.unit), None))
@@ -147,21 +132,15 @@ def _money_unit(rows: list[list[object]], header_row: int) -> str | None:
     return None
 
 
-def _default_year(
-    rows: list[list[object]], header_row: int, sheet_name: str, filename: str
-) -> int | None:
-    title = " ".join(
-        cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)
-    )
+def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, filename: str) -> int | None:
+    title = " ".join(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c))
     for text in (title, sheet_name, filename):
         if (year := year_in_text(text)) is not None:
             return year
     return None
 
 
-def _choose_kind(
-    keys: list[list[str]], forced: str | None, user: UserMappings
-) -> tuple[str, dict[int, str]] | None:
+def _choose_kind(keys: list[list[str]], forced: str | None, user: UserMappings) -> tuple[str, dict[int, str]] | None:
     candidates = vocab.KINDS
     if forced == "members":
         candidates = ("member_counts", "roster")
@@ -175,9 +154,7 @@ def _choose_kind(
             kind == "member_counts" and any(_YEAR_HEADER.match(k[0]) for k in keys if k)
         ):
             continue
-        score = len(found - {"seq", "note", "org"}) + sum(
-            2 for f in vocab.REQUIRED_FIELDS[kind] if f in found
-        )
+        score = len(found - {"seq", "note", "org"}) + sum(2 for f in vocab.REQUIRED_FIELDS[kind] if f in found)
         if best is None or score > best[0]:
             best = (score, kind, fields)
     return None if best is None else (best[1], best[2])
@@ -217,16 +194,12 @@ def detect_layout(
     upper = rows[header_row]
     lower = rows[header_row + 1] if header_row + 1 < len(rows) else None
     two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
-    headers, keys, units = _join_headers(
-        upper, lower if two_rows else None, sheet.merged, header_row
-    )
+    headers, keys, units = _join_headers(upper, lower if two_rows else None, sheet.merged, header_row)
     found_headers = "、".join(h for h in headers if h)
     chosen = _choose_kind(keys, kind, user)
     if chosen is None:
         if kind is not None:
-            raise SheetReject(
-                t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers)
-            )
+            raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers))
         raise SheetReject(t("sheet.unrecognised", headers=found_headers))
     chosen_kind, fields = chosen
     year_columns: dict[int, int] = {}
@@ -234,9 +207,7 @@ def detect_layout(
         for j, k in enumerate(keys):
             if j not in fields and k and (m := _YEAR_HEADER.match(k[0])):
                 year_columns[j] = int(m.group(1))
-    missing = [
-        f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in fields.values()
-    ]
+    missing = [f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in fields.values()]
     if chosen_kind == "member_counts" and year_columns:
         missing = [f for f in missing if f != "members"]
     if missing:
@@ -248,9 +219,7 @@ def detect_layout(
                 headers=found_headers,
             )
         )
-    title = " ".join(
-        cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)
-    )
+    title = " ".join(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c))
     return Layout(
         header_rows=(header_row, header_row + 1) if two_rows else (header_row,),
         headers=headers,

@@ -105,15 +105,11 @@ def load_user_mappings(store: Store) -> UserMappings:
     """The header and value mappings users confirmed, from the store."""
     headers = {
         row.header_key: (row.kind, row.field)
-        for row in store.query(
-            "SELECT header_key, kind, field FROM header_mappings"
-        ).itertuples()
+        for row in store.query("SELECT header_key, kind, field FROM header_mappings").itertuples()
     }
     values = {
         (row.kind, row.field, row.raw_value): row.canonical
-        for row in store.query(
-            "SELECT kind, field, raw_value, canonical FROM value_mappings"
-        ).itertuples()
+        for row in store.query("SELECT kind, field, raw_value, canonical FROM value_mappings").itertuples()
     }
     return UserMappings(headers=headers, values=values)
 
@@ -122,15 +118,11 @@ def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
     """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line)."""
     key = normalize_header(header).key
     with store.transaction() as cur:
-        cur.execute(
-            "DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind]
-        )
+        cur.execute("DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind])
         cur.execute("INSERT INTO header_mappings VALUES (?, ?, ?)", [key, kind, fld])
 
 
-def save_value_mapping(
-    store: Store, kind: str, fld: str, raw: str, canonical: str
-) -> None:
+def save_value_mapping(store: Store, kind: str, fld: str, raw: str, canonical: str) -> None:
     """Remember that the value ``raw`` of ``kind``/``fld`` means ``canonical``; also fixes stored rows."""
     key = normalize_value(raw)
     table = TABLES[kind][0]
@@ -144,9 +136,7 @@ def save_value_mapping(
             [kind, fld, key, canonical],
         )
         # fld is one of our own column names (a vocabulary field), never user text.
-        cur.execute(
-            f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ?', [canonical, raw]
-        )
+        cur.execute(f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ?', [canonical, raw])
         store.bump_version(cur)
 
 
@@ -173,14 +163,10 @@ def analyse_file(
         try:
             layout = detect_layout(sheet, file_name, kind=kind, user=user)
         except SheetSkip as note:
-            report.sheets.append(
-                SheetReport(sheet=sheet.name, status="skipped", note=str(note))
-            )
+            report.sheets.append(SheetReport(sheet=sheet.name, status="skipped", note=str(note)))
             continue
         except SheetReject as reason:
-            report.sheets.append(
-                SheetReport(sheet=sheet.name, status="rejected", note=str(reason))
-            )
+            report.sheets.append(SheetReport(sheet=sheet.name, status="rejected", note=str(reason)))
             continue
         result = validate_sheet(sheet, layout, org or t("org.default"), user)
         report.sheets.append(
@@ -189,11 +175,7 @@ def analyse_file(
                 status="data",
                 kind=layout.kind,
                 headers=layout.headers,
-                mapping={
-                    layout.headers[j]: fld
-                    for j, fld in layout.fields.items()
-                    if j < len(layout.headers)
-                },
+                mapping={layout.headers[j]: fld for j, fld in layout.fields.items() if j < len(layout.headers)},
                 unmapped=layout.unmapped,
                 result=result,
             )
@@ -201,9 +183,7 @@ def analyse_file(
     return report
 
 
-def commit_file(
-    store: Store, report: FileReport, *, accept_valid: bool = False
-) -> CommitResult:
+def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False) -> CommitResult:
     """Write one analysed file as one batch, in one transaction.
 
     Refuses (writes nothing) when the file or a sheet was not recognised, or when a
@@ -226,9 +206,7 @@ def commit_file(
             t("file.duplicate", batch_id=int(row["batch_id"]), loaded_at=loaded_at),
         )
     if report.rejected_rows and not accept_valid:
-        return CommitResult(
-            "refused", t("file.rejected_rows", count=report.rejected_rows)
-        )
+        return CommitResult("refused", t("file.rejected_rows", count=report.rejected_rows))
     summary = {
         "sheets": [
             {
@@ -274,10 +252,7 @@ def commit_file(
                         "source_sheet": sheet.sheet,
                         "source_row": [r.row for r in sheet.rejected],
                         "reason": [r.reason for r in sheet.rejected],
-                        "raw": [
-                            json.dumps(r.raw, ensure_ascii=False)
-                            for r in sheet.rejected
-                        ],
+                        "raw": [json.dumps(r.raw, ensure_ascii=False) for r in sheet.rejected],
                     }
                 )
                 cur.register("rejected_frame", rejected)
@@ -313,9 +288,7 @@ def load_path(
     accept_valid: bool = False,
 ) -> tuple[FileReport, CommitResult]:
     """Analyse and commit one file from disk (the command line's unit of work)."""
-    report = analyse_file(
-        path.read_bytes(), path.name, kind=kind, org=org, user=load_user_mappings(store)
-    )
+    report = analyse_file(path.read_bytes(), path.name, kind=kind, org=org, user=load_user_mappings(store))
     return report, commit_file(store, report, accept_valid=accept_valid)
 
 

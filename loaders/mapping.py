@@ -85,9 +85,7 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
     return None
 
 
-def map_columns(
-    header_keys: list[list[str]], kind: str, user: UserMappings = NO_MAPPINGS
-) -> dict[int, str]:
+def map_columns(header_keys: list[list[str]], kind: str, user: UserMappings = NO_MAPPINGS) -> dict[int, str]:
     """Map columns to fields for ``kind``: column index → field.
 
     ``header_keys[j]`` lists the candidate keys of column j, most specific first (the
@@ -106,9 +104,7 @@ def map_columns(
     return mapped
 
 
-def map_value(
-    raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS
-) -> tuple[str, bool]:
+def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS) -> tuple[str, bool]:
     """Map a vocabulary value (类别 / 级别 / 处理结果 / 办理状态 …) to its standard word.
 
     Returns ``(value, known)``.  A user mapping wins; then the built-in vocabulary of

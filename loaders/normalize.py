@@ -60,11 +60,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, dt.datetime):
-        return (
-            value.date().isoformat()
-            if value.time() == dt.time()
-            else value.isoformat(sep=" ")
-        )
+        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
@@ -120,9 +116,7 @@ def normalize_value(raw: object) -> str:
     return re.sub(r"\s+", "", nfkc(cell_text(raw)))
 
 
-def canonical_value(
-    raw: object, vocabulary: dict[str, tuple[str, ...]]
-) -> tuple[str, bool]:
+def canonical_value(raw: object, vocabulary: dict[str, tuple[str, ...]]) -> tuple[str, bool]:
     """Map a value to the standard vocabulary (标准词).
 
     Returns ``(value, known)``: the canonical word and True when the value or one of
@@ -222,10 +216,7 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
     text = re.sub(r"\s+", "", nfkc(str(raw)))
     if text.upper() in ERROR_VALUES:
         raise CellError(t("reason.error_value", value=text))
-    if (
-        re.fullmatch(r"\d{5}(?:\.0+)?", text)
-        and SERIAL_MIN <= float(text) <= SERIAL_MAX
-    ):
+    if re.fullmatch(r"\d{5}(?:\.0+)?", text) and SERIAL_MIN <= float(text) <= SERIAL_MAX:
         return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(float(text))), "day")
     if parsed := _single(text, default_year, raw):
         return parsed
@@ -308,12 +299,7 @@ def parse_count(raw: object) -> int | None:
         return None
     value = raw
     if isinstance(raw, str):
-        value = (
-            re.sub(r"\s+", "", nfkc(raw))
-            .removesuffix("人次")
-            .removesuffix("人")
-            .removesuffix("个")
-        )
+        value = re.sub(r"\s+", "", nfkc(raw)).removesuffix("人次").removesuffix("人").removesuffix("个")
     number = parse_number(value)
     if number is None:
         return None
@@ -337,9 +323,7 @@ def parse_year(raw: object) -> int | None:
     """
     if is_blank(raw):
         return None
-    text = (
-        re.sub(r"\s+", "", nfkc(cell_text(raw))).removesuffix("度").removesuffix("年")
-    )
+    text = re.sub(r"\s+", "", nfkc(cell_text(raw))).removesuffix("度").removesuffix("年")
     if re.fullmatch(r"(?:19|20)\d{2}", text):
         return int(text)
     raise CellError(t("reason.year_unreadable", value=cell_text(raw)))

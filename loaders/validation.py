@@ -69,9 +69,7 @@ def _first_text(row: list[object]) -> str:
     return ""
 
 
-def classify_row(
-    row: list[object], layout: Layout, merged_rows: set[int], index: int
-) -> str | None:
+def classify_row(row: list[object], layout: Layout, merged_rows: set[int], index: int) -> str | None:
     """The skip reason key for a non-data row, or None for a data row.
 
     Rules: all cells blank → skip.blank; first filled cell starts with 合计 / 小计 /
@@ -89,15 +87,9 @@ def classify_row(
         return "skip.note"
     keys = [normalize_header(row[j]).key for j in filled]
     header_keys = {k for ks in layout.header_keys for k in ks}
-    if len(filled) >= 2 and sum(k in header_keys for k in keys) >= max(
-        2, len(filled) - 1
-    ):
+    if len(filled) >= 2 and sum(k in header_keys for k in keys) >= max(2, len(filled) - 1):
         return "skip.header_repeat"
-    if (
-        len(filled) == 1
-        and isinstance(row[filled[0]], str)
-        and (filled[0] == 0 or index in merged_rows)
-    ):
+    if len(filled) == 1 and isinstance(row[filled[0]], str) and (filled[0] == 0 or index in merged_rows):
         return "skip.section"
     return None
 
@@ -126,9 +118,7 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     if fld in vocab.DATE_FIELDS:
         return lambda v: parse_date(v, layout.default_year)
     if fld in vocab.MONEY_FIELDS:
-        return lambda v: parse_number(
-            v, unit if unit in ("万元", "元") else layout.money_unit
-        )
+        return lambda v: parse_number(v, unit if unit in ("万元", "元") else layout.money_unit)
     if fld in vocab.COUNT_FIELDS:
         return parse_count
     if fld == "year":
@@ -169,15 +159,11 @@ def validate_sheet(
         return [r[col] if col < len(r) else "" for r in rows]
 
     columns: dict[str, _Column] = {
-        fld: _Column(cells(col), _parser(fld, kind, layout, col, user))
-        for col, fld in layout.fields.items()
+        fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     org_col = columns.get("org")
-    records["org"] = [
-        (org_col.values[i] if org_col and org_col.values[i] else default_org)
-        for i in range(len(rows))
-    ]
+    records["org"] = [(org_col.values[i] if org_col and org_col.values[i] else default_org) for i in range(len(rows))]
     records["source_row"] = [i + 1 for i in data_index]
     subtotal = records.pop("is_subtotal", [False] * len(rows))
     rejected: list[RejectedRow] = []
@@ -191,11 +177,7 @@ def validate_sheet(
                 for j, v in enumerate(rows[n])
                 if j < len(layout.headers) and not is_blank(v)
             }
-            rejected.append(
-                RejectedRow(
-                    row=data_index[n] + 1, reason="；".join(row_reasons), raw=raw
-                )
-            )
+            rejected.append(RejectedRow(row=data_index[n] + 1, reason="；".join(row_reasons), raw=raw))
         else:
             keep.append(n)
     frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
@@ -228,7 +210,7 @@ def _unpivot_years(rows: list[list[object]], data_index: list[int], layout: Layo
         headers=[*layout.headers, field_label("members"), field_label("year")],
     )
     out_rows, out_index = [], []
-    for row, index in zip(rows, data_index):
+    for row, index in zip(rows, data_index, strict=True):
         for col, year in layout.year_columns.items():
             cell = row[col] if col < len(row) else ""
             if is_blank(cell):
@@ -279,9 +261,7 @@ def _require(
 def _non_negative(values: list[object], fld: str, reasons: list[list[str]]) -> None:
     for i, v in enumerate(values):
         if isinstance(v, Decimal) and v < 0:
-            reasons[i].append(
-                t("reason.negative_amount", field=field_label(fld), value=f"{v}")
-            )
+            reasons[i].append(t("reason.negative_amount", field=field_label(fld), value=f"{v}"))
 
 
 def _money(values: list[object]) -> list[float | None]:
@@ -314,9 +294,7 @@ def _build_welfare(columns, n, layout):
     recipient = _get(columns, "recipient", n)
     counts = _get(columns, "person_times", n)
     # A row naming one person with the count left blank counts once (DOMAIN.md).
-    person_times = [
-        c if c is not None else (1 if r else None) for c, r in zip(counts, recipient)
-    ]
+    person_times = [c if c is not None else (1 if r else None) for c, r in zip(counts, recipient, strict=False)]
     records = {
         "date": days,
         "date_precision": precision,
@@ -337,9 +315,7 @@ def _build_activities(columns, n, layout):
     starts, precision, range_ends = _dates(_get(columns, "start_date", n))
     _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
     _require(starts, "start_date", reasons, _errors(columns, "start_date"))
-    ends = [
-        e.value if e else r for e, r in zip(_get(columns, "end_date", n), range_ends)
-    ]
+    ends = [e.value if e else r for e, r in zip(_get(columns, "end_date", n), range_ends, strict=False)]
     cost = _get(columns, "cost", n)
     _non_negative(cost, "cost", reasons)
     records = {
@@ -359,9 +335,7 @@ def _build_activities(columns, n, layout):
 
 def _build_member_counts(columns, n, layout):
     reasons = _collect(columns, n)
-    years = [
-        y if y is not None else layout.default_year for y in _get(columns, "year", n)
-    ]
+    years = [y if y is not None else layout.default_year for y in _get(columns, "year", n)]
     members = _get(columns, "members", n)
     _require(members, "members", reasons, _errors(columns, "members"))
     _require(years, "year", reasons, _errors(columns, "year"))
@@ -380,10 +354,7 @@ def _build_roster(columns, n, layout):
     unknown: Counter = Counter()
     _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
     joins, _, _ = _dates(_get(columns, "join_date", n))
-    birth = [
-        (v.strftime("%Y-%m") if isinstance(v, (dt.date, dt.datetime)) else v)
-        for v in _get(columns, "birth", n)
-    ]
+    birth = [(v.strftime("%Y-%m") if isinstance(v, (dt.date, dt.datetime)) else v) for v in _get(columns, "birth", n)]
     records = {
         "staff_id": _get(columns, "staff_id", n),
         "name": _get(columns, "name", n),
@@ -432,10 +403,7 @@ def _build_awards(columns, n, layout):
     _require(_get(columns, "title", n), "title", reasons, _errors(columns, "title"))
     days, precision, _ = _dates(_get(columns, "award_date", n))
     years = _get(columns, "year", n)
-    years = [
-        y if y is not None else (d.year if d else layout.default_year)
-        for y, d in zip(years, days)
-    ]
+    years = [y if y is not None else (d.year if d else layout.default_year) for y, d in zip(years, days, strict=False)]
     for i in range(n):
         if years[i] is None and not reasons[i]:
             reasons[i].append(t("reason.missing", field=field_label("year")))
@@ -457,13 +425,9 @@ def _build_awards(columns, n, layout):
 
 def _build_budget(columns, n, layout):
     reasons = _collect(columns, n)
-    subjects = [
-        s.strip() if isinstance(s, str) else s for s in _get(columns, "subject", n)
-    ]
+    subjects = [s.strip() if isinstance(s, str) else s for s in _get(columns, "subject", n)]
     _require(subjects, "subject", reasons, _errors(columns, "subject"))
-    years = [
-        y if y is not None else layout.default_year for y in _get(columns, "year", n)
-    ]
+    years = [y if y is not None else layout.default_year for y in _get(columns, "year", n)]
     budget, final = _get(columns, "budget", n), _get(columns, "final", n)
     _non_negative(budget, "budget", reasons)
     _non_negative(final, "final", reasons)
@@ -473,13 +437,8 @@ def _build_budget(columns, n, layout):
     # prefix of another line's code (501 over 50101, 50102 …): only leaf lines count.
     code_set = {c for c in codes if c}
     subtotal = [
-        bool(
-            (notes[i] and "小计" in notes[i])
-            or (subjects[i] and subjects[i].startswith("小计"))
-        )
-        or bool(
-            codes[i] and any(o != codes[i] and o.startswith(codes[i]) for o in code_set)
-        )
+        bool((notes[i] and "小计" in notes[i]) or (subjects[i] and subjects[i].startswith("小计")))
+        or bool(codes[i] and any(o != codes[i] and o.startswith(codes[i]) for o in code_set))
         for i in range(n)
     ]
     records = {

@@ -265,12 +265,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 # Money fields, converted to 元 (a header or note in 万元 multiplies by 10,000).
-MONEY_FIELDS: frozenset[str] = frozenset(
-    {"amount", "cost", "budget", "final", "unit_rate"}
-)
-COUNT_FIELDS: frozenset[str] = frozenset(
-    {"person_times", "participants", "eligible", "members", "female", "seconders"}
-)
+MONEY_FIELDS: frozenset[str] = frozenset({"amount", "cost", "budget", "final", "unit_rate"})
+COUNT_FIELDS: frozenset[str] = frozenset({"person_times", "participants", "eligible", "members", "female", "seconders"})
 DATE_FIELDS: frozenset[str] = frozenset(
     {
         "date",
