@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
+
+import defusedxml.ElementTree as SafeET
 
 import pandas as pd
 import python_calamine as pc
@@ -25,6 +29,10 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class UncachedFormula(str):
+    """A formula cell saved without its computed value (公式无计算结果); the text is the cell ref."""
 
 
 class FileError(Exception):
@@ -71,16 +79,21 @@ def read_sheets(data: bytes, filename: str) -> list[RawSheet]:
     if suffix == ".xls" and data[:8] != OLE_MAGIC:
         raise FileError(t("file.damaged"))
     try:
+        special = scan_special_cells(data) if suffix in (".xlsx", ".xlsm") else {}
         workbook = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheets = []
         for meta in workbook.sheets_metadata:
             if meta.typ != pc.SheetTypeEnum.WorkSheet:
                 continue
             sheet = workbook.get_sheet_by_name(meta.name)
+            rows = sheet.to_python(skip_empty_area=False)
+            for (r, c), value in special.get(meta.name, {}).items():
+                if r < len(rows) and c < len(rows[r]) and rows[r][c] == "":
+                    rows[r][c] = value
             sheets.append(
                 RawSheet(
                     name=meta.name,
-                    rows=sheet.to_python(skip_empty_area=False),
+                    rows=rows,
                     visible=meta.visible == pc.SheetVisibleEnum.Visible,
                     merged=list(sheet.merged_cell_ranges or []),
                 )
@@ -117,3 +130,53 @@ def _read_csv(data: bytes, name: str) -> RawSheet:
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
         raise FileError(t("file.unreadable", error=str(err))) from None
     return RawSheet(name=name, rows=frame.to_numpy(dtype=object).tolist())
+
+
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+_ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
+_FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(<v>[^<]+</v>)?')
+
+
+def _col_index(letters: bytes) -> int:
+    index = 0
+    for ch in letters:
+        index = index * 26 + ch - 64
+    return index - 1
+
+
+def scan_special_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
+    """Cells the readers turn into blanks: error values (#VALUE!) and formulas without a cached value.
+
+    Returns sheet name → {(row0, col0): value}, value being the error text or an
+    :class:`UncachedFormula` naming the cell (B7).  Only the workbook's small XML parts
+    are parsed (with defusedxml); sheet parts are scanned for the two cell forms.
+    """
+    out: dict[str, dict[tuple[int, int], str]] = {}
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+            rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+            targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
+            for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+                target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+                part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+                try:
+                    xml = archive.read(part)
+                except KeyError:
+                    continue
+                cells: dict[tuple[int, int], str] = {}
+                if b't="e"' in xml:
+                    for m in _ERROR_CELL.finditer(xml):
+                        cells[(int(m.group(2)) - 1, _col_index(m.group(1)))] = m.group(3).decode()
+                if b"<f" in xml:
+                    for m in _FORMULA_CELL.finditer(xml):
+                        key = (int(m.group(2)) - 1, _col_index(m.group(1)))
+                        if m.group(3) is None and key not in cells:
+                            cells[key] = UncachedFormula(f"{m.group(1).decode()}{m.group(2).decode()}")
+                if cells:
+                    out[sheet.get("name")] = cells
+    except (KeyError, zipfile.BadZipFile, SafeET.ParseError):
+        return out
+    return out

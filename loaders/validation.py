@@ -30,7 +30,7 @@ from loaders.normalize import (
     parse_number,
     parse_year,
 )
-from loaders.reading import RawSheet
+from loaders.reading import RawSheet, UncachedFormula
 
 
 @dataclass
@@ -104,10 +104,13 @@ class _Column:
         for v in values:
             key = (type(v), v)
             if key not in cache:
-                try:
-                    cache[key] = (parse(v), None)
-                except CellError as err:
-                    cache[key] = (None, str(err))
+                if isinstance(v, UncachedFormula):
+                    cache[key] = (None, t("reason.formula_no_value", cell=str(v)))
+                else:
+                    try:
+                        cache[key] = (parse(v), None)
+                    except CellError as err:
+                        cache[key] = (None, str(err))
             value, error = cache[key]
             self.values.append(value)
             self.errors.append(error)

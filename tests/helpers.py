@@ -1,0 +1,51 @@
+"""Test helpers: build small ledgers in a temp folder and compare store contents."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+
+from dashboard.store import TABLES, Store
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "ledgers"
+
+
+def xlsx_bytes(
+    sheets: dict[str, list[list[object]]],
+    merged: dict[str, list[str]] | None = None,
+    hidden: tuple[str, ...] = (),
+    formulas: bool = False,
+) -> bytes:
+    """An .xlsx with one sheet per entry; rows as given (None = empty cell).
+
+    Text starting with "=" is written as text unless ``formulas`` (then as a formula
+    without a cached value, as openpyxl writes them).
+    """
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for name, rows in sheets.items():
+        ws = wb.create_sheet(name)
+        for row in rows:
+            ws.append(row)
+            for cell in ws[ws.max_row]:
+                if isinstance(cell.value, str) and cell.value.startswith("=") and not formulas:
+                    cell.data_type = "s"  # text that starts with "=", as a clerk's typed text
+        for rng in (merged or {}).get(name, []):
+            ws.merge_cells(rng)
+        if name in hidden:
+            ws.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def store_content(store: Store) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted, to compare two states of a store by content."""
+    tables = [t for t, _ in TABLES.values()] + ["batches", "rejected_rows", "header_mappings", "value_mappings"]
+    content = {}
+    for table in tables:
+        frame = store.query(f'SELECT * FROM "{table}"')
+        content[table] = sorted(tuple(map(str, row)) for row in frame.itertuples(index=False))
+    return content
