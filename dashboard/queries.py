@@ -462,3 +462,43 @@ def sub_unions(store: Store, org: str | None = None) -> list[str]:
         params,
     )
     return list(frame["sub_union"])
+
+
+def proposal_decision_status(store: Store, f: Filters) -> pd.DataFrame:
+    """Proposals by 处理结果 × 办理状态 (accepted ones only): decision, status, proposals."""
+    where, params = _proposal_where(f)
+    return store.query(
+        f"""SELECT decision, coalesce(status, '未办理') AS status, count(*) AS proposals FROM proposals
+            WHERE {where} AND decision IN ('立案', '作为意见建议') GROUP BY ALL ORDER BY decision, status""",
+        params,
+    )
+
+
+def yearly_trend(store: Store, f: Filters) -> pd.DataFrame:
+    """Headline figures for every period of the same kind up to ``f.period`` (趋势).
+
+    Columns: year (the period's label), welfare_yuan (元), welfare_person_times, activity_person_times,
+    proposals, awards.  One row per period with any data.
+    """
+    rows = []
+    for year in available_years(store, f.org):
+        if year > f.period.start_year:
+            continue
+        g = f.with_period(Period(f.period.kind, year))
+        w, a = welfare_totals(store, g), activity_totals(store, g)
+        p, aw = proposal_totals(store, g), award_totals(store, g)
+        if w["rows"] or a["events"] or p["total"] or aw["total"]:
+            rows.append(
+                {
+                    "year": g.period.label,
+                    "welfare_yuan": w["total_yuan"],
+                    "welfare_person_times": w["person_times"],
+                    "activity_person_times": a["person_times"],
+                    "proposals": p["total"],
+                    "awards": aw["total"],
+                }
+            )
+    return pd.DataFrame(
+        rows,
+        columns=["year", "welfare_yuan", "welfare_person_times", "activity_person_times", "proposals", "awards"],
+    )

@@ -20,7 +20,14 @@ class SheetSkip(Exception):
 
 
 class SheetReject(Exception):
-    """The sheet looks like data but its kind or header cannot be recognised (Chinese message)."""
+    """The sheet looks like data but its kind or header cannot be recognised (Chinese message).
+
+    ``headers`` lists the header texts found, so the user can map them.
+    """
+
+    def __init__(self, message: str, headers: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.headers = headers or []
 
 
 @dataclass
@@ -189,8 +196,8 @@ def detect_layout(
     if header_row is None:
         if max(sum(not is_blank(c) for c in row) for row in filled) <= 1:
             raise SheetSkip(t("sheet.prose"))
-        found = "、".join(cell_text(c) for c in filled[0] if not is_blank(c))[:200]
-        raise SheetReject(t("sheet.unrecognised", headers=found or "（无）"))
+        first = [cell_text(c) for c in filled[0] if not is_blank(c)]
+        raise SheetReject(t("sheet.unrecognised", headers="、".join(first)[:200] or "（无）"), first)
     upper = rows[header_row]
     lower = rows[header_row + 1] if header_row + 1 < len(rows) else None
     two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
@@ -199,8 +206,8 @@ def detect_layout(
     chosen = _choose_kind(keys, kind, user)
     if chosen is None:
         if kind is not None:
-            raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers))
-        raise SheetReject(t("sheet.unrecognised", headers=found_headers))
+            raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
+        raise SheetReject(t("sheet.unrecognised", headers=found_headers), headers)
     chosen_kind, fields = chosen
     year_columns: dict[int, int] = {}
     if chosen_kind == "member_counts" and "members" not in fields.values():
@@ -217,7 +224,8 @@ def detect_layout(
                 kind=kind_label(chosen_kind),
                 fields="、".join(field_label(f) for f in missing),
                 headers=found_headers,
-            )
+            ),
+            headers,
         )
     title = " ".join(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c))
     return Layout(

@@ -120,6 +120,7 @@ def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
     with store.transaction() as cur:
         cur.execute("DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind])
         cur.execute("INSERT INTO header_mappings VALUES (?, ?, ?)", [key, kind, fld])
+        store.bump_version(cur)
 
 
 def save_value_mapping(store: Store, kind: str, fld: str, raw: str, canonical: str) -> None:
@@ -166,7 +167,11 @@ def analyse_file(
             report.sheets.append(SheetReport(sheet=sheet.name, status="skipped", note=str(note)))
             continue
         except SheetReject as reason:
-            report.sheets.append(SheetReport(sheet=sheet.name, status="rejected", note=str(reason)))
+            report.sheets.append(
+                SheetReport(
+                    sheet=sheet.name, status="rejected", note=str(reason), headers=[h for h in reason.headers if h]
+                )
+            )
             continue
         result = validate_sheet(sheet, layout, org or t("org.default"), user)
         report.sheets.append(
@@ -181,6 +186,26 @@ def analyse_file(
             )
         )
     return report
+
+
+def duplicate_message(store: Store, sha256: str) -> str | None:
+    """ "该文件已导入过（第 N 批，时间）" when a file with this SHA-256 is in the store, else None."""
+    existing = store.query(
+        "SELECT batch_id, loaded_at FROM batches WHERE sha256 = ? ORDER BY batch_id LIMIT 1", [sha256]
+    )
+    if not len(existing):
+        return None
+    row = existing.iloc[0]
+    loaded_at = pd.Timestamp(row["loaded_at"]).strftime("%Y-%m-%d %H:%M")
+    return t("file.duplicate", batch_id=int(row["batch_id"]), loaded_at=loaded_at)
+
+
+def list_batches(store: Store) -> pd.DataFrame:
+    """The loaded batches, newest first: batch_id, file_name, kinds, rows_accepted/rejected/skipped, loaded_at."""
+    return store.query(
+        "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at, partial "
+        "FROM batches ORDER BY batch_id DESC"
+    )
 
 
 def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False) -> CommitResult:

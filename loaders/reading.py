@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePath, PurePosixPath
 
 import defusedxml.ElementTree as SafeET
-
 import pandas as pd
 import python_calamine as pc
 

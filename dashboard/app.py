@@ -1,0 +1,181 @@
+"""Streamlit glue (页面公共部分): the cached store, cached queries, shared sidebar filters, error guard.
+
+Pages import this module and :mod:`dashboard.queries` / :mod:`dashboard.charts`;
+they hold no SQL.  Query results are cached by their plain arguments plus the
+store's data version, which every load and removal bumps.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
+import streamlit as st
+
+from dashboard import demo, queries
+from dashboard.labels import t
+from dashboard.periods import Period
+from dashboard.store import Store, StoreBusy, resolve_db_path
+
+log = logging.getLogger(__name__)
+PERIOD_KINDS = {"year": "自然年", "academic": "学年"}
+NO_COMPARE = "不比较"
+
+
+@st.cache_resource(show_spinner=False)
+def get_store(path: str | None = None) -> Store:
+    """The process's one open store (DuckDB connection); demo data loaded on first start."""
+    store = Store(path or resolve_db_path())
+    ensure_demo(store)
+    return store
+
+
+def ensure_demo(store: Store, force: bool = False) -> bool:
+    """Load the demo ledgers into an empty store once (unless the user cleared them). True if loaded.
+
+    ``force`` loads them even into a store holding other data (已导入的文件 are skipped as duplicates).
+    """
+    from loaders.loading import load_path
+
+    if not force and (store.scalar("SELECT count(*) FROM batches") or store.get_meta("demo") == "cleared"):
+        return False
+    folder = demo.DEMO_DIR
+    if not folder.is_dir():
+        return False
+    for path in sorted(folder.glob("*.xlsx")):
+        load_path(store, path, org=demo.ORG)
+    store.set_meta("demo", "true")
+    return True
+
+
+def clear_demo(store: Store) -> int:
+    """Remove every demo batch (loaded from data/demo) and remember not to reload them."""
+    from loaders.loading import remove_batch
+
+    names = [p.name for p in demo.DEMO_DIR.glob("*.xlsx")]
+    batches = store.query("SELECT batch_id FROM batches WHERE list_contains(?, file_name)", [names])
+    for batch_id in batches["batch_id"]:
+        remove_batch(store, int(batch_id))
+    store.set_meta("demo", "cleared")
+    return len(batches)
+
+
+def store() -> Store:
+    """The store, or stop the page with a Chinese message when the database is busy."""
+    try:
+        return get_store()
+    except StoreBusy:
+        st.error(t("db.busy"))
+        st.stop()
+
+
+@st.cache_data(show_spinner=False, max_entries=1024)
+def _cached(
+    name: str, kind: str, start_year: int, org: str | None, subs: tuple[str, ...], version: int, extra: tuple
+) -> object:
+    filters = queries.Filters(Period(kind, start_year), org, subs)
+    return getattr(queries, name)(get_store(), filters, *extra)
+
+
+def q(name: str, filters: queries.Filters, *extra: object) -> object:
+    """Run ``queries.<name>(store, filters, *extra)`` through the cache (keyed by data version)."""
+    s = store()
+    p = filters.period
+    return _cached(name, p.kind, p.start_year, filters.org, filters.sub_unions, s.data_version(), tuple(extra))
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _lists(version: int, org: str | None) -> tuple[list[int], list[str], list[str]]:
+    s = get_store()
+    return queries.available_years(s, org), queries.sub_unions(s, org), queries.organisations(s)
+
+
+def lists(org: str | None = None) -> tuple[list[int], list[str], list[str]]:
+    """(years with data, sub-unions, organisations), cached by data version."""
+    return _lists(store().data_version(), org)
+
+
+def sidebar() -> None:
+    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state."""
+    years, _, orgs = lists()
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        if not years:
+            st.info("还没有数据：请到“上传台账”页导入台账。")
+            return
+        org = None
+        if len(orgs) > 1:
+            org = st.selectbox("学校（基层工会）", ["全部", *orgs], key="f_org")
+            org = None if org == "全部" else org
+        kind_label = st.radio("统计口径", list(PERIOD_KINDS.values()), horizontal=True, key="f_kind")
+        kind = next(k for k, v in PERIOD_KINDS.items() if v == kind_label)
+        starts = years if kind == "year" else sorted({y - 1 for y in years} | set(years))[:-1] or years
+        labels = [Period(kind, y).label for y in reversed(starts)]
+        label = st.selectbox("统计期间", labels, key=f"f_period_{kind}")
+        current = next(Period(kind, y) for y in starts if Period(kind, y).label == label)
+        compare_options = [Period(kind, y).label for y in reversed(starts) if y < current.start_year] or []
+        compare = st.selectbox("对比期间", [*compare_options, NO_COMPARE], index=0, key=f"f_compare_{kind}_{label}")
+        subs = lists(org)[1]
+        chosen = st.multiselect("分工会（不选为全部）", subs, key="f_subs", placeholder="全部分工会")
+        st.session_state["filters"] = (kind, current.start_year, org, tuple(chosen))
+        st.session_state["compare"] = None if compare == NO_COMPARE else int(compare[:4])
+        if store().get_meta("demo") == "true":
+            st.caption("当前显示的是演示数据（东湖实验学校工会，虚构）。可在“数据管理”页一键清除。")
+
+
+def filters() -> tuple[queries.Filters | None, queries.Filters | None]:
+    """(current filters, comparison filters or None) as the sidebar set them; (None, None) without data."""
+    chosen = st.session_state.get("filters")
+    if not chosen:
+        return None, None
+    kind, year, org, subs = chosen
+    current = queries.Filters(Period(kind, year), org, subs)
+    compare_year = st.session_state.get("compare")
+    compare = None if compare_year is None else current.with_period(Period(kind, compare_year))
+    return current, compare
+
+
+def require_filters() -> tuple[queries.Filters, queries.Filters | None]:
+    """The filters, or an info box and stop when the store is empty."""
+    current, compare = filters()
+    if current is None:
+        st.info("数据库里还没有台账数据。请先到“上传台账”页导入，或在“数据管理”页恢复演示数据。")
+        st.stop()
+    return current, compare
+
+
+@contextlib.contextmanager
+def guard(what: str) -> Iterator[None]:
+    """Show a Chinese error instead of a traceback if drawing ``what`` fails (the rest of the page goes on)."""
+    try:
+        yield
+    except StoreBusy:
+        st.error(t("db.busy"))
+    except Exception as err:  # noqa: BLE001 - a page must never show a traceback
+        log.exception("page section failed: %s", what)
+        st.error(f"“{what}”暂时无法显示：{err}。请刷新页面重试；如仍出错，请把台账文件发给管理员。")
+
+
+def period_caption(current: queries.Filters, compare: queries.Filters | None) -> str:
+    """The line under a page title: which period, against which, which sub-unions."""
+    text = f"统计期间：{current.period.display}（{current.period.start:%Y-%m-%d} 至 {current.period.end:%Y-%m-%d}）"
+    if compare:
+        text += f" ｜ 对比：{compare.period.display}"
+    if current.org:
+        text += f" ｜ 学校：{current.org}"
+    if current.sub_unions:
+        text += f" ｜ 分工会：{'、'.join(current.sub_unions)}"
+    return text
+
+
+def frame_or_none(value: object) -> pd.DataFrame | None:
+    """A DataFrame with rows, else None (for "暂无数据" branches)."""
+    return value if isinstance(value, pd.DataFrame) and len(value) else None
+
+
+def project_root() -> Path:
+    """The checkout's root folder."""
+    return Path(__file__).resolve().parent.parent

@@ -1,0 +1,372 @@
+"""Demo ledgers (演示数据) of an invented school union, written as clerks write them.
+
+``python -m dashboard.demo`` rewrites data/demo/*.xlsx (seeded, so the same files
+every time).  :func:`build` also returns the figures computed from the generated
+records, which the tests compare with what the loaders and queries make of the files.
+All people and the school are invented.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from collections import defaultdict
+from pathlib import Path
+
+import openpyxl
+
+DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
+ORG = "东湖实验学校工会"
+YEARS = (2023, 2024, 2025)
+SUB_UNIONS = {
+    "行政分工会": 46,
+    "语文组分工会": 52,
+    "数学组分工会": 48,
+    "英语组分工会": 38,
+    "理化生分工会": 41,
+    "政史地分工会": 33,
+    "艺体分工会": 29,
+    "后勤分工会": 24,
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红鹏飞宇浩然欣怡雪梅晨阳子轩思远"
+RELIEF = {  # category: (payments per year, amount choices in 元)
+    "生病住院慰问": (22, (500, 600, 800)),
+    "亲属去世慰问": (10, (800, 1000)),
+    "结婚慰问": (5, (600, 800)),
+    "生育慰问": (7, (600, 800)),
+    "退休慰问": (8, (1500, 2000)),
+}
+EVENTS = [
+    ("教职工新春联欢会", "文体活动", "校工会", 1),
+    ("三八妇女节主题活动", "主题教育", "校工会女工委", 3),
+    ("春季健步走", "文体活动", "校工会", 4),
+    ("教职工羽毛球赛", "竞赛", "校工会", 5),
+    ("青年教师教学基本功比赛", "竞赛", "校工会", 5),
+    ("暑期疗休养", "疗休养", "校工会", 7),
+    ("教师节表彰大会", "主题教育", "校工会", 9),
+    ("秋季运动会教工组比赛", "文体活动", "校工会", 10),
+    ("心理健康讲座", "培训", "校工会", 11),
+    ("工会干部培训", "培训", "校工会", 12),
+]
+LEVELS = ["国家级", "省级", "市级", "区县级", "校级"]
+
+
+def _name(rng: random.Random) -> str:
+    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+
+
+def _date_cell(rng: random.Random, day: dt.date) -> object:
+    """A date as clerks write it: mostly real dates, some text forms."""
+    form = rng.random()
+    if form < 0.7:
+        return day
+    if form < 0.85:
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.year}.{day.month}.{day.day}"
+
+
+def _sheet(
+    wb: openpyxl.Workbook,
+    name: str,
+    title: str,
+    header: list[str],
+    rows: list[list[object]],
+    total: list[object] | None,
+) -> None:
+    ws = wb.create_sheet(name)
+    ws.append([title])
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    if total:
+        ws.append([])
+        ws.append(total)
+    ws.append(["制表人：工会办公室    审核：工会主席"])
+    for i, width in enumerate([6, 14, 16, 16, 14, 10, 12, 16, 12, 12, 12, 12, 12, 12, 12], start=1):
+        ws.column_dimensions[openpyxl.utils.get_column_letter(i)].width = width
+
+
+def _save(wb: openpyxl.Workbook) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, object]]]:
+    """The demo files (file name → .xlsx bytes) and the figures per calendar year computed from them."""
+    rng = random.Random(seed)
+    facts: dict[int, dict[str, object]] = defaultdict(lambda: defaultdict(float))
+    files: dict[str, bytes] = {}
+    members = {y: {s: n + rng.randint(-2, 3) * (y - 2023) for s, n in SUB_UNIONS.items()} for y in YEARS}
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for year in YEARS:
+        rows: list[list[object]] = []
+        for month, festival, standard in ((1, "春节福利", 800), (6, "端午福利", 300), (9, "中秋福利", 500)):
+            for sub, n in members[year].items():
+                day = dt.date(year, month, rng.randint(3, 20))
+                rows.append([day, sub, "节日福利", festival, n, n * standard])
+        for category, (times, amounts) in RELIEF.items():
+            for _ in range(times + rng.randint(-2, 2)):
+                day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
+                rows.append([day, rng.choice(list(SUB_UNIONS)), category, _name(rng), None, rng.choice(amounts)])
+        for _ in range(rng.randint(4, 7)):
+            rows.append(
+                [
+                    dt.date(year, 1, rng.randint(5, 25)),
+                    rng.choice(list(SUB_UNIONS)),
+                    "困难补助",
+                    _name(rng),
+                    1,
+                    rng.choice((1000, 1500, 2000)),
+                ]
+            )
+        hot = rng.randint(40, 60)
+        rows.append([dt.date(year, 7, 15), "后勤分工会", "高温慰问", "高温及户外作业人员", hot, hot * 60])
+        rows.append([dt.date(year, 1, 28), "行政分工会", "在岗慰问", "春节在岗值班人员", 12, 12 * 60])
+        rows.sort(key=lambda r: r[0])
+        out = []
+        for i, (day, sub, category, who, n, amount) in enumerate(rows, start=1):
+            count = n if n is not None else 1
+            facts[year]["welfare_yuan"] += amount
+            facts[year]["welfare_person_times"] += count
+            facts[year][f"cat:{category}"] += amount
+            written_n = n if (n is not None or rng.random() < 0.5) else None  # blank for one person
+            out.append([i, _date_cell(rng, day), sub, category, who, written_n, amount, ""])
+        total_n = sum(r[5] or 1 for r in out)
+        _sheet(
+            wb,
+            f"{year}年",
+            f"{ORG}{year}年慰问及福利发放台账",
+            ["序号", "日期", "分工会", "类别", "姓名", "人数", "金额（元）", "备注"],
+            out,
+            ["合计", "", "", "", "", total_n, sum(r[6] for r in out), ""],
+        )
+    files["慰问福利台账（2023-2025）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for year in YEARS:
+        rows = []
+        for name, category, organiser, month in EVENTS:
+            day = dt.date(year, month, rng.randint(2, 26))
+            eligible = sum(members[year].values()) if organiser.startswith("校工会") else None
+            people = int((eligible or 300) * rng.uniform(0.15, 0.9))
+            rows.append([name, day, organiser, category, people, eligible, people * rng.choice((20, 30, 50))])
+        for sub, n in members[year].items():
+            for _ in range(2):
+                day = dt.date(year, rng.choice((3, 4, 5, 10, 11, 12)), rng.randint(1, 28))
+                people = int(n * rng.uniform(0.55, 0.98))
+                rows.append(
+                    [
+                        rng.choice(("春季踏青", "趣味运动会", "读书沙龙", "插花体验", "秋游活动")),
+                        day,
+                        sub,
+                        "文体活动",
+                        people,
+                        n,
+                        people * 60,
+                    ]
+                )
+        rows.sort(key=lambda r: r[1])
+        out = []
+        for i, (name, day, organiser, category, people, eligible, cost) in enumerate(rows, start=1):
+            facts[year]["events"] += 1
+            facts[year]["activity_person_times"] += people
+            out.append([i, name, _date_cell(rng, day), organiser, category, people, eligible, cost, ""])
+        _sheet(
+            wb,
+            f"{year}年",
+            f"{ORG}{year}年工会活动台账",
+            ["序号", "活动名称", "活动日期", "主办单位", "活动类别", "参加人数", "应参加人数", "经费（元）", "备注"],
+            out,
+            ["合计", "", "", "", "", sum(r[5] for r in out), "", sum(r[7] for r in out), ""],
+        )
+    files["工会活动台账（2023-2025）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for year in YEARS:
+        out = [[i, s, year, n, n // 2 + 3, ""] for i, (s, n) in enumerate(members[year].items(), start=1)]
+        facts[year]["members"] = sum(members[year].values())
+        _sheet(
+            wb,
+            f"{year}年",
+            f"{ORG}{year}年度会员人数统计表（截至{year}年12月31日）",
+            ["序号", "分工会", "年度", "会员人数", "其中：女", "备注"],
+            out,
+            ["合计", "", "", facts[year]["members"], sum(r[4] for r in out), ""],
+        )
+    files["会员人数统计表（2023-2025）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    out = []
+    departments = ("教务处", "总务处", "人事处", "学生处", "办公室")
+    topics = (
+        "关于改善教工食堂伙食的建议",
+        "关于增设教师休息室的提案",
+        "关于优化课后服务安排的建议",
+        "关于完善绩效考核办法的提案",
+        "关于加强校园安全管理的建议",
+        "关于更新办公电脑的提案",
+        "关于开设教师心理辅导的建议",
+        "关于改善停车条件的提案",
+        "关于减少非教学任务的建议",
+    )
+    seq = 0
+    for session, year in enumerate(YEARS, start=2):
+        meeting = dt.date(year, 3, rng.randint(5, 20))
+        for k in range(1, rng.randint(16, 22) + 1):
+            seq += 1
+            decision = rng.choices(("立案", "作为意见建议", "不予立案", "合并"), (3, 4, 6, 1))[0]
+            accepted = decision in ("立案", "作为意见建议")
+            status = (
+                rng.choice(("已办结", "已办结", "办理中"))
+                if accepted and year == YEARS[-1]
+                else ("已办结" if accepted else "")
+            )
+            submit = meeting - dt.timedelta(days=rng.randint(3, 20))
+            reply = submit + dt.timedelta(days=rng.randint(20, 120)) if status == "已办结" else None
+            facts[year]["proposals"] += 1
+            facts[year][f"decision:{decision}"] += 1
+            out.append(
+                [
+                    seq,
+                    f"第五届{session}次教代会",
+                    meeting,
+                    f"5-{session}-{k:02d}",
+                    rng.choice(topics),
+                    _name(rng),
+                    rng.randint(2, 9),
+                    decision,
+                    rng.choice(departments) if accepted else "",
+                    status,
+                    submit,
+                    reply,
+                    rng.choice(("满意", "满意", "基本满意")) if reply else "",
+                    "",
+                ]
+            )
+    _sheet(
+        wb,
+        "提案台账",
+        f"{ORG}教职工代表大会提案台账",
+        [
+            "序号",
+            "会议届次",
+            "会议日期",
+            "提案编号",
+            "提案标题",
+            "提案人",
+            "附议人数",
+            "处理结果",
+            "承办部门",
+            "办理状态",
+            "提交日期",
+            "答复日期",
+            "满意度",
+            "备注",
+        ],
+        out,
+        None,
+    )
+    files["教代会提案台账（第五届）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    out = []
+    honours = [
+        ("优秀班主任", "个人"),
+        ("师德标兵", "个人"),
+        ("优质课评比", "个人"),
+        ("先进教职工小家", "集体"),
+        ("工会积极分子", "个人"),
+        ("三八红旗集体", "集体"),
+        ("教学能手", "个人"),
+    ]
+    for year in YEARS:
+        for _ in range(rng.randint(18, 26)):
+            title, kind = rng.choice(honours)
+            level = rng.choices(LEVELS, (1, 3, 6, 8, 12))[0]
+            grade = rng.choice(("一等奖", "二等奖", "三等奖")) if title == "优质课评比" else ""
+            day = dt.date(year, rng.randint(3, 12), rng.randint(1, 28))
+            who = _name(rng) if kind == "个人" else rng.choice(list(SUB_UNIONS))
+            facts[year]["awards"] += 1
+            facts[year][f"level:{level}"] += 1
+            out.append(
+                [
+                    len(out) + 1,
+                    year,
+                    f"{level[:-1] if level != '区县级' else '区'}{title}",
+                    level,
+                    kind,
+                    who,
+                    rng.choice(list(SUB_UNIONS)),
+                    f"{level}主管部门",
+                    grade,
+                    _date_cell(rng, day),
+                    "",
+                ]
+            )
+    _sheet(
+        wb,
+        "获奖台账",
+        f"{ORG}评优获奖台账",
+        ["序号", "年度", "荣誉名称", "级别", "类型", "获奖对象", "所在分工会", "授予单位", "等次", "获奖日期", "备注"],
+        out,
+        None,
+    )
+    files["评优获奖台账（2023-2025）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for year in YEARS:
+        welfare = facts[year]["cat:节日福利"]
+        relief = sum(facts[year][f"cat:{c}"] for c in (*RELIEF, "高温慰问", "在岗慰问"))
+        lines = [
+            ("50101", "职工教育支出", 30000),
+            ("50102", "文体活动支出", 90000),
+            ("50104", "职工集体福利支出", welfare),
+            ("50105", "职工疗休养支出", 60000),
+            ("50201", "困难职工帮扶支出", facts[year]["cat:困难补助"]),
+            ("50202", "送温暖支出", relief),
+            ("50301", "培训支出", 12000),
+        ]
+        out = [
+            [i, code, f"  {name}", round(final * rng.uniform(0.95, 1.08), -2), final, None, ""]
+            for i, (code, name, final) in enumerate(lines, start=1)
+        ]
+        for row in out:
+            row[5] = round(row[4] / row[3], 4)
+        _sheet(
+            wb,
+            f"{year}年",
+            f"{ORG}{year}年度经费支出预算执行情况表",
+            ["序号", "科目编码", "支出科目", "预算数（元）", "决算数（元）", "执行率", "备注"],
+            out,
+            ["合计", "", "", sum(r[3] for r in out), sum(r[4] for r in out), "", ""],
+        )
+    files["经费预算决算表（2023-2025）.xlsx"] = _save(wb)
+    return files, {y: dict(v) for y, v in facts.items()}
+
+
+def write(folder: Path = DEMO_DIR) -> list[Path]:
+    """Write the demo ledgers into ``folder`` (created); returns their paths."""
+    folder.mkdir(parents=True, exist_ok=True)
+    files, _ = build()
+    paths = []
+    for name, data in files.items():
+        path = folder / name
+        path.write_bytes(data)
+        paths.append(path)
+    return paths
+
+
+if __name__ == "__main__":
+    for p in write():
+        print(p)

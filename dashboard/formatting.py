@@ -1,0 +1,70 @@
+"""Numbers the Chinese way (数字格式): 万元, percentages, counts with units, masked names."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+
+def wan(yuan: float | None, digits: int = 2) -> str:
+    """元 → "13.10万元" (``digits`` decimals; the seeds use 2–4). "—" for None."""
+    if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
+        return "—"
+    return f"{yuan / 10_000:,.{digits}f}万元"
+
+
+def wan_number(yuan: float | None, digits: int = 2) -> float | None:
+    """元 → 万元 as a number rounded to ``digits`` (for charts and tables)."""
+    return None if yuan is None else round(yuan / 10_000, digits)
+
+
+def seed_wan(yuan: float) -> str:
+    """元 → 万元 as the work reports write it: up to 4 decimals, trailing zeros dropped.
+
+    130989 → "13.0989万元"; 35800 → "3.58万元"; 19000 → "1.9万元"; 1582300 → "158.23万元".
+    """
+    text = f"{yuan / 10_000:.4f}".rstrip("0").rstrip(".")
+    return f"{text}万元"
+
+
+def pct(ratio: float | None, digits: int = 1) -> str:
+    """A ratio 0–1 → "92.5%"; "—" for None."""
+    if ratio is None or (isinstance(ratio, float) and math.isnan(ratio)):
+        return "—"
+    return f"{ratio * 100:.{digits}f}%"
+
+
+def count(n: int | float | None, unit: str) -> str:
+    """A count with its unit: count(731, "人次") → "731人次"; "—" for None."""
+    if n is None or (isinstance(n, float) and math.isnan(n)):
+        return "—"
+    return f"{int(n):,}{unit}"
+
+
+def delta_pct(current: float | None, previous: float | None) -> float | None:
+    """Change against the comparison period as a ratio (0.12 = +12%); None without a base."""
+    if current is None or previous in (None, 0) or (isinstance(previous, float) and math.isnan(previous)):
+        return None
+    return (current - previous) / previous
+
+
+def delta_text(current: float | None, previous: float | None) -> str | None:
+    """The change as st.metric shows it: "+12.0%" / "-3.5%"; None without a comparison."""
+    change = delta_pct(current, previous)
+    return None if change is None else f"{change * 100:+.1f}%"
+
+
+def mask_name(name: object) -> object:
+    """Mask a personal name (姓名脱敏): 张三 → 张*, 欧阳娜娜 → 欧***; group names stay.
+
+    Only 2–4 character names are masked; longer texts (高温及户外作业人员) are groups.
+    """
+    if not isinstance(name, str) or not name or len(name) > 4:
+        return name
+    return name[0] + "*" * (len(name) - 1)
+
+
+def mask_column(series: pd.Series) -> pd.Series:
+    """:func:`mask_name` over a column."""
+    return series.map(mask_name)

@@ -1,0 +1,118 @@
+"""上传台账: upload ledgers, check detection, mapping and validation, then load them as batches."""
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import app, uploads
+from dashboard import formatting as fmt
+from dashboard.labels import field_label, kind_label, t
+from loaders import vocab
+
+st.title(t("page.upload"))
+st.caption(
+    "支持 .xlsx / .xlsm / .xls / .csv（UTF-8 或 GBK），可一次选多个文件。导入前会先逐行检查，确认后才写入数据库。"
+)
+store = app.store()
+_, _, orgs = app.lists()
+
+left, right = st.columns(2)
+org = left.text_input(
+    "学校（基层工会）名称",
+    value=orgs[0] if len(orgs) == 1 else t("org.default"),
+    help="台账中有“学校”列时按该列逐行归属；否则归入这里填写的名称。",
+)
+kind_names = {"自动识别": None, **{kind_label(k): k for k in vocab.KINDS}}
+forced = kind_names[right.selectbox("台账类型", list(kind_names), help="一般无需选择；自动识别不准时再指定。")]
+
+files = st.file_uploader(
+    "选择台账文件", type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key="uploader"
+)
+if not files:
+    st.info("请选择要导入的台账文件。需要标准格式的可到“数据管理”页下载模板。")
+    st.stop()
+
+for upload in files:
+    data = upload.getvalue()
+    with st.container(border=True), app.guard(upload.name):
+        report = uploads.analyse(data, upload.name, forced, org.strip() or t("org.default"), store.data_version())
+        st.markdown(f"#### 📄 {upload.name}")
+        if report.error:
+            st.error(f"{upload.name}：{report.error}")
+            continue
+        loaded_before = uploads.already_loaded(store, report.sha256)
+        if loaded_before:
+            st.info(f"{upload.name}：{loaded_before}")
+
+        for sheet in report.sheets:
+            if sheet.status == "skipped":
+                st.caption(f"工作表“{sheet.sheet}”：{sheet.note}")
+                continue
+            if sheet.status == "rejected":
+                st.error(f"{upload.name} · 工作表“{sheet.sheet}”：{sheet.note}")
+                if sheet.headers:
+                    uploads.header_mapping_form(store, upload.name, sheet, forced)
+                continue
+            result = sheet.result
+            title = (
+                f"工作表“{sheet.sheet}”：{kind_label(sheet.kind)} ｜ 合格 {sheet.accepted} 行 ｜ "
+                f"不合格 {len(sheet.rejected)} 行 ｜ 跳过 {sheet.skipped} 行"
+            )
+            with st.expander(title, expanded=bool(sheet.rejected or result.unknown_values or sheet.unmapped)):
+                mapping = pd.DataFrame(
+                    {"表头": list(sheet.mapping), "识别为": [field_label(f) for f in sheet.mapping.values()]}
+                )
+                st.markdown("**表头识别**")
+                st.dataframe(mapping, hide_index=True)
+                if sheet.unmapped:
+                    st.warning("以下列未识别，不会导入：" + "、".join(sheet.unmapped))
+                    uploads.header_mapping_form(store, upload.name, sheet, sheet.kind)
+                if result.skipped:
+                    st.caption("跳过：" + "，".join(f"{reason} {n} 行" for reason, n in result.skipped.items()))
+                if sheet.rejected:
+                    st.markdown("**不合格的行**")
+                    st.dataframe(
+                        pd.DataFrame(
+                            {
+                                "文件": upload.name,
+                                "工作表": sheet.sheet,
+                                "行号": [r.row for r in sheet.rejected],
+                                "原因": [r.reason for r in sheet.rejected],
+                                "原始内容": ["；".join(f"{k}={v}" for k, v in r.raw.items()) for r in sheet.rejected],
+                            }
+                        ),
+                        hide_index=True,
+                    )
+                if result.unknown_values:
+                    uploads.value_mapping_form(store, upload.name, sheet)
+                st.markdown("**预览（前 20 行，姓名已脱敏）**")
+                preview = result.records.head(20).copy()
+                for column in ("recipient", "name", "proposer"):
+                    if column in preview and sheet.kind != "activities":
+                        preview[column] = fmt.mask_column(preview[column])
+                st.dataframe(uploads.preview_frame(preview), hide_index=True)
+
+        if report.fatal:
+            st.error(f"{upload.name}：{report.fatal}。整个文件不会导入。")
+            continue
+        if loaded_before:
+            continue
+        accept_valid = False
+        if report.rejected_rows:
+            st.warning(f"{upload.name}：" + t("file.rejected_rows", count=report.rejected_rows))
+            accept_valid = st.checkbox(
+                f"只导入合格的 {report.accepted_rows} 行（不合格行连同原始内容保存在批次记录中）",
+                key=f"accept_{report.sha256}",
+            )
+        if st.button(
+            f"导入 {upload.name}（{report.accepted_rows} 行）",
+            key=f"load_{report.sha256}",
+            type="primary",
+            disabled=bool(report.rejected_rows) and not accept_valid,
+        ):
+            result = uploads.commit(store, report, accept_valid)
+            if result.status == "loaded":
+                st.success(f"{upload.name}：{result.message}")
+            elif result.status == "duplicate":
+                st.info(f"{upload.name}：{result.message}")
+            else:
+                st.error(f"{upload.name}：{result.message}")

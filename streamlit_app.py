@@ -1,0 +1,25 @@
+"""工会数据看板 (Union KPI Dashboard): the router. Page config, shared sidebar filters, navigation."""
+
+import streamlit as st
+
+from dashboard import app
+from dashboard.labels import t
+
+st.set_page_config(page_title=t("app.title"), page_icon="📊", layout="wide")
+
+pages = {
+    "看板": [
+        st.Page("pages/overview.py", title=t("page.overview"), icon="🏠", default=True),
+        st.Page("pages/welfare.py", title=t("page.welfare"), icon="💝"),
+        st.Page("pages/activities.py", title=t("page.activities"), icon="🏃"),
+        st.Page("pages/proposals.py", title=t("page.proposals"), icon="📝"),
+        st.Page("pages/awards.py", title=t("page.awards"), icon="🏆"),
+    ],
+    "数据": [
+        st.Page("pages/upload.py", title=t("page.upload"), icon="📤"),
+        st.Page("pages/manage.py", title=t("page.manage"), icon="🗂️"),
+    ],
+}
+navigation = st.navigation(pages)
+app.sidebar()
+navigation.run()
