@@ -5,19 +5,19 @@ import streamlit as st
 from dashboard import app
 from dashboard.labels import t
 
-st.set_page_config(page_title=t("app.title"), page_icon="📊", layout="wide")
+st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
 
 pages = {
     "看板": [
-        st.Page("pages/overview.py", title=t("page.overview"), icon="🏠", default=True),
-        st.Page("pages/welfare.py", title=t("page.welfare"), icon="💝"),
-        st.Page("pages/activities.py", title=t("page.activities"), icon="🏃"),
-        st.Page("pages/proposals.py", title=t("page.proposals"), icon="📝"),
-        st.Page("pages/awards.py", title=t("page.awards"), icon="🏆"),
+        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+        st.Page("pages/welfare.py", title=t("page.welfare"), icon=":material/volunteer_activism:"),
+        st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
+        st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
+        st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
     ],
     "数据": [
-        st.Page("pages/upload.py", title=t("page.upload"), icon="📤"),
-        st.Page("pages/manage.py", title=t("page.manage"), icon="🗂️"),
+        st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"),
+        st.Page("pages/manage.py", title=t("page.manage"), icon=":material/database:"),
     ],
 }
 navigation = st.navigation(pages)

@@ -179,3 +179,20 @@ def frame_or_none(value: object) -> pd.DataFrame | None:
 def project_root() -> Path:
     """The checkout's root folder."""
     return Path(__file__).resolve().parent.parent
+
+
+def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str | None = None) -> None:
+    """Show a table with Chinese column ``names``: dates as YYYY-MM-DD, 元 with 2 decimals, rates as %."""
+    shown = frame.rename(columns=names or {})
+    config: dict[str, object] = {}
+    for column in shown.columns:
+        dtype = shown[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
+        elif "（元）" in str(column) and pd.api.types.is_numeric_dtype(dtype):
+            config[column] = st.column_config.NumberColumn(format="%.2f")
+        elif str(column).endswith("率") and pd.api.types.is_numeric_dtype(dtype):
+            config[column] = st.column_config.NumberColumn(format="percent")
+        elif "天数" in str(column) and pd.api.types.is_numeric_dtype(dtype):
+            config[column] = st.column_config.NumberColumn(format="%.0f")
+    st.dataframe(shown, hide_index=True, column_config=config, key=key)

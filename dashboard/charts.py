@@ -56,12 +56,17 @@ def colour(key: str) -> str:
     return PALETTE[zlib.crc32(str(key).encode()) % len(PALETTE)]
 
 
+def _with_unit(title: str, unit: str) -> str:
+    """A vertical axis cannot show a Chinese unit upright, so the unit goes into the title."""
+    return title if unit in title else f"{title}（{unit}）"
+
+
 def _layout(fig: go.Figure, title: str, height: int = 360, **kwargs) -> go.Figure:
+    kwargs.setdefault("margin", {"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
         font={"family": FONT, "size": 13},
         height=height,
-        margin={"l": 10, "r": 10, "t": 50, "b": 10},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.15},
         hoverlabel={"font_family": FONT},
@@ -138,8 +143,7 @@ def vbar(
         )
     )
     fig.update_xaxes(title_text=axis_title, type="category")
-    fig.update_yaxes(title_text=unit)
-    return _layout(fig, title)
+    return _layout(fig, _with_unit(title, unit))
 
 
 def grouped(
@@ -171,18 +175,26 @@ def grouped(
         fig.update_yaxes(autorange="reversed")
         height = max(300, 40 * len(frame) + 110)
     else:
-        fig.update_yaxes(title_text=unit)
         fig.update_xaxes(type="category")
         height = 360
+        title = _with_unit(title, unit)
     return _layout(fig, title, height=height, barmode="group")
 
 
 def stacked(
-    frame: pd.DataFrame, x: str, stack: str, value: str, title: str, unit: str, order: tuple[str, ...] = ()
+    frame: pd.DataFrame,
+    x: str,
+    stack: str,
+    value: str,
+    title: str,
+    unit: str,
+    order: tuple[str, ...] = (),
+    x_order: tuple[str, ...] = (),
 ) -> go.Figure:
-    """Stacked bars: ``frame[value]`` by ``x``, one colour per ``stack`` value (in ``order`` first)."""
+    """Stacked bars: ``frame[value]`` by ``x`` (in ``x_order`` first), one colour per ``stack`` value."""
     keys = [k for k in order if k in set(frame[stack])] + sorted(set(frame[stack]) - set(order))
-    xs = list(dict.fromkeys(frame[x].astype(str)))
+    seen = list(dict.fromkeys(frame[x].astype(str)))
+    xs = [v for v in x_order if v in seen] + [v for v in seen if v not in x_order]
     fig = go.Figure()
     for key in keys:
         part = frame[frame[stack] == key].assign(_x=lambda d: d[x].astype(str)).set_index("_x")
@@ -194,8 +206,7 @@ def stacked(
             hovertemplate=f"%{{x}} · {key}：%{{y}}{unit}<extra></extra>",
         )
     fig.update_xaxes(type="category")
-    fig.update_yaxes(title_text=unit)
-    return _layout(fig, title, barmode="stack")
+    return _layout(fig, _with_unit(title, unit), barmode="stack")
 
 
 def rate_bars(frame: pd.DataFrame, label: str, rate: str, title: str) -> go.Figure:
@@ -222,10 +233,12 @@ def proposal_flow(decisions: pd.DataFrame, statuses: pd.DataFrame, total: int, t
     ``decisions``: key, proposals; ``statuses``: decision, status, proposals (accepted ones).
     """
     nodes = [f"提案 {total}件"]
+    node_colours = ["#7f8c8d"]
     index = {}
     for row in decisions.itertuples():
         index[row.key] = len(nodes)
         nodes.append(f"{row.key} {row.proposals}件")
+        node_colours.append(colour(row.key))
     sources, targets, values, colours = [], [], [], []
     for row in decisions.itertuples():
         sources.append(0)
@@ -239,18 +252,21 @@ def proposal_flow(decisions: pd.DataFrame, statuses: pd.DataFrame, total: int, t
         if row.status not in status_index:
             status_index[row.status] = len(nodes)
             nodes.append(str(row.status))
+            node_colours.append(colour(str(row.status)))
         sources.append(index[row.decision])
         targets.append(status_index[row.status])
         values.append(row.proposals)
         colours.append(colour(str(row.status)))
     fig = go.Figure(
         go.Sankey(
-            node={"label": nodes, "pad": 18, "thickness": 16, "color": "#bdc3c7"},
+            arrangement="snap",
+            node={"label": nodes, "pad": 24, "thickness": 18, "color": node_colours, "line": {"width": 0}},
+            textfont={"size": 14, "color": "#222", "family": FONT},
             link={
                 "source": sources,
                 "target": targets,
                 "value": values,
-                "color": [c + "88" for c in colours],
+                "color": [c + "55" for c in colours],
                 "hovertemplate": "%{source.label} → %{target.label}：%{value}件<extra></extra>",
             },
         )
@@ -267,11 +283,11 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
         fig.add_scatter(
             x=frame["year"].astype(str),
             y=frame["value"],
-            mode="lines+markers+text",
-            text=[f"{v:,.2f}" if unit == "万元" else f"{v:,.0f}" for v in frame["value"]],
-            textposition="top center",
+            mode="lines+markers",
             line={"color": PALETTE[(i - 1) % len(PALETTE)]},
-            hovertemplate=f"%{{x}}年：%{{y:,}}{unit}<extra>{name}</extra>",
+            hovertemplate=f"%{{x}}：%{{y:,.2f}}{unit}<extra>{name}</extra>"
+            if unit == "万元"
+            else f"%{{x}}：%{{y:,}}{unit}<extra>{name}</extra>",
             row=1,
             col=i,
             showlegend=False,
@@ -279,5 +295,5 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
         )
         fig.update_xaxes(type="category", row=1, col=i)
         fig.update_yaxes(rangemode="tozero", row=1, col=i)
-    fig.update_annotations(font_size=13)
-    return _layout(fig, title, height=260)
+    fig.update_annotations(font_size=13, yshift=8)
+    return _layout(fig, title, height=300, margin={"l": 10, "r": 10, "t": 80, "b": 10})

@@ -55,6 +55,13 @@ def delta_text(current: float | None, previous: float | None) -> str | None:
     return None if change is None else f"{change * 100:+.1f}%"
 
 
+def delta_points(current: float | None, previous: float | None) -> str | None:
+    """The change of a rate in percentage points: 0.92 vs 0.85 → "+7.0个百分点"; None without a comparison."""
+    if current is None or previous is None:
+        return None
+    return f"{(current - previous) * 100:+.1f}个百分点"
+
+
 def mask_name(name: object) -> object:
     """Mask a personal name (姓名脱敏): 张三 → 张*, 欧阳娜娜 → 欧***; group names stay.
 

@@ -29,7 +29,7 @@ with app.guard("活动合计"):
     c[2].metric(
         "总体参与率",
         fmt.pct(totals["participation_rate"]),
-        fmt.delta_text(totals["participation_rate"], before and before["participation_rate"]),
+        fmt.delta_points(totals["participation_rate"], before and before["participation_rate"]),
         border=True,
         help="参加人次 ÷ 应参加人数（只计填写了应参加人数的活动）",
     )
@@ -86,36 +86,32 @@ with app.guard("分工会参与率"):
     else:
         left, right = st.columns([3, 2])
         left.plotly_chart(charts.rate_bars(rates, "sub_union", "rate", "分工会活动参与率"), key="rate")
-        right.dataframe(
-            rates.rename(
-                columns={
+        with right:
+            app.table(
+                rates,
+                {
                     "sub_union": "分工会",
                     "events": "活动数",
                     "person_times": "参与人次",
                     "eligible": "应参加人数",
                     "members": "会员人数",
                     "rate": "参与率",
-                }
-            ),
-            hide_index=True,
-            column_config={"参与率": st.column_config.NumberColumn(format="percent")},
-        )
+                },
+            )
 
 with app.guard("规模最大的活动"):
     st.subheader("参与人数最多的活动")
     top = app.q("top_activities", current, 10)
-    st.dataframe(
-        top.rename(
-            columns={
-                "name": "活动名称",
-                "start_date": "开始日期",
-                "end_date": "结束日期",
-                "organizer": "主办单位",
-                "category": "类别",
-                "participants": "参加人次",
-                "eligible": "应参加人数",
-                "cost_yuan": "经费（元）",
-            }
-        ),
-        hide_index=True,
+    app.table(
+        top,
+        {
+            "name": "活动名称",
+            "start_date": "开始日期",
+            "end_date": "结束日期",
+            "organizer": "主办单位",
+            "category": "类别",
+            "participants": "参加人次",
+            "eligible": "应参加人数",
+            "cost_yuan": "经费（元）",
+        },
     )

@@ -38,7 +38,14 @@ with app.guard("按级别与类型"):
         left, right = st.columns(2)
         left.plotly_chart(
             charts.stacked(
-                level_type, "level", "award_type", "n", "按级别（个人 / 集体）", "项", order=("个人", "集体")
+                level_type,
+                "level",
+                "award_type",
+                "n",
+                "按级别（个人 / 集体）",
+                "项",
+                order=("个人", "集体"),
+                x_order=LEVEL_ORDER,
             ),
             key="lt",
         )
@@ -64,19 +71,17 @@ with app.guard("获奖名单"), st.expander("获奖名单"):
     rows = app.q("award_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
-    st.dataframe(
-        rows.rename(
-            columns={
-                "year": "年度",
-                "title": "荣誉名称",
-                "level": "级别",
-                "award_type": "类型",
-                "recipient": "获奖对象",
-                "sub_union": "分工会",
-                "grantor": "授予单位",
-                "grade": "等次",
-                "award_date": "获奖日期",
-            }
-        ),
-        hide_index=True,
+    app.table(
+        rows,
+        {
+            "year": "年度",
+            "title": "荣誉名称",
+            "level": "级别",
+            "award_type": "类型",
+            "recipient": "获奖对象",
+            "sub_union": "分工会",
+            "grantor": "授予单位",
+            "grade": "等次",
+            "award_date": "获奖日期",
+        },
     )

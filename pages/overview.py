@@ -48,7 +48,7 @@ with app.guard("关键指标"):
     c[3].metric(
         "活动参与率",
         fmt.pct(acts["participation_rate"]),
-        fmt.delta_text(acts["participation_rate"], prev(acts_prev, "participation_rate")),
+        fmt.delta_points(acts["participation_rate"], prev(acts_prev, "participation_rate")),
         border=True,
         help="参加人次 ÷ 应参加人数（只计填写了应参加人数的活动）",
     )
@@ -69,7 +69,7 @@ with app.guard("关键指标"):
     c[2].metric(
         "办结率",
         fmt.pct(props["completion_rate"]),
-        fmt.delta_text(props["completion_rate"], prev(props_prev, "completion_rate")),
+        fmt.delta_points(props["completion_rate"], prev(props_prev, "completion_rate")),
         border=True,
         help="（已办结 + 已落实）÷（立案 + 作为意见建议）",
     )

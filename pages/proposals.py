@@ -20,7 +20,13 @@ with app.guard("提案指标"):
         fmt.delta_text(totals["total"], before and before["total"]),
         border=True,
     )
-    c[1].metric("立案率", fmt.pct(totals["filing_rate"]), border=True, help="立案 ÷ 提案总数")
+    c[1].metric(
+        "立案率",
+        fmt.pct(totals["filing_rate"]),
+        fmt.delta_points(totals["filing_rate"], before and before["filing_rate"]),
+        border=True,
+        help="立案 ÷ 提案总数",
+    )
     c[2].metric(
         "办结率", fmt.pct(totals["completion_rate"]), border=True, help="（已办结 + 已落实）÷（立案 + 作为意见建议）"
     )
@@ -55,18 +61,16 @@ with app.guard("承办部门"):
             ),
             key="dept",
         )
-        right.dataframe(
-            depts.rename(
-                columns={
+        with right:
+            app.table(
+                depts,
+                {
                     "key": "承办部门",
                     "proposals": "承办件数",
                     "handled": "已办结",
                     "avg_reply_days": "平均答复天数",
-                }
-            ),
-            hide_index=True,
-            column_config={"平均答复天数": st.column_config.NumberColumn(format="%.0f")},
-        )
+                },
+            )
 
 with app.guard("未办结提案"):
     st.subheader("尚未办结的提案")
@@ -74,16 +78,14 @@ with app.guard("未办结提案"):
     if len(still_open) == 0:
         st.success("本期间立案及作为意见建议的提案已全部办结。")
     else:
-        st.dataframe(
-            still_open.rename(
-                columns={
-                    "proposal_no": "提案编号",
-                    "title": "提案标题",
-                    "decision": "处理结果",
-                    "department": "承办部门",
-                    "status": "办理状态",
-                    "submit_date": "提交日期",
-                }
-            ),
-            hide_index=True,
+        app.table(
+            still_open,
+            {
+                "proposal_no": "提案编号",
+                "title": "提案标题",
+                "decision": "处理结果",
+                "department": "承办部门",
+                "status": "办理状态",
+                "submit_date": "提交日期",
+            },
         )

@@ -49,14 +49,8 @@ with app.guard("按类别"):
         if compare:
             prev = app.q("welfare_by_category", compare).set_index("category")["amount_yuan"]
             table["上期金额（元）"] = by_cat["category"].map(prev)
-        right.dataframe(
-            table,
-            hide_index=True,
-            column_config={
-                "金额（元）": st.column_config.NumberColumn(format="%.2f"),
-                "上期金额（元）": st.column_config.NumberColumn(format="%.2f"),
-            },
-        )
+        with right:
+            app.table(table, None)
 
 with app.guard("按月份"):
     by_month = app.frame_or_none(app.q("welfare_by_month", current))
@@ -66,7 +60,7 @@ with app.guard("按月份"):
                 by_month.assign(wan=by_month["amount_yuan"] / 10_000),
                 "month",
                 "wan",
-                "按月支出",
+                "按月支出（万元）",
                 "万元",
                 axis_title="月份",
             ),
@@ -88,22 +82,17 @@ with app.guard("按分工会"):
             ),
             key="sub",
         )
-        right.dataframe(
-            by_sub.rename(
-                columns={
+        with right:
+            app.table(
+                by_sub,
+                {
                     "sub_union": "分工会",
                     "amount_yuan": "金额（元）",
                     "person_times": "人次",
                     "members": "会员人数",
                     "per_member": "人均（元）",
-                }
-            ),
-            hide_index=True,
-            column_config={
-                "金额（元）": st.column_config.NumberColumn(format="%.2f"),
-                "人均（元）": st.column_config.NumberColumn(format="%.0f"),
-            },
-        )
+                },
+            )
 
 with app.guard("预算执行"):
     budget = app.frame_or_none(app.q("budget_execution", current))
@@ -135,21 +124,19 @@ with app.guard("明细"), st.expander("查看明细（含姓名，仅限授权�
     rows = app.q("welfare_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
-    st.dataframe(
-        rows.rename(
-            columns={
-                "date": "日期",
-                "sub_union": "分工会",
-                "category": "类别",
-                "item": "项目",
-                "recipient": "对象",
-                "person_times": "人次",
-                "amount_yuan": "金额（元）",
-                "note": "备注",
-                "source_file": "来源文件",
-                "source_sheet": "工作表",
-                "source_row": "行号",
-            }
-        ),
-        hide_index=True,
+    app.table(
+        rows,
+        {
+            "date": "日期",
+            "sub_union": "分工会",
+            "category": "类别",
+            "item": "项目",
+            "recipient": "对象",
+            "person_times": "人次",
+            "amount_yuan": "金额（元）",
+            "note": "备注",
+            "source_file": "来源文件",
+            "source_sheet": "工作表",
+            "source_row": "行号",
+        },
     )
