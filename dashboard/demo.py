@@ -18,7 +18,10 @@ import openpyxl
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 ORG = "东湖实验学校工会"
-YEARS = (2023, 2024, 2025)
+# From 2024 on, so the demo never overlaps the years of ../shared/ledgers (2021-2023); the last
+# year stops at CUTOFF like a ledger kept up to date during the year.
+YEARS = (2024, 2025, 2026)
+CUTOFF = dt.date(2026, 10, 31)
 SUB_UNIONS = {
     "行政分工会": 46,
     "语文组分工会": 52,
@@ -100,7 +103,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
     rng = random.Random(seed)
     facts: dict[int, dict[str, object]] = defaultdict(lambda: defaultdict(float))
     files: dict[str, bytes] = {}
-    members = {y: {s: n + rng.randint(-2, 3) * (y - 2023) for s, n in SUB_UNIONS.items()} for y in YEARS}
+    members = {y: {s: n + rng.randint(-2, 3) * (y - YEARS[0]) for s, n in SUB_UNIONS.items()} for y in YEARS}
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -128,7 +131,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
         hot = rng.randint(40, 60)
         rows.append([dt.date(year, 7, 15), "后勤分工会", "高温慰问", "高温及户外作业人员", hot, hot * 60])
         rows.append([dt.date(year, 1, 28), "行政分工会", "在岗慰问", "春节在岗值班人员", 12, 12 * 60])
-        rows.sort(key=lambda r: r[0])
+        rows = sorted((r for r in rows if r[0] <= CUTOFF), key=lambda r: r[0])
         out = []
         for i, (day, sub, category, who, n, amount) in enumerate(rows, start=1):
             count = n if n is not None else 1
@@ -146,7 +149,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", "", "", total_n, sum(r[6] for r in out), ""],
         )
-    files["慰问福利台账（2023-2025）.xlsx"] = _save(wb)
+    files["慰问福利台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -172,7 +175,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
                         people * 60,
                     ]
                 )
-        rows.sort(key=lambda r: r[1])
+        rows = sorted((r for r in rows if r[1] <= CUTOFF), key=lambda r: r[1])
         out = []
         for i, (name, day, organiser, category, people, eligible, cost) in enumerate(rows, start=1):
             facts[year]["events"] += 1
@@ -186,7 +189,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", "", "", sum(r[5] for r in out), "", sum(r[7] for r in out), ""],
         )
-    files["工会活动台账（2023-2025）.xlsx"] = _save(wb)
+    files["工会活动台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -201,7 +204,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", facts[year]["members"], sum(r[4] for r in out), ""],
         )
-    files["会员人数统计表（2023-2025）.xlsx"] = _save(wb)
+    files["会员人数统计表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -295,6 +298,8 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             level = rng.choices(LEVELS, (1, 3, 6, 8, 12))[0]
             grade = rng.choice(("一等奖", "二等奖", "三等奖")) if title == "优质课评比" else ""
             day = dt.date(year, rng.randint(3, 12), rng.randint(1, 28))
+            if day > CUTOFF:
+                continue
             who = _name(rng) if kind == "个人" else rng.choice(list(SUB_UNIONS))
             facts[year]["awards"] += 1
             facts[year][f"level:{level}"] += 1
@@ -321,7 +326,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
         out,
         None,
     )
-    files["评优获奖台账（2023-2025）.xlsx"] = _save(wb)
+    files["评优获奖台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -351,7 +356,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", sum(r[3] for r in out), sum(r[4] for r in out), "", ""],
         )
-    files["经费预算决算表（2023-2025）.xlsx"] = _save(wb)
+    files["经费预算决算表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
     return files, {y: dict(v) for y, v in facts.items()}
 
 

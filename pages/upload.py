@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import app, uploads
+from dashboard import app, demo, uploads
 from dashboard import formatting as fmt
 from dashboard.labels import field_label, kind_label, t
 from loaders import vocab
@@ -18,7 +18,7 @@ _, _, orgs = app.lists()
 left, right = st.columns(2)
 org = left.text_input(
     "学校（基层工会）名称",
-    value=orgs[0] if len(orgs) == 1 else t("org.default"),
+    value=orgs[0] if len(orgs) == 1 and orgs[0] != demo.ORG else t("org.default"),
     help="台账中有“学校”列时按该列逐行归属；否则归入这里填写的名称。",
 )
 kind_names = {"自动识别": None, **{kind_label(k): k for k in vocab.KINDS}}
