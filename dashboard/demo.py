@@ -149,7 +149,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", "", "", total_n, sum(r[6] for r in out), ""],
         )
-    files["慰问福利台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    files[f"慰问福利台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -189,7 +189,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", "", "", sum(r[5] for r in out), "", sum(r[7] for r in out), ""],
         )
-    files["工会活动台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    files[f"工会活动台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -204,7 +204,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", facts[year]["members"], sum(r[4] for r in out), ""],
         )
-    files["会员人数统计表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    files[f"会员人数统计表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -326,7 +326,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
         out,
         None,
     )
-    files["评优获奖台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    files[f"评优获奖台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -356,7 +356,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out,
             ["合计", "", "", sum(r[3] for r in out), sum(r[4] for r in out), "", ""],
         )
-    files["经费预算决算表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    files[f"经费预算决算表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
     return files, {y: dict(v) for y, v in facts.items()}
 
 
