@@ -196,3 +196,19 @@ def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str 
         elif "天数" in str(column) and pd.api.types.is_numeric_dtype(dtype):
             config[column] = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(shown, hide_index=True, column_config=config, key=key)
+
+
+def ensure_navigation() -> None:
+    """Make a page opened by its own URL run through streamlit_app.py's navigation.
+
+    Our fixed layout keeps pages in pages/, which Streamlit 1.67 treats as the old
+    pages-directory mode until st.navigation has run once in the process: the very
+    first visitor of /upload after a server start would get that page alone, without
+    the shared sidebar.  Switching the flag off and rerunning routes the same URL
+    through st.navigation (both modes give a page the same URL hash).
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()

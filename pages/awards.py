@@ -7,6 +7,7 @@ from dashboard import formatting as fmt
 from dashboard.labels import t
 from loaders.vocab import LEVEL_ORDER
 
+app.ensure_navigation()
 st.title(t("page.awards"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))

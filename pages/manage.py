@@ -7,6 +7,7 @@ from dashboard.labels import kind_label, t
 from loaders.loading import list_batches, remove_batch
 from loaders.vocab import KINDS
 
+app.ensure_navigation()
 st.title(t("page.manage"))
 store = app.store()
 

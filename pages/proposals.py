@@ -6,6 +6,7 @@ from dashboard import app, charts
 from dashboard import formatting as fmt
 from dashboard.labels import t
 
+app.ensure_navigation()
 st.title(t("page.proposals"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))

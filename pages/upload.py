@@ -8,6 +8,7 @@ from dashboard import formatting as fmt
 from dashboard.labels import field_label, kind_label, t
 from loaders import vocab
 
+app.ensure_navigation()
 st.title(t("page.upload"))
 st.caption(
     "支持 .xlsx / .xlsm / .xls / .csv（UTF-8 或 GBK），可一次选多个文件。导入前会先逐行检查，确认后才写入数据库。"
@@ -35,7 +36,7 @@ for upload in files:
     data = upload.getvalue()
     with st.container(border=True), app.guard(upload.name):
         report = uploads.analyse(data, upload.name, forced, org.strip() or t("org.default"), store.data_version())
-        st.markdown(f"#### 📄 {upload.name}")
+        st.markdown(f"#### :material/description: {upload.name}")
         if report.error:
             st.error(f"{upload.name}：{report.error}")
             continue
@@ -57,7 +58,8 @@ for upload in files:
                 f"工作表“{sheet.sheet}”：{kind_label(sheet.kind)} ｜ 合格 {sheet.accepted} 行 ｜ "
                 f"不合格 {len(sheet.rejected)} 行 ｜ 跳过 {sheet.skipped} 行"
             )
-            with st.expander(title, expanded=bool(sheet.rejected or result.unknown_values or sheet.unmapped)):
+            problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
+            with st.expander(title, expanded=problems or len(report.data_sheets) == 1):
                 mapping = pd.DataFrame(
                     {"表头": list(sheet.mapping), "识别为": [field_label(f) for f in sheet.mapping.values()]}
                 )
