@@ -111,4 +111,7 @@ def preview_frame(records: pd.DataFrame) -> pd.DataFrame:
             "org": "学校",
         }
     )
-    return records.rename(columns=names)
+    shown = records.copy()
+    if "date_precision" in shown:
+        shown["date_precision"] = shown["date_precision"].map({"day": "日", "month": "月"})
+    return shown.rename(columns=names)

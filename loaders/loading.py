@@ -22,6 +22,7 @@ from loaders.mapping import NO_MAPPINGS, UserMappings
 from loaders.normalize import normalize_header, normalize_value
 from loaders.reading import FileError, read_sheets
 from loaders.validation import RejectedRow, SheetResult, validate_sheet
+from loaders.vocab import MONEY_FIELDS
 
 
 @dataclass
@@ -35,6 +36,7 @@ class SheetReport:
     headers: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # header as written → field
     unmapped: list[str] = field(default_factory=list)
+    converted: list[str] = field(default_factory=list)  # headers whose 万元 were converted to 元
     result: SheetResult | None = None
 
     @property
@@ -182,6 +184,13 @@ def analyse_file(
                 headers=layout.headers,
                 mapping={layout.headers[j]: fld for j, fld in layout.fields.items() if j < len(layout.headers)},
                 unmapped=layout.unmapped,
+                converted=[
+                    layout.headers[j]
+                    for j, fld in layout.fields.items()
+                    if fld in MONEY_FIELDS
+                    and j < len(layout.headers)
+                    and (layout.units[j] or layout.money_unit) == "万元"
+                ],
                 result=result,
             )
         )

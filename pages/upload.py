@@ -61,7 +61,11 @@ for upload in files:
             problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
             with st.expander(title, expanded=problems or len(report.data_sheets) == 1):
                 mapping = pd.DataFrame(
-                    {"表头": list(sheet.mapping), "识别为": [field_label(f) for f in sheet.mapping.values()]}
+                    {
+                        "表头": list(sheet.mapping),
+                        "识别为": [field_label(f) for f in sheet.mapping.values()],
+                        "换算": ["万元 × 10000 → 元" if h in sheet.converted else "" for h in sheet.mapping],
+                    }
                 )
                 st.markdown("**表头识别**")
                 st.dataframe(mapping, hide_index=True)
