@@ -16,6 +16,7 @@ from loaders.loading import (
     commit_file,
     duplicate_message,
     load_user_mappings,
+    mappings_version,
     save_header_mapping,
     save_value_mapping,
 )
@@ -24,16 +25,27 @@ KEEP_AS_WRITTEN = "（保留原文）"
 NOT_IMPORTED = "（不导入）"
 
 
-@st.cache_data(show_spinner="正在读取和检查台账……", max_entries=32)
-def _analyse(data: bytes, name: str, kind: str | None, org: str, version: int) -> FileReport:
+@st.cache_data(show_spinner=False, max_entries=64)
+def _analyse(data: bytes, name: str, kind: str | None, org: str, mappings: str) -> FileReport:
     from dashboard.app import get_store
 
     return analyse_file(data, name, kind=kind, org=org, user=load_user_mappings(get_store()))
 
 
-def analyse(data: bytes, name: str, kind: str | None, org: str, version: int) -> FileReport:
-    """Analyse an uploaded file (cached by content, options and data version, so mappings re-apply)."""
-    return _analyse(data, name, kind, org, version)
+def analyse(store: Store, data: bytes, name: str, kind: str | None, org: str) -> FileReport:
+    """Analyse an uploaded file (cached by content, options and the saved mappings, so new mappings re-apply)."""
+    return _analyse(data, name, kind, org, mappings_version(store))
+
+
+def status_of(store: Store, report: FileReport) -> str:
+    """One word for the file list: 可导入 / 有不合格行 / 无法导入 / 已导入过."""
+    if report.fatal:
+        return "无法导入"
+    if duplicate_message(store, report.sha256):
+        return "已导入过"
+    if report.rejected_rows:
+        return "有不合格行"
+    return "可导入"
 
 
 def already_loaded(store: Store, sha256: str) -> str | None:

@@ -116,6 +116,19 @@ def load_user_mappings(store: Store) -> UserMappings:
     return UserMappings(headers=headers, values=values)
 
 
+def mappings_version(store: Store) -> str:
+    """A digest of the saved header and value mappings: changes exactly when a mapping does."""
+    return str(
+        store.scalar(
+            """SELECT md5(
+                 coalesce((SELECT string_agg(concat_ws('|', header_key, kind, field), ';'
+                           ORDER BY header_key, kind) FROM header_mappings), '') || '#' ||
+                 coalesce((SELECT string_agg(concat_ws('|', kind, field, raw_value, canonical), ';'
+                           ORDER BY kind, field, raw_value) FROM value_mappings), ''))"""
+        )
+    )
+
+
 def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
     """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line)."""
     key = normalize_header(header).key

@@ -32,10 +32,39 @@ if not files:
     st.info("请选择要导入的台账文件。需要标准格式的可到“数据管理”页下载模板。")
     st.stop()
 
+reports = {}
+with app.guard("读取台账"):
+    progress = st.progress(0.0, text="正在读取和检查台账……")
+    for i, upload in enumerate(files, start=1):
+        reports[upload.file_id] = uploads.analyse(
+            store, upload.getvalue(), upload.name, forced, org.strip() or t("org.default")
+        )
+        progress.progress(i / len(files), text=f"已检查 {i}/{len(files)} 个文件")
+    progress.empty()
+
+with app.guard("文件清单"):
+    overview = pd.DataFrame(
+        {
+            "文件": [r.file_name for r in reports.values()],
+            "状态": [uploads.status_of(store, r) for r in reports.values()],
+            "台账类型": ["、".join(kind_label(k) for k in r.kinds) for r in reports.values()],
+            "合格行": [r.accepted_rows for r in reports.values()],
+            "不合格行": [r.rejected_rows for r in reports.values()],
+            "跳过行": [r.skipped_rows for r in reports.values()],
+        }
+    )
+    st.dataframe(overview, hide_index=True)
+    ready = [r for r in reports.values() if uploads.status_of(store, r) == "可导入"]
+    if len(ready) > 1 and st.button(f"全部导入可导入的 {len(ready)} 个文件", type="primary", key="load_all"):
+        for report in ready:
+            result = uploads.commit(store, report, accept_valid=False)
+            (st.success if result.status == "loaded" else st.info)(f"{report.file_name}：{result.message}")
+
 for upload in files:
-    data = upload.getvalue()
+    report = reports.get(upload.file_id)
+    if report is None:
+        continue
     with st.container(border=True), app.guard(upload.name):
-        report = uploads.analyse(data, upload.name, forced, org.strip() or t("org.default"), store.data_version())
         st.markdown(f"#### :material/description: {upload.name}")
         if report.error:
             st.error(f"{upload.name}：{report.error}")
