@@ -14,6 +14,7 @@ pages = {
         st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
         st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
         st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
+        st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"),
     ],
     "数据": [
         st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"),

@@ -2,6 +2,8 @@
 
 - ``summary --period PERIOD [--db DB] [--org NAME] --json``: the KPIs of a period in the
   shape of one entry of ../shared/ledgers/truth.json.
+- ``report --period PERIOD [--compare PERIOD|none] [--db DB] [--org NAME] --out FILE``: the congress
+  pack, by FILE's suffix: .pptx (slides), .md / .txt (report sentences), .xlsx (tables).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 """
@@ -29,6 +31,11 @@ def main(argv: list[str] | None = None) -> int:
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
     _add_common(p_summary)
+    p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx）")
+    p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
+    p_report.add_argument("--compare", help="对比期间（默认上一期；none 为不比较）")
+    p_report.add_argument("--out", required=True, help="输出文件，按后缀决定格式")
+    _add_common(p_report)
     p_batches = sub.add_parser("batches", help="列出已导入的批次")
     _add_common(p_batches)
     p_remove = sub.add_parser("remove", help="删除一个批次")
@@ -54,6 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_summary(result)
             return 0
+        if args.command == "report":
+            return _report(store, args)
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
@@ -68,6 +77,45 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         print(t("cli.batch_missing", batch_id=args.batch_id), file=sys.stderr)
         return 1
+
+
+REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx")
+
+
+def _report(store: Store, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from dashboard import deck, pack, sentences, workbook
+
+    out = Path(args.out)
+    if out.suffix.lower() not in REPORT_SUFFIXES:
+        print(f"不支持的输出格式“{out.suffix}”：请用 {' / '.join(REPORT_SUFFIXES)}", file=sys.stderr)
+        return 2
+    try:
+        current = queries.Filters.of(args.period, args.org)
+        if args.compare and args.compare.lower() == "none":
+            previous = None
+        elif args.compare:
+            previous = queries.Filters.of(args.compare, args.org)
+        else:
+            previous = current.with_period(current.period.previous())
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    data = pack.gather(store, current, previous)
+    suffix = out.suffix.lower()
+    if suffix == ".pptx":
+        payload = deck.build_deck(data)
+    elif suffix == ".xlsx":
+        payload = workbook.build_workbook(data, pack.detail_rows(store, current))
+    elif suffix == ".md":
+        payload = sentences.as_markdown(data).encode("utf-8")
+    else:
+        payload = sentences.as_text(data).encode("utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_bytes(payload)
+    print(f"已生成 {out}")
+    return 0
 
 
 def _print_summary(result: dict) -> None:

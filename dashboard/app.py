@@ -212,3 +212,25 @@ def ensure_navigation() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+@st.cache_data(show_spinner="正在汇总……", max_entries=32)
+def _pack(kind: str, year: int, org: str | None, subs: tuple[str, ...], compare_year: int | None, version: int):
+    from dashboard import pack
+
+    current = queries.Filters(Period(kind, year), org, subs)
+    previous = None if compare_year is None else current.with_period(Period(kind, compare_year))
+    return pack.gather(get_store(), current, previous)
+
+
+def pack_data(current: queries.Filters, compare: queries.Filters | None):
+    """The congress pack's figures for the sidebar's filters (cached by data version)."""
+    p = current.period
+    return _pack(
+        p.kind,
+        p.start_year,
+        current.org,
+        current.sub_unions,
+        compare.period.start_year if compare else None,
+        store().data_version(),
+    )

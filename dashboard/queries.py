@@ -502,3 +502,14 @@ def yearly_trend(store: Store, f: Filters) -> pd.DataFrame:
         rows,
         columns=["year", "welfare_yuan", "welfare_person_times", "activity_person_times", "proposals", "awards"],
     )
+
+
+def proposal_sessions(store: Store, f: Filters) -> list[str]:
+    """The congress sessions (会议届次) whose proposals fall in the period, by date."""
+    where, params = _proposal_where(f)
+    frame = store.query(
+        f"SELECT session, min(coalesce(session_date, submit_date)) AS d FROM proposals "
+        f"WHERE {where} AND session IS NOT NULL GROUP BY 1 ORDER BY 2",
+        params,
+    )
+    return list(frame["session"])

@@ -15,7 +15,7 @@ from dashboard import queries
 from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "welfare", "activities", "proposals", "awards", "upload", "manage"]
+PAGES = ["overview", "welfare", "activities", "proposals", "awards", "report", "upload", "manage"]
 
 
 @pytest.fixture(autouse=True)
@@ -70,7 +70,7 @@ def test_every_page_renders_without_error(app_db, page):
     at.switch_page(f"pages/{page}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     assert not at.error, [e.value for e in at.error]
-    if page not in ("upload", "manage"):
+    if page not in ("upload", "manage", "report"):
         assert at.get("plotly_chart"), "every dashboard page draws charts"
 
 

@@ -1,0 +1,382 @@
+"""The congress slides (汇报幻灯片): a 16:9 PowerPoint deck with native, editable charts.
+
+Built with python-pptx from :class:`dashboard.pack.PackData`: a title slide, one slide per
+area with data (chart of the period against the comparison period + a KPI table) and a
+closing summary.  Aggregates only, never a personal name.  Chinese text carries an East
+Asian typeface (a:ea) so PowerPoint, WPS and LibreOffice pick a CJK font.
+"""
+
+from __future__ import annotations
+
+import io
+
+from lxml import etree
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_CHART_TYPE, XL_LEGEND_POSITION
+from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+from dashboard.formatting import delta_points, delta_text, pct
+from dashboard.pack import PackData
+from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
+
+FONT = "Microsoft YaHei"  # WPS/PowerPoint on Windows; LibreOffice falls back to Noto Sans CJK
+RED = RGBColor(0xC0, 0x39, 0x2B)
+GREY = RGBColor(0x7F, 0x8C, 0x8D)
+DARK = RGBColor(0x2C, 0x3E, 0x50)
+WHITE = RGBColor(0xFF, 0xFF, 0xFF)
+SERIES_COLOURS = (RED, RGBColor(0x95, 0xA5, 0xA6))
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: object) -> str:
+    """User text for a chart's embedded workbook: a leading = + - @ tab or CR gets a "'" (no formula)."""
+    value = str(text)
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
+def _ea(rpr) -> None:
+    """Give a run-properties element (a:rPr / a:defRPr) the East Asian and Latin typeface."""
+    for tag in ("a:latin", "a:ea"):
+        element = rpr.find(qn(tag))
+        if element is None:
+            element = etree.SubElement(rpr, qn(tag))
+        element.set("typeface", FONT)
+
+
+def _style(run, size: int, bold: bool = False, colour: RGBColor = DARK) -> None:
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    run.font.color.rgb = colour
+    _ea(run._r.get_or_add_rPr())
+
+
+def _text(
+    slide,
+    left,
+    top,
+    width,
+    height,
+    lines: list[tuple[str, int, bool, RGBColor]],
+    align=PP_ALIGN.LEFT,
+    anchor=MSO_ANCHOR.TOP,
+):
+    box = slide.shapes.add_textbox(left, top, width, height)
+    frame = box.text_frame
+    frame.word_wrap = True
+    frame.vertical_anchor = anchor
+    for i, (text, size, bold, colour) in enumerate(lines):
+        para = frame.paragraphs[0] if i == 0 else frame.add_paragraph()
+        para.alignment = align
+        para.space_after = Pt(6)
+        _style(para.add_run(), size, bold, colour)
+        para.runs[0].text = text
+    return box
+
+
+def _header(slide, title: str, subtitle: str) -> None:
+    band = slide.shapes.add_shape(1, 0, 0, Inches(13.333), Inches(0.95))  # 1 = rectangle
+    band.fill.solid()
+    band.fill.fore_color.rgb = RED
+    band.line.fill.background()
+    _text(
+        slide, Inches(0.5), Inches(0.12), Inches(9), Inches(0.75), [(title, 28, True, WHITE)], anchor=MSO_ANCHOR.MIDDLE
+    )
+    _text(
+        slide,
+        Inches(8.8),
+        Inches(0.2),
+        Inches(4.2),
+        Inches(0.6),
+        [(subtitle, 14, False, WHITE)],
+        align=PP_ALIGN.RIGHT,
+        anchor=MSO_ANCHOR.MIDDLE,
+    )
+
+
+def _chart(
+    slide,
+    title: str,
+    categories: list[str],
+    series: dict[str, list[float]],
+    number_format: str,
+    horizontal: bool = False,
+) -> None:
+    data = CategoryChartData(number_format=number_format)
+    data.categories = [safe_text(c) for c in categories]
+    for name, values in series.items():
+        data.add_series(safe_text(name), values)
+    kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
+    frame = slide.shapes.add_chart(kind, Inches(0.5), Inches(1.25), Inches(7.4), Inches(5.8), data)
+    chart = frame.chart
+    chart.has_title = True
+    chart.chart_title.text_frame.text = title
+    _style(chart.chart_title.text_frame.paragraphs[0].runs[0], 16, True)
+    chart.has_legend = len(series) > 1
+    if chart.has_legend:
+        chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+        chart.legend.include_in_layout = False
+    chart.font.size = Pt(12)
+    _ea(chart.font._rPr)
+    plot = chart.plots[0]
+    plot.gap_width = 60
+    plot.has_data_labels = True
+    plot.data_labels.number_format = number_format
+    plot.data_labels.number_format_is_linked = False
+    plot.data_labels.font.size = Pt(10)
+    for i, s in enumerate(plot.series):
+        s.format.fill.solid()
+        s.format.fill.fore_color.rgb = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+    if horizontal:
+        chart.category_axis.reverse_order = True
+
+
+TABLE_TOP = Inches(1.35)
+
+
+def _table(slide, rows: list[list[str]], top: int = TABLE_TOP) -> None:
+    width = Inches(4.8)
+    shape = slide.shapes.add_table(len(rows), len(rows[0]), Inches(8.2), top, width, Inches(0.42) * len(rows))
+    table = shape.table
+    widths = [Inches(1.75), Inches(1.05), Inches(1.05), Inches(0.95)][: len(rows[0])]
+    scale = width / sum(widths)
+    for j, w in enumerate(widths):
+        table.columns[j].width = Emu(int(w * scale))
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            cell = table.cell(i, j)
+            cell.text = value
+            cell.margin_left = cell.margin_right = Inches(0.06)
+            para = cell.text_frame.paragraphs[0]
+            para.alignment = PP_ALIGN.LEFT if j == 0 else PP_ALIGN.RIGHT
+            _style(para.runs[0], 12, bold=i == 0, colour=WHITE if i == 0 else DARK)
+            if i == 0:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = DARK
+
+
+def _kpi_rows(pack: PackData, items: list[tuple[str, object, object, str]]) -> list[list[str]]:
+    """Rows 指标 | 本期 | 对比期 | 变化 from (name, current, previous, kind) with kind "wan", "int", "rate"."""
+    header = ["指标", pack.current.label]
+    if pack.previous:
+        header += [pack.previous.label, "变化"]
+    rows = [header]
+    for name, cur, prev, kind in items:
+        show = {"wan": lambda v: f"{v / 10_000:,.2f}", "int": lambda v: f"{int(v):,}", "rate": pct}[kind]
+        row = [name, "—" if cur is None else show(cur)]
+        if pack.previous:
+            row.append("—" if prev is None else show(prev))
+            change = delta_points(cur, prev) if kind == "rate" else delta_text(cur, prev)
+            row.append((change or "—").replace("个百分点", "pp"))
+        rows.append(row)
+    return rows
+
+
+def _welfare_slide(prs, pack: PackData, subtitle: str) -> None:
+    cur, prev = pack.current, pack.previous
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "福利慰问", subtitle)
+    cats = list(cur.by_category["category"])
+    series = {cur.label: [round(float(v) / 10_000, 4) for v in cur.by_category["amount_yuan"]]}
+    if prev is not None:
+        before = prev.by_category.set_index("category")["amount_yuan"]
+        series[prev.label] = [round(float(before.get(c, 0)) / 10_000, 4) for c in cats]
+    _chart(slide, "按类别支出（万元）", cats, series, "#,##0.00", horizontal=True)
+    p_w = prev.welfare if prev else {}
+    per_member = cur.welfare["total_yuan"] / cur.members if cur.members else None
+    prev_per = p_w.get("total_yuan", 0) / prev.members if prev and prev.members else None
+    _table(
+        slide,
+        _kpi_rows(
+            pack,
+            [
+                ("支出合计（万元）", cur.welfare["total_yuan"], p_w.get("total_yuan"), "wan"),
+                ("慰问/福利人次", cur.welfare["person_times"], p_w.get("person_times"), "int"),
+                ("会员人数", cur.members, prev.members if prev else None, "int"),
+                ("人均（元）", per_member, prev_per, "int"),
+            ],
+        ),
+    )
+
+
+def _activity_slide(prs, pack: PackData, subtitle: str) -> None:
+    cur, prev = pack.current, pack.previous
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "活动参与", subtitle)
+    frame = cur.activities_by_category
+    cats = list(frame["key"])
+    series = {cur.label: [int(v) for v in frame["person_times"]]}
+    if prev is not None:
+        before = prev.activities_by_category.set_index("key")["person_times"]
+        series[prev.label] = [int(before.get(c, 0)) for c in cats]
+    _chart(slide, "按活动类别参与人次", cats, series, "#,##0")
+    a, pa = cur.activities, (prev.activities if prev else {})
+    _table(
+        slide,
+        _kpi_rows(
+            pack,
+            [
+                ("活动场次（项）", a["events"], pa.get("events"), "int"),
+                ("参与人次", a["person_times"], pa.get("person_times"), "int"),
+                ("参与率", a["participation_rate"], pa.get("participation_rate"), "rate"),
+                ("活动经费（万元）", a["cost_yuan"], pa.get("cost_yuan"), "wan"),
+            ],
+        ),
+    )
+
+
+def _proposal_slide(prs, pack: PackData, subtitle: str) -> None:
+    cur, prev = pack.current, pack.previous
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "提案办理", subtitle)
+    series = {cur.label: [cur.proposals[d] for d in DECISION_ORDER]}
+    if prev is not None:
+        series[prev.label] = [prev.proposals[d] for d in DECISION_ORDER]
+    _chart(slide, "提案处理结果（件）", list(DECISION_ORDER), series, "0")
+    p, pp = cur.proposals, (prev.proposals if prev else {})
+    _table(
+        slide,
+        _kpi_rows(
+            pack,
+            [
+                ("提案总数（件）", p["total"], pp.get("total"), "int"),
+                ("立案（件）", p["立案"], pp.get("立案"), "int"),
+                ("作为意见建议（件）", p["作为意见建议"], pp.get("作为意见建议"), "int"),
+                ("不予立案（件）", p["不予立案"], pp.get("不予立案"), "int"),
+                ("办结率", p["completion_rate"], pp.get("completion_rate"), "rate"),
+                ("满意率", p["satisfaction_rate"], pp.get("satisfaction_rate"), "rate"),
+            ],
+        ),
+    )
+
+
+def _award_slide(prs, pack: PackData, subtitle: str) -> None:
+    cur, prev = pack.current, pack.previous
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "评优获奖", subtitle)
+    series = {cur.label: [cur.awards["by_level"][lv] for lv in LEVEL_ORDER]}
+    if prev is not None:
+        series[prev.label] = [prev.awards["by_level"][lv] for lv in LEVEL_ORDER]
+    _chart(slide, "按级别获奖数（项）", list(LEVEL_ORDER), series, "0")
+    a, pa = cur.awards, (prev.awards if prev else {})
+    _table(
+        slide,
+        _kpi_rows(
+            pack,
+            [
+                ("获奖总数（项）", a["total"], pa.get("total"), "int"),
+                ("个人（项）", a["个人"], pa.get("个人"), "int"),
+                ("集体（项）", a["集体"], pa.get("集体"), "int"),
+                (
+                    "省级及以上（项）",
+                    a["by_level"]["国家级"] + a["by_level"]["省级"],
+                    (pa["by_level"]["国家级"] + pa["by_level"]["省级"]) if pa else None,
+                    "int",
+                ),
+            ],
+        ),
+    )
+
+
+def _summary_lines(pack: PackData) -> list[str]:
+    cur, prev = pack.current, pack.previous
+
+    def change(c, p):
+        text = delta_text(c, p) if prev else None
+        return f"（{'同比' if cur.filters.period.kind == 'year' else '较上学年'}{text}）" if text else ""
+
+    lines = []
+    if cur.has_welfare:
+        lines.append(
+            f"福利慰问支出 {cur.welfare['total_yuan'] / 10_000:,.2f} 万元，{cur.welfare['person_times']} 人次"
+            + change(cur.welfare["total_yuan"], prev.welfare["total_yuan"] if prev else None)
+        )
+    if cur.has_activities:
+        lines.append(
+            f"开展活动 {cur.activities['events']} 项，参与 {cur.activities['person_times']} 人次"
+            + change(cur.activities["person_times"], prev.activities["person_times"] if prev else None)
+        )
+    if cur.has_proposals:
+        p = cur.proposals
+        accepted = f"立案 {p['立案']} 件、意见建议 {p['作为意见建议']} 件"
+        lines.append(f"征集提案 {p['total']} 件：{accepted}，办结率 {pct(p['completion_rate'])}")
+    if cur.has_awards:
+        lines.append(
+            f"获得各级荣誉 {cur.awards['total']} 项"
+            + change(cur.awards["total"], prev.awards["total"] if prev else None)
+        )
+    if cur.members:
+        lines.append(f"会员 {cur.members} 人")
+    return lines
+
+
+def build_deck(pack: PackData) -> bytes:
+    """The .pptx bytes of the congress deck for ``pack`` (16:9).
+
+    Slides: title; 福利慰问 / 活动参与 / 提案办理 / 评优获奖 (each only with data), each with a native
+    clustered chart (series: the period, and the comparison period when given) and a KPI table;
+    a closing summary.  Raises nothing for empty areas: they are left out.
+    """
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = Inches(13.333), Inches(7.5)
+    cur = pack.current
+    compare = f" · 对比 {pack.previous.label}" if pack.previous else ""
+    subtitle = f"{cur.label}{compare}"
+
+    title = prs.slides.add_slide(prs.slide_layouts[6])
+    band = title.shapes.add_shape(1, 0, Inches(2.3), Inches(13.333), Inches(2.4))
+    band.fill.solid()
+    band.fill.fore_color.rgb = RED
+    band.line.fill.background()
+    _text(
+        title,
+        Inches(0.8),
+        Inches(2.45),
+        Inches(11.7),
+        Inches(2.1),
+        [(pack.union_name, 36, True, WHITE), (f"{cur.label}工作数据汇报", 28, False, WHITE)],
+        anchor=MSO_ANCHOR.MIDDLE,
+    )
+    _text(
+        title,
+        Inches(0.8),
+        Inches(5.2),
+        Inches(11.7),
+        Inches(1.0),
+        [
+            (
+                f"统计期间：{cur.filters.period.start:%Y年%m月%d日} — {cur.filters.period.end:%Y年%m月%d日}{compare}",
+                16,
+                False,
+                GREY,
+            ),
+            (f"制作日期：{pack.made_on:%Y年%m月%d日}", 14, False, GREY),
+        ],
+    )
+
+    for has, build in (
+        (cur.has_welfare, _welfare_slide),
+        (cur.has_activities, _activity_slide),
+        (cur.has_proposals, _proposal_slide),
+        (cur.has_awards, _award_slide),
+    ):
+        if has:
+            build(prs, pack, subtitle)
+
+    closing = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(closing, "工作总结", subtitle)
+    lines = _summary_lines(pack) or ["本期间没有台账数据。"]
+    _text(
+        closing,
+        Inches(0.9),
+        Inches(1.5),
+        Inches(11.5),
+        Inches(5.2),
+        [(f"■  {line}", 22, False, DARK) for line in lines],
+    )
+    buf = io.BytesIO()
+    prs.save(buf)
+    return buf.getvalue()

@@ -1,0 +1,145 @@
+"""The congress pack's figures (汇报材料数据): one period against another, aggregates only.
+
+:func:`gather` runs the queries once; the deck, the sentences and the workbook are
+all built from the :class:`PackData` it returns, so the three never disagree.
+No personal names are gathered here (会议材料只用汇总数).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from dashboard import queries
+from dashboard.labels import t
+from dashboard.queries import Filters
+from dashboard.store import Store
+
+
+@dataclass
+class PeriodFigures:
+    """Every aggregate of one period the pack quotes (money in 元, counts in 人次 / 件 / 项)."""
+
+    filters: Filters
+    summary: dict
+    welfare: dict
+    by_category: pd.DataFrame
+    by_sub_union: pd.DataFrame
+    activities: dict
+    activities_by_category: pd.DataFrame
+    top_activities: pd.DataFrame
+    proposals: dict
+    sessions: list[str]
+    departments: pd.DataFrame
+    awards: dict
+    award_grades: pd.DataFrame
+    members: int | None
+    budget: pd.DataFrame
+
+    @property
+    def label(self) -> str:
+        return self.filters.period.display
+
+    @property
+    def has_welfare(self) -> bool:
+        return self.welfare["rows"] > 0
+
+    @property
+    def has_activities(self) -> bool:
+        return self.activities["events"] > 0
+
+    @property
+    def has_proposals(self) -> bool:
+        return self.proposals["total"] > 0
+
+    @property
+    def has_awards(self) -> bool:
+        return self.awards["total"] > 0
+
+
+@dataclass
+class PackData:
+    """The current period, the comparison period (or None), the union's name and the date made."""
+
+    current: PeriodFigures
+    previous: PeriodFigures | None
+    union_name: str
+    made_on: dt.date = field(default_factory=dt.date.today)
+
+
+def figures(store: Store, f: Filters) -> PeriodFigures:
+    """All aggregates of one period (see :class:`PeriodFigures`)."""
+    top = queries.top_activities(store, f, 8)
+    return PeriodFigures(
+        filters=f,
+        summary=queries.summary(store, f),
+        welfare=queries.welfare_totals(store, f),
+        by_category=queries.welfare_by_category(store, f),
+        by_sub_union=queries.welfare_by_sub_union(store, f),
+        activities=queries.activity_totals(store, f),
+        activities_by_category=queries.activities_grouped(store, f, "category"),
+        top_activities=top[["name", "start_date", "organizer", "category", "participants"]],
+        proposals=queries.proposal_totals(store, f),
+        sessions=queries.proposal_sessions(store, f),
+        departments=queries.proposals_by(store, f, "department"),
+        awards=queries.award_totals(store, f),
+        award_grades=queries.awards_by(store, f, "grade"),
+        members=queries.members_total(store, f),
+        budget=queries.budget_execution(store, f),
+    )
+
+
+def gather(store: Store, current: Filters, previous: Filters | None) -> PackData:
+    """Figures of ``current`` and ``previous`` (None: no comparison) and the union's name.
+
+    The name is the chosen organisation, else the only organisation in the store,
+    else 本校工会.
+    """
+    orgs = queries.organisations(store)
+    name = current.org or (orgs[0] if len(orgs) == 1 else t("org.default"))
+    return PackData(
+        current=figures(store, current),
+        previous=figures(store, previous) if previous else None,
+        union_name=name,
+    )
+
+
+def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
+    """The period's rows for the workbook's detail sheets, names masked (张*), Chinese headers."""
+    from dashboard.formatting import mask_column
+
+    welfare = queries.welfare_rows(store, f)
+    welfare = welfare.assign(recipient=mask_column(welfare["recipient"])).drop(columns=["source_file"])
+    awards = queries.award_rows(store, f)
+    awards = awards.assign(recipient=mask_column(awards["recipient"]))
+    return {
+        "福利慰问明细": welfare.rename(
+            columns={
+                "date": "日期",
+                "sub_union": "分工会",
+                "category": "类别",
+                "item": "项目",
+                "recipient": "对象",
+                "person_times": "人次",
+                "amount_yuan": "金额（元）",
+                "note": "备注",
+                "source_sheet": "工作表",
+                "source_row": "行号",
+            }
+        ),
+        "获奖名单": awards.rename(
+            columns={
+                "year": "年度",
+                "title": "荣誉名称",
+                "level": "级别",
+                "award_type": "类型",
+                "recipient": "获奖对象",
+                "sub_union": "分工会",
+                "grantor": "授予单位",
+                "grade": "等次",
+                "award_date": "获奖日期",
+            }
+        ),
+    }

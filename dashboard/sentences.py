@@ -1,0 +1,221 @@
+"""Ready-to-paste report sentences (数据摘要) in the style of the union work reports.
+
+Every sentence is a template filled from :class:`dashboard.pack.PackData`; nothing is
+invented, and an area or category without data is left out rather than written as zero.
+Money follows the reports: 万元 with up to 4 decimals (13.0989万元, 3.58万元, 1.9万元).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dashboard.formatting import seed_wan
+from dashboard.pack import PackData, PeriodFigures
+from loaders.vocab import LEVEL_ORDER
+
+RELIEF = (  # category → how the reports name the people visited
+    ("生病住院慰问", "生病住院"),
+    ("亲属去世慰问", "亲人去世"),
+    ("结婚慰问", "结婚"),
+    ("生育慰问", "生育"),
+    ("退休慰问", "退休"),
+)
+HARDSHIP = ("困难补助", "大病救助")
+DUTY = (("高温慰问", "高温和户外作业人员"), ("在岗慰问", "节日在岗人员"))
+BENEFITS = (("节日福利", "节日福利"), ("生日慰问", "生日慰问"), ("观影福利", "观影福利"))
+KNOWN = {c for c, _ in RELIEF} | set(HARDSHIP) | {c for c, _ in DUTY} | {c for c, _ in BENEFITS}
+KNOWN |= {"疫情防控慰问", "互助保险"}
+AREAS = ("福利慰问", "活动参与", "提案办理", "评优获奖", "会员")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One report sentence and the area (福利慰问 / 活动参与 / 提案办理 / 评优获奖 / 会员) it belongs to."""
+
+    area: str
+    text: str
+
+
+def percent(ratio: float) -> str:
+    """A ratio as the reports write it: 1.0 → "100%", 0.6834 → "68.3%"."""
+    text = f"{ratio * 100:.1f}".removesuffix(".0")
+    return f"{text}%"
+
+
+def _change(current: float, previous: float | None, pack: PackData, unit_text: str) -> str:
+    """ "，同比增长12.8%（2021年为160.1962万元）" or "" without a comparison."""
+    if pack.previous is None or previous is None or previous == 0:
+        return ""
+    ratio = (current - previous) / previous
+    word = "同比" if pack.current.filters.period.kind == "year" else "较上学年"
+    direction = "增长" if ratio > 0 else "下降"
+    trend = f"{word}持平" if abs(ratio) < 0.0005 else f"{word}{direction}{percent(abs(ratio))}"
+    return f"，{trend}（{pack.previous.label}为{unit_text}）"
+
+
+def _scope(f: PeriodFigures) -> str:
+    return f"{f.label}" if f.filters.period.kind == "year" else f"{f.label}"
+
+
+def _amounts(f: PeriodFigures) -> dict[str, tuple[float, int]]:
+    return {
+        row.category: (float(row.amount_yuan), int(row.person_times)) for row in f.by_category.itertuples(index=False)
+    }
+
+
+def welfare_sentences(pack: PackData) -> list[Sentence]:
+    """Relief visits, hardship aid, duty care, festival benefits, insurance, others, and the total."""
+    cur = pack.current
+    if not cur.has_welfare:
+        return []
+    amounts = _amounts(cur)
+    out: list[Sentence] = []
+    visits = [(phrase, amounts[c]) for c, phrase in RELIEF if c in amounts]
+    if visits:
+        people = "、".join(f"{n}位{phrase}" for phrase, (_, n) in visits)
+        total = sum(a for _, (a, _) in visits)
+        out.append(Sentence("福利慰问", f"{cur.label}，看望慰问{people}教职工，发放慰问金（品）{seed_wan(total)}。"))
+    aid = [(c, amounts[c]) for c in HARDSHIP if c in amounts]
+    if aid:
+        n = sum(p for _, (_, p) in aid)
+        total = sum(a for _, (a, _) in aid)
+        who = "申请困难补助和大病救助" if len(aid) == 2 else f"申请{aid[0][0]}"
+        out.append(Sentence("福利慰问", f"对{who}的{n}位教职工发放补助金{seed_wan(total)}。"))
+    duty = [(phrase, amounts[c]) for c, phrase in DUTY if c in amounts]
+    if duty:
+        people = "，".join(f"慰问{n}位{phrase}" for phrase, (_, n) in duty)
+        total = sum(a for _, (a, _) in duty)
+        out.append(Sentence("福利慰问", f"{people}，共发放慰问金（品）{seed_wan(total)}。"))
+    if "疫情防控慰问" in amounts:
+        amount, n = amounts["疫情防控慰问"]
+        out.append(Sentence("福利慰问", f"对疫情防控值班值守的{n}名教职工发放慰问品{seed_wan(amount)}。"))
+    benefits = [(word, amounts[c]) for c, word in BENEFITS if c in amounts]
+    if benefits:
+        words = "、".join(word for word, _ in benefits)
+        total = sum(a for _, (a, _) in benefits)
+        out.append(Sentence("福利慰问", f"发放{words}等共计{seed_wan(total)}。"))
+    if "互助保险" in amounts:
+        out.append(Sentence("福利慰问", f"为会员办理职工互助保险，支出{seed_wan(amounts['互助保险'][0])}。"))
+    others = [(c, a) for c, a in amounts.items() if c not in KNOWN]
+    if others:
+        words = "、".join(c for c, _ in others)
+        total = sum(a for _, (a, _) in others)
+        out.append(Sentence("福利慰问", f"其他慰问（{words}）支出{seed_wan(total)}。"))
+    total, person_times = cur.welfare["total_yuan"], cur.welfare["person_times"]
+    previous = pack.previous.welfare["total_yuan"] if pack.previous and pack.previous.has_welfare else None
+    change = _change(total, previous, pack, seed_wan(previous or 0))
+    text = f"{cur.label}共发放福利慰问{seed_wan(total)}，惠及{person_times}人次{change}。"
+    if cur.members:
+        text = text.removesuffix("。") + f"，人均{total / cur.members:.0f}元。"
+    out.append(Sentence("福利慰问", text))
+    return out
+
+
+def activity_sentences(pack: PackData) -> list[Sentence]:
+    """Events and person-times, by category, the biggest events and the participation rate."""
+    cur = pack.current
+    if not cur.has_activities:
+        return []
+    acts = cur.activities
+    previous = pack.previous.activities["person_times"] if pack.previous and pack.previous.has_activities else None
+    change = _change(acts["person_times"], previous, pack, f"{previous}人次")
+    out = [
+        Sentence(
+            "活动参与",
+            f"{cur.label}共组织开展各类活动{acts['events']}项，参与教职工{acts['person_times']}人次{change}。",
+        )
+    ]
+    cats = [r for r in cur.activities_by_category.itertuples(index=False) if r.key != "未分类"]
+    if cats:
+        parts = "、".join(f"{r.key}{r.events}项（{r.person_times}人次）" for r in cats)
+        out.append(Sentence("活动参与", f"其中{parts}。"))
+    top = cur.top_activities.dropna(subset=["participants"]).head(3)
+    if len(top):
+        parts = "、".join(f"{r.name}（{int(r.participants)}人次）" for r in top.itertuples(index=False))
+        out.append(Sentence("活动参与", f"参与人数较多的活动有{parts}。"))
+    if acts["participation_rate"] is not None:
+        out.append(
+            Sentence("活动参与", f"有应参加人数记录的活动，教职工参与率为{percent(acts['participation_rate'])}。")
+        )
+    return out
+
+
+def proposal_sentences(pack: PackData) -> list[Sentence]:
+    """Proposals collected and their handling (立案 / 意见建议 / 不予立案 / 合并, 办结率, 满意率)."""
+    cur = pack.current
+    if not cur.has_proposals:
+        return []
+    p = cur.proposals
+    where = "、".join(cur.sessions) if cur.sessions else cur.label
+    parts = [f"立案{p['立案']}件", f"作为意见建议{p['作为意见建议']}件", f"不予立案{p['不予立案']}件"]
+    if p["合并"]:
+        parts.append(f"合并{p['合并']}件")
+    out = [Sentence("提案办理", f"{where}共征集提案{p['total']}件，其中{'，'.join(parts)}。")]
+    if p["accepted"]:
+        text = f"立案及作为意见建议的{p['accepted']}件提案已办结{p['handled']}件，办结率{percent(p['completion_rate'])}"
+        if p["satisfaction_rate"] is not None:
+            text += f"，提案人满意率{percent(p['satisfaction_rate'])}"
+        out.append(Sentence("提案办理", text + "。"))
+    return out
+
+
+def award_sentences(pack: PackData) -> list[Sentence]:
+    """Honours by level and type, with the change, and prize grades."""
+    cur = pack.current
+    if not cur.has_awards:
+        return []
+    a = cur.awards
+    levels = "、".join(f"{lv}{a['by_level'][lv]}项" for lv in LEVEL_ORDER if a["by_level"][lv])
+    types = "、".join(f"{k}{a[k]}项" for k in ("个人", "集体") if a[k])
+    previous = pack.previous.awards["total"] if pack.previous and pack.previous.has_awards else None
+    change = _change(a["total"], previous, pack, f"{previous}项")
+    text = f"{cur.label}获得各级各类荣誉{a['total']}项，其中{levels}"
+    text += f"；{types}" if types else ""
+    out = [Sentence("评优获奖", text + f"{change}。")]
+    grades = [r for r in cur.award_grades.itertuples(index=False) if r.grade]
+    order = {"一等奖": 0, "二等奖": 1, "三等奖": 2, "优秀奖": 3}
+    grades.sort(key=lambda r: order.get(r.grade, 9))
+    if grades:
+        out.append(Sentence("评优获奖", f"在各类竞赛中获{'、'.join(f'{r.grade}{r.n}个' for r in grades)}。"))
+    return out
+
+
+def member_sentences(pack: PackData) -> list[Sentence]:
+    """The year-end membership."""
+    cur = pack.current
+    if not cur.members:
+        return []
+    return [Sentence("会员", f"截至{cur.filters.period.headcount_year}年底，工会会员{cur.members}人。")]
+
+
+def sentences(pack: PackData) -> list[Sentence]:
+    """All sentences, area by area (areas without data are left out)."""
+    return [
+        *member_sentences(pack),
+        *welfare_sentences(pack),
+        *activity_sentences(pack),
+        *proposal_sentences(pack),
+        *award_sentences(pack),
+    ]
+
+
+def as_markdown(pack: PackData) -> str:
+    """The sentences as a Markdown document: a title, then one paragraph per area."""
+    lines = [f"# {pack.union_name}{pack.current.label}工作数据摘要", ""]
+    if pack.previous:
+        lines += [f"对比期间：{pack.previous.label}", ""]
+    for area in AREAS:
+        texts = [s.text for s in sentences(pack) if s.area == area]
+        if texts:
+            lines += [f"## {area}", "", "".join(texts), ""]
+    return "\n".join(lines)
+
+
+def as_text(pack: PackData) -> str:
+    """The sentences as plain text, one paragraph per area (for pasting into Word/WPS)."""
+    parts = [f"{pack.union_name}{pack.current.label}工作数据摘要"]
+    for area in AREAS:
+        texts = [s.text for s in sentences(pack) if s.area == area]
+        if texts:
+            parts.append(f"【{area}】" + "".join(texts))
+    return "\n\n".join(parts) + "\n"
