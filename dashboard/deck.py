@@ -313,6 +313,10 @@ def _summary_lines(pack: PackData) -> list[str]:
     return lines
 
 
+def _day(d) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
 def build_deck(pack: PackData) -> bytes:
     """The .pptx bytes of the congress deck for ``pack`` (16:9).
 
@@ -353,7 +357,7 @@ def build_deck(pack: PackData) -> bytes:
                 False,
                 GREY,
             ),
-            (f"制作日期：{pack.made_on:%Y年%m月%d日}", 14, False, GREY),
+            (f"制作日期：{_day(pack.made_on)}", 14, False, GREY),
         ],
     )
 

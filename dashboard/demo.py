@@ -240,7 +240,7 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             out.append(
                 [
                     seq,
-                    f"第五届{session}次教代会",
+                    f"第五届{'一二三四五六'[session - 1]}次教代会",
                     meeting,
                     f"5-{session}-{k:02d}",
                     rng.choice(topics),

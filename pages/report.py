@@ -72,5 +72,13 @@ with app.guard("汇报材料"):
 
     st.subheader("主要指标")
     kpi = workbook.kpi_table(data)
-    shown = kpi.map(lambda v: "—" if v is None else (f"{v:,}" if isinstance(v, int | float) else str(v)))
+
+    def show(v: object) -> str:
+        if v is None:
+            return "—"
+        if isinstance(v, float):
+            return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
+        return f"{v:,}" if isinstance(v, int) else str(v)
+
+    shown = kpi.map(show)
     app.table(shown)
