@@ -16,6 +16,7 @@ import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays 
 import streamlit as st
 
 from dashboard import demo, queries
+from dashboard.formatting import md
 from dashboard.labels import t
 from dashboard.periods import Period
 from dashboard.store import Store, StoreBusy, resolve_db_path
@@ -156,7 +157,7 @@ def guard(what: str) -> Iterator[None]:
         st.error(t("db.busy"))
     except Exception as err:  # noqa: BLE001 - a page must never show a traceback
         log.exception("page section failed: %s", what)
-        st.error(f"“{what}”暂时无法显示：{err}。请刷新页面重试；如仍出错，请把台账文件发给管理员。")
+        st.error(f"“{what}”暂时无法显示：{md(err)}。请刷新页面重试；如仍出错，请把台账文件发给管理员。")
 
 
 def period_caption(current: queries.Filters, compare: queries.Filters | None) -> str:
@@ -165,9 +166,9 @@ def period_caption(current: queries.Filters, compare: queries.Filters | None) ->
     if compare:
         text += f" ｜ 对比：{compare.period.display}"
     if current.org:
-        text += f" ｜ 学校：{current.org}"
+        text += f" ｜ 学校：{md(current.org)}"
     if current.sub_unions:
-        text += f" ｜ 分工会：{'、'.join(current.sub_unions)}"
+        text += f" ｜ 分工会：{'、'.join(md(s) for s in current.sub_unions)}"
     return text
 
 

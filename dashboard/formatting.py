@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
 def wan(yuan: float | None, digits: int = 2) -> str:
@@ -75,3 +78,13 @@ def mask_name(name: object) -> object:
 def mask_column(series: pd.Series) -> pd.Series:
     """:func:`mask_name` over a column."""
     return series.map(mask_name)
+
+
+def md(text: object) -> str:
+    """User text (file, sheet, header, school names) made literal for Streamlit Markdown.
+
+    Every ASCII punctuation mark that Markdown, Streamlit's :emoji:/:material/…: codes or
+    colour directives could act on gets a backslash, so "**粗**", "[链接](http://x)" or
+    "<b>" show exactly as written.
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from dashboard.formatting import md
 from dashboard.labels import field_label, kind_label
 from dashboard.store import Store
 from loaders import vocab
@@ -12,7 +13,6 @@ from loaders.loading import (
     CommitResult,
     FileReport,
     SheetReport,
-    analyse_file,
     commit_file,
     duplicate_message,
     load_user_mappings,
@@ -20,6 +20,7 @@ from loaders.loading import (
     save_header_mapping,
     save_value_mapping,
 )
+from loaders.sandbox import analyse_isolated
 
 KEEP_AS_WRITTEN = "（保留原文）"
 NOT_IMPORTED = "（不导入）"
@@ -29,7 +30,7 @@ NOT_IMPORTED = "（不导入）"
 def _analyse(data: bytes, name: str, kind: str | None, org: str, mappings: str) -> FileReport:
     from dashboard.app import get_store
 
-    return analyse_file(data, name, kind=kind, org=org, user=load_user_mappings(get_store()))
+    return analyse_isolated(data, name, kind=kind, org=org, user=load_user_mappings(get_store()))
 
 
 def analyse(store: Store, data: bytes, name: str, kind: str | None, org: str) -> FileReport:
@@ -71,7 +72,7 @@ def header_mapping_form(store: Store, file_name: str, sheet: SheetReport, kind: 
         fld = c3.selectbox("对应字段", fields, format_func=lambda f: f if f == NOT_IMPORTED else field_label(f))
         if st.form_submit_button("保存表头映射") and fld != NOT_IMPORTED:
             save_header_mapping(store, header, chosen_kind, fld)
-            st.success(f"已保存：“{header}” → {field_label(fld)}（{kind_label(chosen_kind)}）")
+            st.success(f"已保存：“{md(header)}” → {field_label(fld)}（{kind_label(chosen_kind)}）")
             st.rerun()
 
 
@@ -94,7 +95,7 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport) -> None
         for (fld, value), _ in unknown.items():
             standard = list(vocab.VALUE_VOCABULARIES[sheet.kind][fld])
             choices[(fld, value)] = st.selectbox(
-                f"{field_label(fld)}：“{value}” 对应",
+                f"{field_label(fld)}：“{md(value)}” 对应",
                 [KEEP_AS_WRITTEN, *standard],
                 key=f"v_{sheet.sheet}_{fld}_{value}",
             )

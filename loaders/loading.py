@@ -163,15 +163,18 @@ def analyse_file(
     kind: str | None = None,
     org: str | None = None,
     user: UserMappings = NO_MAPPINGS,
+    check: bool = True,
 ) -> FileReport:
     """Read, detect and validate every sheet of one file; writes nothing.
 
     ``kind`` forces the ledger kind of every sheet; ``org`` names the organisation
-    (学校) of rows without a 学校 column (default: 本校工会).
+    (学校) of rows without a 学校 column (default: 本校工会).  ``check`` runs the
+    pre-parse safety checks (loaders.safety); untrusted files go through
+    :func:`loaders.sandbox.analyse_isolated`, which calls this in a limited subprocess.
     """
     report = FileReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
     try:
-        sheets = read_sheets(data, file_name)
+        sheets = read_sheets(data, file_name, check=check)
     except FileError as err:
         report.error = str(err)
         return report
@@ -333,9 +336,20 @@ def load_path(
     kind: str | None = None,
     org: str | None = None,
     accept_valid: bool = False,
+    isolated: bool = True,
 ) -> tuple[FileReport, CommitResult]:
-    """Analyse and commit one file from disk (the command line's unit of work)."""
-    report = analyse_file(path.read_bytes(), path.name, kind=kind, org=org, user=load_user_mappings(store))
+    """Analyse and commit one file from disk (the command line's unit of work).
+
+    ``isolated`` parses in the limited subprocess (loaders.sandbox), as for uploads.
+    """
+    options = {"kind": kind, "org": org, "user": load_user_mappings(store)}
+    data = path.read_bytes()
+    if isolated:
+        from loaders.sandbox import analyse_isolated
+
+        report = analyse_isolated(data, path.name, **options)
+    else:
+        report = analyse_file(data, path.name, **options)
     return report, commit_file(store, report, accept_valid=accept_valid)
 
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from dashboard import app, templates
+from dashboard import formatting as fmt
 from dashboard.labels import kind_label, t
 from loaders.loading import list_batches, remove_batch
 from loaders.vocab import KINDS
@@ -45,7 +46,7 @@ with app.guard("已导入的批次"):
                 if not confirm:
                     st.warning("请先勾选确认。")
                 elif remove_batch(store, labels[choice]):
-                    st.success(f"已删除：{choice}")
+                    st.success(f"已删除：{fmt.md(choice)}")
                     st.rerun()
 
 with app.guard("台账模板"):

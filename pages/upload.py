@@ -58,33 +58,35 @@ with app.guard("文件清单"):
     if len(ready) > 1 and st.button(f"全部导入可导入的 {len(ready)} 个文件", type="primary", key="load_all"):
         for report in ready:
             result = uploads.commit(store, report, accept_valid=False)
-            (st.success if result.status == "loaded" else st.info)(f"{report.file_name}：{result.message}")
+            (st.success if result.status == "loaded" else st.info)(
+                f"{fmt.md(report.file_name)}：{fmt.md(result.message)}"
+            )
 
 for upload in files:
     report = reports.get(upload.file_id)
     if report is None:
         continue
-    with st.container(border=True), app.guard(upload.name):
-        st.markdown(f"#### :material/description: {upload.name}")
+    with st.container(border=True), app.guard(fmt.md(upload.name)):
+        st.markdown(f"#### :material/description: {fmt.md(upload.name)}")
         if report.error:
-            st.error(f"{upload.name}：{report.error}")
+            st.error(f"{fmt.md(upload.name)}：{fmt.md(report.error)}")
             continue
         loaded_before = uploads.already_loaded(store, report.sha256)
         if loaded_before:
-            st.info(f"{upload.name}：{loaded_before}")
+            st.info(f"{fmt.md(upload.name)}：{fmt.md(loaded_before)}")
 
         for sheet in report.sheets:
             if sheet.status == "skipped":
-                st.caption(f"工作表“{sheet.sheet}”：{sheet.note}")
+                st.caption(f"工作表“{fmt.md(sheet.sheet)}”：{fmt.md(sheet.note)}")
                 continue
             if sheet.status == "rejected":
-                st.error(f"{upload.name} · 工作表“{sheet.sheet}”：{sheet.note}")
+                st.error(f"{fmt.md(upload.name)} · 工作表“{fmt.md(sheet.sheet)}”：{fmt.md(sheet.note)}")
                 if sheet.headers:
                     uploads.header_mapping_form(store, upload.name, sheet, forced)
                 continue
             result = sheet.result
             title = (
-                f"工作表“{sheet.sheet}”：{kind_label(sheet.kind)} ｜ 合格 {sheet.accepted} 行 ｜ "
+                f"工作表“{fmt.md(sheet.sheet)}”：{kind_label(sheet.kind)} ｜ 合格 {sheet.accepted} 行 ｜ "
                 f"不合格 {len(sheet.rejected)} 行 ｜ 跳过 {sheet.skipped} 行"
             )
             problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
@@ -99,7 +101,7 @@ for upload in files:
                 st.markdown("**表头识别**")
                 st.dataframe(mapping, hide_index=True)
                 if sheet.unmapped:
-                    st.warning("以下列未识别，不会导入：" + "、".join(sheet.unmapped))
+                    st.warning("以下列未识别，不会导入：" + "、".join(fmt.md(h) for h in sheet.unmapped))
                     uploads.header_mapping_form(store, upload.name, sheet, sheet.kind)
                 if result.skipped:
                     st.caption("跳过：" + "，".join(f"{reason} {n} 行" for reason, n in result.skipped.items()))
@@ -127,27 +129,27 @@ for upload in files:
                 st.dataframe(uploads.preview_frame(preview), hide_index=True)
 
         if report.fatal:
-            st.error(f"{upload.name}：{report.fatal}。整个文件不会导入。")
+            st.error(f"{fmt.md(upload.name)}：{fmt.md(report.fatal)}。整个文件不会导入。")
             continue
         if loaded_before:
             continue
         accept_valid = False
         if report.rejected_rows:
-            st.warning(f"{upload.name}：" + t("file.rejected_rows", count=report.rejected_rows))
+            st.warning(f"{fmt.md(upload.name)}：" + t("file.rejected_rows", count=report.rejected_rows))
             accept_valid = st.checkbox(
                 f"只导入合格的 {report.accepted_rows} 行（不合格行连同原始内容保存在批次记录中）",
                 key=f"accept_{report.sha256}",
             )
         if st.button(
-            f"导入 {upload.name}（{report.accepted_rows} 行）",
+            f"导入 {fmt.md(upload.name)}（{report.accepted_rows} 行）",
             key=f"load_{report.sha256}",
             type="primary",
             disabled=bool(report.rejected_rows) and not accept_valid,
         ):
             result = uploads.commit(store, report, accept_valid)
             if result.status == "loaded":
-                st.success(f"{upload.name}：{result.message}")
+                st.success(f"{fmt.md(upload.name)}：{fmt.md(result.message)}")
             elif result.status == "duplicate":
-                st.info(f"{upload.name}：{result.message}")
+                st.info(f"{fmt.md(upload.name)}：{fmt.md(result.message)}")
             else:
-                st.error(f"{upload.name}：{result.message}")
+                st.error(f"{fmt.md(upload.name)}：{fmt.md(result.message)}")

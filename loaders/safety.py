@@ -1,0 +1,145 @@
+"""Checks before parsing (读取前检查): type by magic bytes, zip bombs, sheet sizes, unsafe XML.
+
+Every check reads only the zip directory and the raw bytes of the parts, never
+parses a sheet: they run before any reader, so a hostile file is refused with a
+Chinese reason instead of exhausting memory in the reader.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from pathlib import PurePath
+
+import defusedxml
+import defusedxml.ElementTree as SafeET
+
+from dashboard.labels import t
+from loaders import limits
+
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_SUFFIXES = (".xlsx", ".xlsm")
+OLE_SUFFIXES = (".xls",)
+TEXT_SUFFIXES = (".csv", ".txt")
+ALLOWED_SUFFIXES = ZIP_SUFFIXES + OLE_SUFFIXES + TEXT_SUFFIXES
+
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
+_CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+
+
+class FileError(Exception):
+    """A whole file is refused; ``str(err)`` is the Chinese reason (without the file name)."""
+
+
+def column_number(letters: bytes | str) -> int:
+    """Excel column letters to a 1-based number: A → 1, Z → 26, XFD → 16384."""
+    number = 0
+    for ch in letters.encode() if isinstance(letters, str) else letters:
+        number = number * 26 + ch - 64
+    return number
+
+
+def check_file(data: bytes, filename: str) -> None:
+    """Refuse a file before any reader opens it.
+
+    Raises :class:`FileError` when: the extension is not .xlsx/.xlsm/.xls/.csv/.txt; the
+    file exceeds UPLOAD_MB; its magic bytes do not match the extension (an OLE file
+    named .xlsx is an encrypted workbook: 请先去除文件密码; a non-zip .xlsx is damaged:
+    文件已损坏); a CSV holds NUL bytes; a zip's entries exceed the size caps or inflate
+    more than 100× (zip bomb); a sheet declares or holds more rows, columns or cells
+    than allowed; any XML part carries a DOCTYPE (entity expansion, XXE).
+    """
+    suffix = PurePath(filename).suffix.lower()
+    if suffix not in ALLOWED_SUFFIXES:
+        raise FileError(t("file.unsupported", suffix=suffix or filename))
+    if len(data) > limits.UPLOAD_MB * limits.MB:
+        raise FileError(t("file.too_big", mb=limits.UPLOAD_MB))
+    if not data:
+        raise FileError(t("file.empty"))
+    head = data[:8]
+    if suffix in ZIP_SUFFIXES:
+        if head == OLE_MAGIC:
+            raise FileError(t("file.encrypted"))
+        if head[:4] != ZIP_MAGIC:
+            raise FileError(t("file.damaged"))
+        _check_zip(data)
+    elif suffix in OLE_SUFFIXES:
+        if head[:4] == ZIP_MAGIC:
+            raise FileError(t("file.wrong_suffix", actual=".xlsx"))
+        if head != OLE_MAGIC:
+            raise FileError(t("file.damaged"))
+    elif b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise FileError(t("file.not_text"))
+
+
+def _check_zip(data: bytes) -> None:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise FileError(t("file.damaged")) from None
+    with archive:
+        entries = archive.infolist()
+        total = sum(e.file_size for e in entries)
+        if total > limits.UNCOMPRESSED_MB * limits.MB:
+            raise FileError(t("file.unzipped_too_big", mb=limits.UNCOMPRESSED_MB))
+        for entry in entries:
+            if entry.file_size > limits.ENTRY_MB * limits.MB:
+                raise FileError(t("file.entry_too_big", part=entry.filename, mb=limits.ENTRY_MB))
+            if (
+                entry.file_size > limits.RATIO_CHECK_MB * limits.MB
+                and entry.compress_size / entry.file_size < limits.MIN_INFLATE_RATIO
+            ):
+                raise FileError(t("file.zip_bomb", part=entry.filename, ratio=int(1 / limits.MIN_INFLATE_RATIO)))
+        names = {e.filename for e in entries}
+        if "xl/workbook.xml" not in names:
+            raise FileError(t("file.damaged"))
+        try:
+            for entry in entries:
+                if entry.filename.endswith((".xml", ".rels", ".vml")):
+                    _check_part(entry.filename, archive.read(entry))
+        except (zipfile.BadZipFile, EOFError, OSError):
+            raise FileError(t("file.damaged")) from None
+
+
+def _check_part(name: str, xml: bytes) -> None:
+    head = xml[:4096]
+    if b"<!DOCTYPE" in head or b"<!ENTITY" in xml[:65536]:
+        raise FileError(t("file.unsafe_xml", part=name))
+    if not name.startswith("xl/worksheets/sheet"):
+        return
+    dim_rows = dim_cols = 0
+    if m := _DIMENSION.search(head):
+        first_col, first_row, last_col, last_row = m.groups()
+        dim_cols = column_number(last_col or first_col or b"A")
+        dim_rows = int(last_row or first_row or 0)
+    # The last <row> holds the highest row number; its cells the columns actually used there.
+    rows = cols = 0
+    last = xml.rfind(b"<row ")
+    if last >= 0:
+        refs = _CELL_REF.findall(xml[last:])
+        if refs:
+            rows = max(int(r) for _, r in refs)
+            cols = max(column_number(c) for c, _ in refs)
+    sheet = name.rsplit("/", 1)[-1]
+    # Readers allocate the whole range from A1 to the farthest cell (A1:XFD1048576 is 17 billion cells).
+    if max(rows, dim_rows) * max(cols, dim_cols) > limits.MAX_RANGE_CELLS:
+        raise FileError(
+            t("file.range_too_big", part=sheet, rows=f"{max(rows, dim_rows):,}", cols=f"{max(cols, dim_cols):,}")
+        )
+    if rows > limits.MAX_ROWS:
+        raise FileError(t("file.rows_too_many", part=sheet, rows=f"{rows:,}", limit=f"{limits.MAX_ROWS:,}"))
+    if cols > limits.MAX_COLUMNS:
+        raise FileError(t("file.columns_too_many", part=sheet, cols=f"{cols:,}", limit=limits.MAX_COLUMNS))
+    if xml.count(b"<c ") > limits.MAX_CELLS:
+        raise FileError(t("file.cells_too_many", part=sheet, limit=f"{limits.MAX_CELLS:,}"))
+
+
+def defusedxml_ready() -> bool:
+    """True when defusedxml is installed and refuses an entity declaration (checked at start)."""
+    try:
+        SafeET.fromstring('<!DOCTYPE x [<!ENTITY a "b">]><x>&a;</x>')
+    except defusedxml.EntitiesForbidden:
+        return True
+    return False

@@ -1,0 +1,98 @@
+"""Parsing untrusted files in a subprocess (隔离读取) with a memory and a time limit.
+
+A reader can abort the whole process on a crafted file (python-calamine allocating
+512 GiB for a cell at XFD1048576, MEASURED.md), so :func:`analyse_isolated` runs
+:func:`loaders.loading.analyse_file` in a child forked from a forkserver that has the
+readers imported already (tens of milliseconds a file, not a fresh interpreter).  The
+child gets an address-space limit; the parent kills it after the time limit.  If it
+dies, only it dies, and the caller gets a FileReport whose error says why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import resource
+import sys
+import threading
+import types
+from multiprocessing.connection import Connection
+
+from dashboard.labels import t
+from loaders import limits
+
+_CONTEXT = multiprocessing.get_context("forkserver")
+_CONTEXT.set_forkserver_preload(["loaders.loading"])
+_LOCK = threading.Lock()  # one parse at a time: two children could each take the memory limit
+
+
+def _address_space() -> int:
+    with open("/proc/self/statm") as statm:
+        pages = int(statm.read().split()[0])
+    return pages * os.sysconf("SC_PAGE_SIZE")
+
+
+def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_mb: int) -> None:
+    from loaders.loading import FileReport, analyse_file
+
+    os.environ["RUST_BACKTRACE"] = "0"  # a reader that aborts says one line, not a stack trace
+    cap = _address_space() + memory_mb * limits.MB
+    resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
+    try:
+        conn.send(analyse_file(data, file_name, **options))
+    except MemoryError:
+        conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=t("file.reader_crashed")))
+    finally:
+        conn.close()
+
+
+def _start_without_main(child: multiprocessing.process.BaseProcess) -> None:
+    """Start ``child`` without multiprocessing re-running the __main__ module in it.
+
+    Streamlit runs each page script as ``__main__``; multiprocessing would execute it again
+    in the child to rebuild the main module.  The child needs nothing from __main__, so
+    a bare module stands in while the start-up data is taken.
+    """
+    real = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        child.start()
+    finally:
+        sys.modules["__main__"] = real
+
+
+def analyse_isolated(
+    data: bytes,
+    file_name: str,
+    *,
+    seconds: float = limits.PARSE_SECONDS,
+    memory_mb: int = limits.PARSE_MEMORY_MB,
+    **options: object,
+):
+    """:func:`loaders.loading.analyse_file` in a limited subprocess; same arguments and result.
+
+    A child that is killed, aborts or runs out of memory gives a FileReport with
+    error 文件过大或格式异常; one that runs past ``seconds`` is killed and reported.
+    Raises nothing for a bad file.
+    """
+    from loaders.loading import FileReport
+
+    sha = hashlib.sha256(data).hexdigest()
+    with _LOCK:
+        receiver, sender = _CONTEXT.Pipe(duplex=False)
+        child = _CONTEXT.Process(target=_child, args=(sender, data, file_name, options, memory_mb), daemon=True)
+        _start_without_main(child)
+        sender.close()
+        try:
+            if receiver.poll(seconds):
+                try:
+                    return receiver.recv()
+                except (EOFError, OSError):
+                    return FileReport(file_name, sha, error=t("file.reader_crashed"))
+            return FileReport(file_name, sha, error=t("file.reader_timeout", seconds=int(seconds)))
+        finally:
+            receiver.close()
+            if child.is_alive():
+                child.kill()
+            child.join(5)
