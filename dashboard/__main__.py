@@ -4,6 +4,8 @@
   shape of one entry of ../shared/ledgers/truth.json.
 - ``report --period PERIOD [--compare PERIOD|none] [--db DB] [--org NAME] --out FILE``: the congress
   pack, by FILE's suffix: .pptx (slides), .md / .txt (report sentences), .xlsx (tables).
+- ``backup --out FILE [--db DB]``: a consistent copy of the database (restore: put it in place of
+  the database file while the app is stopped).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 """
@@ -36,6 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     p_report.add_argument("--compare", help="对比期间（默认上一期；none 为不比较）")
     p_report.add_argument("--out", required=True, help="输出文件，按后缀决定格式")
     _add_common(p_report)
+    p_backup = sub.add_parser("backup", help="备份数据库到一个新文件")
+    p_backup.add_argument("--out", required=True, help="备份文件（.duckdb），不能已存在")
+    _add_common(p_backup)
     p_batches = sub.add_parser("batches", help="列出已导入的批次")
     _add_common(p_batches)
     p_remove = sub.add_parser("remove", help="删除一个批次")
@@ -63,6 +68,14 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "report":
             return _report(store, args)
+        if args.command == "backup":
+            try:
+                target = store.backup(args.out)
+            except FileExistsError:
+                print(f"备份文件已存在：{args.out}，请换一个文件名", file=sys.stderr)
+                return 2
+            print(f"已备份到 {target}")
+            return 0
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "

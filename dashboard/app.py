@@ -235,3 +235,12 @@ def pack_data(current: queries.Filters, compare: queries.Filters | None):
         compare.period.start_year if compare else None,
         store().data_version(),
     )
+
+
+def backup_bytes() -> bytes:
+    """A consistent copy of the database as bytes (for the 备份 download)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = store().backup(Path(folder) / "backup.duckdb")
+        return path.read_bytes()

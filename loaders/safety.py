@@ -114,14 +114,14 @@ def _check_part(name: str, xml: bytes) -> None:
         first_col, first_row, last_col, last_row = m.groups()
         dim_cols = column_number(last_col or first_col or b"A")
         dim_rows = int(last_row or first_row or 0)
-    # The last <row> holds the highest row number; its cells the columns actually used there.
+    # The last <row> holds the highest row number; the first rows (the header) and the last
+    # hold the columns a ledger uses.  Only those stretches are scanned, never the whole part.
     rows = cols = 0
     last = xml.rfind(b"<row ")
-    if last >= 0:
-        refs = _CELL_REF.findall(xml[last:])
-        if refs:
-            rows = max(int(r) for _, r in refs)
-            cols = max(column_number(c) for c, _ in refs)
+    refs = _CELL_REF.findall(xml[: 256 * 1024]) + (_CELL_REF.findall(xml[last:]) if last >= 0 else [])
+    if refs:
+        rows = max(int(r) for _, r in refs)
+        cols = max(column_number(c) for c, _ in refs)
     sheet = name.rsplit("/", 1)[-1]
     # Readers allocate the whole range from A1 to the farthest cell (A1:XFD1048576 is 17 billion cells).
     if max(rows, dim_rows) * max(cols, dim_cols) > limits.MAX_RANGE_CELLS:

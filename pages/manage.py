@@ -1,5 +1,7 @@
 """数据管理: loaded batches with removal, ledger templates, demo data."""
 
+import datetime
+
 import streamlit as st
 
 from dashboard import app, templates
@@ -48,6 +50,21 @@ with app.guard("已导入的批次"):
                 elif remove_batch(store, labels[choice]):
                     st.success(f"已删除：{fmt.md(choice)}")
                     st.rerun()
+
+with app.guard("备份"):
+    st.subheader("备份")
+    st.caption(
+        "下载整个数据库的一致副本（.duckdb 文件）。恢复方法：停止看板，用备份文件替换 data/union.duckdb"
+        "（或设置环境变量 UNION_DB 指向备份文件）后重新启动。命令行：python -m dashboard backup --out 备份.duckdb"
+    )
+    st.download_button(
+        "备份数据库",
+        lambda: app.backup_bytes(),
+        file_name=f"工会数据备份-{datetime.date.today():%Y%m%d}.duckdb",
+        mime="application/octet-stream",
+        icon=":material/backup:",
+        key="backup",
+    )
 
 with app.guard("台账模板"):
     st.subheader("下载台账模板")

@@ -27,11 +27,13 @@ def xlsx_bytes(
     wb.remove(wb.active)
     for name, rows in sheets.items():
         ws = wb.create_sheet(name)
-        for row in rows:
+        for number, row in enumerate(rows, start=1):
             ws.append(row)
-            for cell in ws[ws.max_row]:
-                if isinstance(cell.value, str) and cell.value.startswith("=") and not formulas:
-                    cell.data_type = "s"  # text that starts with "=", as a clerk's typed text
+            if formulas:
+                continue
+            for column, value in enumerate(row, start=1):
+                if isinstance(value, str) and value.startswith("="):
+                    ws.cell(row=number, column=column).data_type = "s"  # typed text that starts with "="
         for rng in (merged or {}).get(name, []):
             ws.merge_cells(rng)
         if name in hidden:
