@@ -118,11 +118,11 @@ ZH: dict[str, str] = {
     "file.entry_too_big": "文件中的部件 {part} 解压后超过 {mb} MB，已拒绝",
     "file.zip_bomb": "文件中的部件 {part} 压缩比超过 {ratio} 倍，疑似压缩炸弹，已拒绝",
     "file.unsafe_xml": "文件包含不安全的 XML 声明（{part}），已拒绝",
-    "file.range_too_big": "工作表 {part} 的范围过大（{rows} 行 × {cols} 列，常见原因是远处有零星单元格），"
+    "file.range_too_big": "工作表“{part}”的范围过大（{rows} 行 × {cols} 列，常见原因是远处有零星单元格），"
     "请删除多余的行列后另存再上传",
-    "file.rows_too_many": "工作表 {part} 有 {rows} 行，超过 {limit} 行的上限",
-    "file.columns_too_many": "工作表 {part} 有 {cols} 列，超过 {limit} 列的上限",
-    "file.cells_too_many": "工作表 {part} 的单元格超过 {limit} 个的上限",
+    "file.rows_too_many": "工作表“{part}”有 {rows} 行，超过 {limit} 行的上限",
+    "file.columns_too_many": "工作表“{part}”有 {cols} 列，超过 {limit} 列的上限",
+    "file.cells_too_many": "工作表“{part}”的单元格超过 {limit} 个的上限",
     "file.reader_crashed": "读取该文件时读取程序异常退出（文件过大或格式异常），未导入任何数据",
     "file.reader_timeout": "读取该文件超过 {seconds} 秒，已停止，未导入任何数据",
     "file.duplicate": "该文件已导入过（第 {batch_id} 批，{loaded_at}），未重复导入",

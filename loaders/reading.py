@@ -13,14 +13,13 @@ import io
 import re
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import PurePath, PurePosixPath
+from pathlib import PurePath
 
-import defusedxml.ElementTree as SafeET
 import pandas as pd
 import python_calamine as pc
 
 from dashboard.labels import t
-from loaders.safety import FileError, check_file
+from loaders.safety import FileError, check_file, sheet_parts
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_SUFFIXES = (".csv", ".txt")
@@ -118,9 +117,6 @@ def _read_csv(data: bytes, name: str) -> RawSheet:
     return RawSheet(name=name, rows=frame.to_numpy(dtype=object).tolist())
 
 
-_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)?<v>([^<]*)</v>')
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(<v>[^<]+</v>)?')
 
@@ -142,12 +138,7 @@ def scan_special_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
     out: dict[str, dict[tuple[int, int], str]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
-            rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
-            targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
-            for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
-                target = targets.get(sheet.get(f"{_NS_REL}id"), "")
-                part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+            for part, name in sheet_parts(archive).items():
                 try:
                     xml = archive.read(part)
                 except KeyError:
@@ -162,7 +153,7 @@ def scan_special_cells(data: bytes) -> dict[str, dict[tuple[int, int], str]]:
                         if m.group(3) is None and key not in cells:
                             cells[key] = UncachedFormula(f"{m.group(1).decode()}{m.group(2).decode()}")
                 if cells:
-                    out[sheet.get("name")] = cells
-    except (KeyError, zipfile.BadZipFile, SafeET.ParseError):
+                    out[name] = cells
+    except (KeyError, zipfile.BadZipFile, ValueError):
         return out
     return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 import io
 import re
 import zipfile
-from pathlib import PurePath
+from pathlib import PurePath, PurePosixPath
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -25,6 +25,9 @@ OLE_SUFFIXES = (".xls",)
 TEXT_SUFFIXES = (".csv", ".txt")
 ALLOWED_SUFFIXES = ZIP_SUFFIXES + OLE_SUFFIXES + TEXT_SUFFIXES
 
+_NS_MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
+_NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
 
@@ -74,6 +77,23 @@ def check_file(data: bytes, filename: str) -> None:
         raise FileError(t("file.not_text"))
 
 
+def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part → sheet name as the user sees it (xl/worksheets/sheet1.xml → 慰问台账).
+
+    Reads only xl/workbook.xml and its relationships, with defusedxml.  Raises ValueError
+    (or defusedxml's errors, subclasses of it) for malformed parts.
+    """
+    workbook = SafeET.fromstring(archive.read("xl/workbook.xml"))
+    rels = SafeET.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    targets = {rel.get("Id"): rel.get("Target", "") for rel in rels.iter(f"{_NS_PKG}Relationship")}
+    parts = {}
+    for sheet in workbook.iter(f"{_NS_MAIN}sheet"):
+        target = targets.get(sheet.get(f"{_NS_REL}id"), "")
+        part = target.lstrip("/") if target.startswith("/") else str(PurePosixPath("xl") / target)
+        parts[part] = sheet.get("name", part)
+    return parts
+
+
 def _check_zip(data: bytes) -> None:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
@@ -96,19 +116,24 @@ def _check_zip(data: bytes) -> None:
         if "xl/workbook.xml" not in names:
             raise FileError(t("file.damaged"))
         try:
-            for entry in entries:
-                if entry.filename.endswith((".xml", ".rels", ".vml")):
-                    _check_part(entry.filename, archive.read(entry))
-        except (zipfile.BadZipFile, EOFError, OSError):
+            xml_parts = [e for e in entries if e.filename.endswith((".xml", ".rels", ".vml"))]
+            for entry in xml_parts:
+                _check_doctype(entry.filename, archive.read(entry))
+            names = sheet_parts(archive)
+            for entry in xml_parts:
+                if entry.filename in names:
+                    _check_sheet(names[entry.filename], archive.read(entry))
+        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError):
             raise FileError(t("file.damaged")) from None
 
 
-def _check_part(name: str, xml: bytes) -> None:
-    head = xml[:4096]
-    if b"<!DOCTYPE" in head or b"<!ENTITY" in xml[:65536]:
+def _check_doctype(name: str, xml: bytes) -> None:
+    if b"<!DOCTYPE" in xml[:4096] or b"<!ENTITY" in xml[:65536]:
         raise FileError(t("file.unsafe_xml", part=name))
-    if not name.startswith("xl/worksheets/sheet"):
-        return
+
+
+def _check_sheet(sheet: str, xml: bytes) -> None:
+    head = xml[:4096]
     dim_rows = dim_cols = 0
     if m := _DIMENSION.search(head):
         first_col, first_row, last_col, last_row = m.groups()
@@ -122,7 +147,6 @@ def _check_part(name: str, xml: bytes) -> None:
     if refs:
         rows = max(int(r) for _, r in refs)
         cols = max(column_number(c) for c, _ in refs)
-    sheet = name.rsplit("/", 1)[-1]
     # Readers allocate the whole range from A1 to the farthest cell (A1:XFD1048576 is 17 billion cells).
     if max(rows, dim_rows) * max(cols, dim_cols) > limits.MAX_RANGE_CELLS:
         raise FileError(

@@ -17,6 +17,7 @@ store = app.store()
 with app.guard("已导入的批次"):
     st.subheader("已导入的批次")
     batches = list_batches(store)
+    st.caption(f"数据库中共有 {len(batches)} 批、{int(batches['rows_accepted'].sum()) if len(batches) else 0} 行记录。")
     if len(batches) == 0:
         st.info("还没有导入任何台账。")
     else:

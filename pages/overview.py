@@ -29,7 +29,7 @@ with app.guard("关键指标"):
     c = st.columns(4)
     c[0].metric(
         "福利慰问支出",
-        fmt.wan(welfare["total_yuan"]),
+        fmt.seed_wan(welfare["total_yuan"]),
         fmt.delta_text(welfare["total_yuan"], prev(welfare_prev, "total_yuan")),
         border=True,
     )

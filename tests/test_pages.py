@@ -79,7 +79,7 @@ def test_overview_metrics_equal_summary(app_db):
     store = live_store()
     period = at.selectbox(key="f_period_year").value
     expected = queries.summary(store, queries.Filters.of(period))
-    assert metric(at, "福利慰问支出") == fmt.wan(expected["welfare"]["total_yuan"])
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(expected["welfare"]["total_yuan"])
     assert metric(at, "慰问/福利人次") == fmt.count(expected["welfare"]["person_times"], "人次")
     assert metric(at, "活动参与人次") == fmt.count(expected["activities"]["person_times"], "人次")
     assert metric(at, "提案总数") == fmt.count(expected["proposals"]["total"], "件")
@@ -92,17 +92,19 @@ def test_period_and_sub_union_filters_change_figures(app_db):
     at = start()
     store = live_store()
     at.selectbox(key="f_period_year").set_value("2024").run()
-    assert metric(at, "福利慰问支出") == fmt.wan(queries.welfare_totals(store, queries.Filters.of(2024))["total_yuan"])
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(
+        queries.welfare_totals(store, queries.Filters.of(2024))["total_yuan"]
+    )
     at.multiselect(key="f_subs").set_value(["后勤分工会"]).run()
     only = queries.welfare_totals(store, queries.Filters.of(2024, sub_unions=("后勤分工会",)))["total_yuan"]
     everyone = queries.welfare_totals(store, queries.Filters.of(2024))["total_yuan"]
     assert 0 < only < everyone
-    assert metric(at, "福利慰问支出") == fmt.wan(only)
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(only)
     at.radio(key="f_kind").set_value("学年").run()
     academic = at.selectbox(key="f_period_academic").value
     assert academic.endswith("学年")
     expected = queries.welfare_totals(store, queries.Filters.of(academic, sub_unions=("后勤分工会",)))
-    assert metric(at, "福利慰问支出") == fmt.wan(expected["total_yuan"])
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(expected["total_yuan"])
 
 
 def _file_total(path: Path) -> float:
