@@ -123,6 +123,7 @@ ZH: dict[str, str] = {
     "file.rows_too_many": "工作表“{part}”有 {rows} 行，超过 {limit} 行的上限",
     "file.columns_too_many": "工作表“{part}”有 {cols} 列，超过 {limit} 列的上限",
     "file.cells_too_many": "工作表“{part}”的单元格超过 {limit} 个的上限",
+    "file.internal_error": "读取该文件时程序出错（{error}），未导入任何数据。请把该文件发给管理员",
     "file.reader_crashed": "读取该文件时读取程序异常退出（文件过大或格式异常），未导入任何数据",
     "file.reader_timeout": "读取该文件超过 {seconds} 秒，已停止，未导入任何数据",
     "file.duplicate": "该文件已导入过（第 {batch_id} 批，{loaded_at}），未重复导入",

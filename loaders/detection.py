@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from dashboard.labels import field_label, kind_label, t
 from loaders import vocab
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
@@ -12,6 +14,7 @@ from loaders.normalize import cell_text, is_blank, nfkc, normalize_header, year_
 from loaders.reading import RawSheet
 
 HEADER_SCAN_ROWS = 30
+_NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
 _YEAR_HEADER = re.compile(r"^((?:19|20)\d{2})年?度?(?:会员人数|会员数|人数)?$")
 
 
@@ -97,7 +100,7 @@ def find_header_row(rows: list[list[object]]) -> int | None:
 def _is_subheader(upper: list[object], lower: list[object], merged: list) -> bool:
     """True when ``lower`` is the second row of a two-row header (发放情况 over 人数 / 金额)."""
     texts = [c for c in lower if not is_blank(c)]
-    if not texts or not all(isinstance(c, str) for c in texts):
+    if not texts or any(_NUMBER.match(str(c).strip()) for c in texts):
         return False
     if _row_score(lower) == 0 or len(texts) >= sum(not is_blank(c) for c in upper):
         return False
@@ -188,15 +191,16 @@ def detect_layout(
         raise SheetSkip(t("sheet.instructions"))
     if name in vocab.SUMMARY_SHEETS:
         raise SheetSkip(t("sheet.summary"))
-    rows = sheet.rows
-    filled = [row for row in rows if any(not is_blank(c) for c in row)]
-    if not filled:
+    counts = sheet.frame.notna().sum(axis=1) if sheet.height else pd.Series(dtype=int)
+    if not counts.any():
         raise SheetSkip(t("sheet.empty"))
+    rows = sheet.head(HEADER_SCAN_ROWS + 2)
     header_row = find_header_row(rows)
     if header_row is None:
-        if max(sum(not is_blank(c) for c in row) for row in filled) <= 1:
+        if counts.max() <= 1:
             raise SheetSkip(t("sheet.prose"))
-        first = [cell_text(c) for c in filled[0] if not is_blank(c)]
+        first_filled = sheet.head(int(counts.to_numpy().nonzero()[0][0]) + 1)[-1]
+        first = [cell_text(c) for c in first_filled if not is_blank(c)]
         raise SheetReject(t("sheet.unrecognised", headers="、".join(first)[:200] or "（无）"), first)
     upper = rows[header_row]
     lower = rows[header_row + 1] if header_row + 1 < len(rows) else None

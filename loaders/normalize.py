@@ -15,6 +15,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
+import pandas as pd
+
 from dashboard.labels import t
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -45,8 +47,8 @@ def nfkc(text: str) -> str:
 
 
 def is_blank(value: object) -> bool:
-    """True for None, NaN and strings that are empty after stripping (incl. full-width spaces)."""
-    if value is None:
+    """True for None, pandas' NA, NaN and strings that are empty after stripping (incl. full-width spaces)."""
+    if value is None or value is pd.NA:
         return True
     if isinstance(value, float) and math.isnan(value):
         return True

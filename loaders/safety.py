@@ -44,7 +44,7 @@ def column_number(letters: bytes | str) -> int:
     return number
 
 
-def check_file(data: bytes, filename: str) -> None:
+def check_file(data: bytes, filename: str) -> dict[str, bytes]:
     """Refuse a file before any reader opens it.
 
     Raises :class:`FileError` when: the extension is not .xlsx/.xlsm/.xls/.csv/.txt; the
@@ -53,6 +53,8 @@ def check_file(data: bytes, filename: str) -> None:
     文件已损坏); a CSV holds NUL bytes; a zip's entries exceed the size caps or inflate
     more than 100× (zip bomb); a sheet declares or holds more rows, columns or cells
     than allowed; any XML part carries a DOCTYPE (entity expansion, XXE).
+    Returns the worksheet parts it unzipped (part name → XML), so that the reader does
+    not unzip them again; empty for .xls and CSV.
     """
     suffix = PurePath(filename).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
@@ -67,7 +69,7 @@ def check_file(data: bytes, filename: str) -> None:
             raise FileError(t("file.encrypted"))
         if head[:4] != ZIP_MAGIC:
             raise FileError(t("file.damaged"))
-        _check_zip(data)
+        return _check_zip(data)
     elif suffix in OLE_SUFFIXES:
         if head[:4] == ZIP_MAGIC:
             raise FileError(t("file.wrong_suffix", actual=".xlsx"))
@@ -75,6 +77,7 @@ def check_file(data: bytes, filename: str) -> None:
             raise FileError(t("file.damaged"))
     elif b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FileError(t("file.not_text"))
+    return {}
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -94,7 +97,7 @@ def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     return parts
 
 
-def _check_zip(data: bytes) -> None:
+def _check_zip(data: bytes) -> dict[str, bytes]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except zipfile.BadZipFile:
@@ -116,13 +119,14 @@ def _check_zip(data: bytes) -> None:
         if "xl/workbook.xml" not in names:
             raise FileError(t("file.damaged"))
         try:
-            xml_parts = [e for e in entries if e.filename.endswith((".xml", ".rels", ".vml"))]
-            for entry in xml_parts:
-                _check_doctype(entry.filename, archive.read(entry))
+            xml = {e.filename: archive.read(e) for e in entries if e.filename.endswith((".xml", ".rels", ".vml"))}
+            for part, content in xml.items():
+                _check_doctype(part, content)
             names = sheet_parts(archive)
-            for entry in xml_parts:
-                if entry.filename in names:
-                    _check_sheet(names[entry.filename], archive.read(entry))
+            for part, name in names.items():
+                if part in xml:
+                    _check_sheet(name, xml[part])
+            return {part: xml[part] for part in names if part in xml}
         except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError):
             raise FileError(t("file.damaged")) from None
 

@@ -16,6 +16,7 @@ import os
 import resource
 import sys
 import threading
+import traceback
 import types
 from multiprocessing.connection import Connection
 
@@ -43,6 +44,10 @@ def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_
         conn.send(analyse_file(data, file_name, **options))
     except MemoryError:
         conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=t("file.reader_crashed")))
+    except Exception as err:  # noqa: BLE001 - a bug of ours must not look like a bad file, nor vanish
+        traceback.print_exc()
+        message = t("file.internal_error", error=f"{type(err).__name__}: {err}")
+        conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=message))
     finally:
         conn.close()
 

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+import numpy as np
 import pandas as pd
 
 from dashboard.labels import field_label, t
@@ -23,8 +24,6 @@ from loaders.normalize import (
     CellError,
     cell_text,
     is_blank,
-    nfkc,
-    normalize_header,
     parse_count,
     parse_date,
     parse_number,
@@ -62,58 +61,105 @@ class SheetResult:
         return len(self.records)
 
 
-def _first_text(row: list[object]) -> str:
-    for cell in row:
-        if not is_blank(cell):
-            return re.sub(r"\s+", "", nfkc(cell_text(cell)))
-    return ""
+_DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
+_TOTAL = re.compile("^(?:" + "|".join(map(re.escape, vocab.TOTAL_MARKERS)) + ")")
+_NOTE = re.compile("^(?:" + "|".join(map(re.escape, vocab.NOTE_MARKERS)) + ")")
+_MARKER_START = "^[\\s\u3000]*[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
 
 
-def classify_row(row: list[object], layout: Layout, merged_rows: set[int], index: int) -> str | None:
-    """The skip reason key for a non-data row, or None for a data row.
+def _squeeze(series: pd.Series) -> pd.Series:
+    """Text without any whitespace and with full-width forms folded (vectorised NFKC)."""
+    return series.astype("string").str.normalize("NFKC").str.replace(r"\s+", "", regex=True)
+
+
+def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) -> pd.Series:
+    """The skip reason key of each row (index as ``frame``), None for a data row; vectorised.
 
     Rules: all cells blank → skip.blank; first filled cell starts with 合计 / 小计 /
     本月合计 / 总计 … → skip.total; starts with 制表人 / 审核 / 注： … → skip.note;
-    the header written again → skip.header_repeat; a single filled text cell in the
-    first column or merged across columns (a year or session label) → skip.section.
+    the header written again (all but one filled cell are header words) → skip.header_repeat;
+    a single filled cell in the first column or merged across columns (a year or
+    session label, 2022年) → skip.section.
     """
-    filled = [j for j, c in enumerate(row) if not is_blank(c)]
-    if not filled:
-        return "skip.blank"
-    first = _first_text(row)
-    if any(first.startswith(m) for m in vocab.TOTAL_MARKERS):
-        return "skip.total"
-    if any(first.startswith(m) for m in vocab.NOTE_MARKERS):
-        return "skip.note"
-    keys = [normalize_header(row[j]).key for j in filled]
-    header_keys = {k for ks in layout.header_keys for k in ks}
-    if len(filled) >= 2 and sum(k in header_keys for k in keys) >= max(2, len(filled) - 1):
-        return "skip.header_repeat"
-    if len(filled) == 1 and isinstance(row[filled[0]], str) and (filled[0] == 0 or index in merged_rows):
-        return "skip.section"
-    return None
+    reasons = pd.Series(None, index=frame.index, dtype=object)
+    if frame.empty:
+        return reasons
+    filled = frame.notna()
+    count = filled.sum(axis=1)
+    # the first filled cell of each row, column by column from the right (no row-wise apply)
+    leading = frame.iloc[:, -1].astype(object)
+    for j in reversed(range(frame.shape[1] - 1)):
+        column = frame.iloc[:, j]
+        leading = column.astype(object).where(column.notna(), leading)
+    leading = leading.astype("string")
+    # Only rows whose first cell could start a marker are normalised (NFKC, no spaces).
+    candidate = leading.str.contains(_MARKER_START, regex=True).fillna(False)
+    first = pd.Series("", index=frame.index, dtype="string")
+    first[candidate] = _squeeze(leading[candidate])
+    # A repeated header: its cells equal the header texts as written.
+    header_texts = {h.strip() for h in layout.headers for h in h.split("/") if h.strip()}
+    header_hits = pd.Series(0, index=frame.index)
+    for j in range(frame.shape[1]):
+        header_hits += frame.iloc[:, j].isin(header_texts).fillna(False).astype(int)
+    first_col_only = filled.iloc[:, 0] & (count == 1)
+    in_merged = pd.Series(frame.index.isin(list(merged_rows)), index=frame.index)
+    reasons[(count == 1) & (first_col_only | in_merged)] = "skip.section"
+    reasons[(count >= 2) & (header_hits >= (count - 1).clip(lower=2))] = "skip.header_repeat"
+    reasons[first.str.match(_NOTE)] = "skip.note"
+    reasons[first.str.match(_TOTAL)] = "skip.total"
+    reasons[count == 0] = "skip.blank"
+    return reasons
 
 
 class _Column:
-    """One field's parsed values and per-row errors, parsed once per distinct value."""
+    """One field's parsed values and per-row errors, parsed once per distinct value.
 
-    def __init__(self, values: list[object], parse) -> None:
-        cache: dict[object, tuple[object, str | None]] = {}
-        self.values: list[object] = []
-        self.errors: list[str | None] = []
-        for v in values:
-            key = (type(v), v)
-            if key not in cache:
-                if isinstance(v, UncachedFormula):
-                    cache[key] = (None, t("reason.formula_no_value", cell=str(v)))
-                else:
-                    try:
-                        cache[key] = (parse(v), None)
-                    except CellError as err:
-                        cache[key] = (None, str(err))
-            value, error = cache[key]
-            self.values.append(value)
-            self.errors.append(error)
+    ``values`` and ``errors`` are lists aligned with the rows.  Distinct values are found
+    with pandas.factorize, so the cost follows the number of distinct cells, not rows.
+    """
+
+    def __init__(self, series: pd.Series, parse) -> None:
+        if parse is _TEXT:
+            # Free text (names, notes): stripped as written, no per-value parsing.
+            text = series.astype("string").str.strip()
+            keep = (text.notna() & (text != "")).fillna(False).astype(bool)
+            self.values = text.astype(object).where(keep, None).tolist()
+            self.errors = [None] * len(series)
+            # Only a column the reader overlaid (object dtype) can hold an uncached formula.
+            formulas = (
+                np.array([isinstance(v, UncachedFormula) for v in series.tolist()], dtype=bool)
+                if series.dtype == object
+                else np.zeros(len(series), dtype=bool)
+            )
+            self.failed = np.flatnonzero(formulas)
+            for i in self.failed:
+                self.values[i] = None
+                self.errors[i] = t("reason.formula_no_value", cell=series.iloc[i].cell)
+            return
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        parsed: list[object] = []
+        errors: list[str | None] = []
+        for value in uniques:
+            if isinstance(value, UncachedFormula):
+                parsed.append(None)
+                errors.append(t("reason.formula_no_value", cell=value.cell))
+                continue
+            try:
+                parsed.append(parse(value))
+                errors.append(None)
+            except CellError as err:
+                parsed.append(None)
+                errors.append(str(err))
+        blank = parse(None)
+        lookup = np.empty(len(uniques) + 1, dtype=object)
+        lookup[:-1] = parsed
+        lookup[-1] = blank  # code -1 (empty cell) picks the last slot
+        failures = np.empty(len(uniques) + 1, dtype=object)
+        failures[:-1] = errors
+        failures[-1] = None
+        self.values: list[object] = lookup[codes].tolist()
+        self.errors: list[str | None] = failures[codes].tolist()
+        self.failed = np.flatnonzero(failures[codes] != None)  # noqa: E711 - elementwise on objects
 
 
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
@@ -128,7 +174,12 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
         return parse_year
     if fld in vocab.VALUE_VOCABULARIES.get(kind, {}):
         return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)
-    return lambda v: None if is_blank(v) else cell_text(v)
+    return _TEXT
+
+
+def _TEXT(value: object) -> str | None:  # noqa: N802 - a marker as much as a function
+    """Free text kept as written (stripped); None when blank."""
+    return None if is_blank(value) else cell_text(value)
 
 
 def validate_sheet(
@@ -146,24 +197,21 @@ def validate_sheet(
     """
     kind = layout.kind
     merged_rows = {r0 for (r0, c0), (r1, c1) in sheet.merged if c1 > c0}
-    skipped: Counter = Counter()
-    data_index: list[int] = []
-    for i in range(layout.data_start, len(sheet.rows)):
-        reason = classify_row(sheet.rows[i], layout, merged_rows, i)
-        if reason is None:
-            data_index.append(i)
-        else:
-            skipped[t(reason)] += 1
-    rows = [sheet.rows[i] for i in data_index]
+    body = sheet.frame.iloc[layout.data_start :]
+    reasons_by_row = classify_rows(body, layout, merged_rows)
+    skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
+    data = body[reasons_by_row.isna()]
+    data_index = data.index.tolist()
     if layout.year_columns:
-        rows, data_index, layout = _unpivot_years(rows, data_index, layout)
+        data, data_index, layout = _unpivot_years(data, layout)
 
-    def cells(col: int) -> list[object]:
-        return [r[col] if col < len(r) else "" for r in rows]
+    def cells(col: int) -> pd.Series:
+        return data[col] if col in data.columns else pd.Series(None, index=data.index, dtype=object)
 
     columns: dict[str, _Column] = {
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
+    rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     org_col = columns.get("org")
     records["org"] = [(org_col.values[i] if org_col and org_col.values[i] else default_org) for i in range(len(rows))]
@@ -176,8 +224,8 @@ def validate_sheet(
             skipped[t("skip.subtotal")] += 1
         elif row_reasons:
             raw = {
-                (layout.headers[j] or f"第{j + 1}列"): cell_text(v)
-                for j, v in enumerate(rows[n])
+                (layout.headers[j] or f"第{j + 1}列"): (v.cell if isinstance(v, UncachedFormula) else cell_text(v))
+                for j, v in enumerate(data.iloc[n].tolist())
                 if j < len(layout.headers) and not is_blank(v)
             }
             rejected.append(RejectedRow(row=data_index[n] + 1, reason="；".join(row_reasons), raw=raw))
@@ -199,11 +247,12 @@ def validate_sheet(
 # unknown: Counter of (field, value) outside the vocabulary.
 
 
-def _unpivot_years(rows: list[list[object]], data_index: list[int], layout: Layout):
+def _unpivot_years(data: pd.DataFrame, layout: Layout):
     """A headcount table with one column per year (分工会 | 2021年 | 2022年) to one row per year.
 
     The year column's cell moves to a virtual column ``len(headers)`` mapped to
-    ``members``; another virtual column holds the year.
+    ``members``; another virtual column holds the year.  Returns (rows, their frame
+    indexes, the layout with the two virtual columns).
     """
     width = len(layout.headers)
     long_layout = replace(
@@ -212,23 +261,21 @@ def _unpivot_years(rows: list[list[object]], data_index: list[int], layout: Layo
         units=[*layout.units, None, None],
         headers=[*layout.headers, field_label("members"), field_label("year")],
     )
-    out_rows, out_index = [], []
-    for row, index in zip(rows, data_index, strict=True):
-        for col, year in layout.year_columns.items():
-            cell = row[col] if col < len(row) else ""
-            if is_blank(cell):
-                continue
-            out_rows.append([*row[:width], *[""] * (width - len(row)), cell, year])
-            out_index.append(index)
-    return out_rows, out_index, long_layout
+    parts = []
+    for col, year in layout.year_columns.items():
+        part = data.loc[data[col].notna()].copy()
+        part[width] = part[col]
+        part[width + 1] = str(year)
+        parts.append(part)
+    long = pd.concat(parts).sort_index(kind="stable") if parts else data.iloc[0:0]
+    return long, long.index.tolist(), long_layout
 
 
 def _collect(columns: dict[str, _Column], n: int):
     reasons: list[list[str]] = [[] for _ in range(n)]
     for fld, col in columns.items():
-        for i, err in enumerate(col.errors):
-            if err:
-                reasons[i].append(t("reason.field", field=field_label(fld), reason=err))
+        for i in col.failed:
+            reasons[i].append(t("reason.field", field=field_label(fld), reason=col.errors[i]))
     return reasons
 
 
@@ -357,7 +404,9 @@ def _build_roster(columns, n, layout):
     unknown: Counter = Counter()
     _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
     joins, _, _ = _dates(_get(columns, "join_date", n))
-    birth = [(v.strftime("%Y-%m") if isinstance(v, (dt.date, dt.datetime)) else v) for v in _get(columns, "birth", n)]
+    # 出生年月 as YYYY-MM: a date cell reads as "1963-09-01 00:00:00", a text cell stays as typed.
+    births = _get(columns, "birth", n)
+    birth = [v[:7] if isinstance(v, str) and _DATETIME_TEXT.match(v) else v for v in births]
     records = {
         "staff_id": _get(columns, "staff_id", n),
         "name": _get(columns, "name", n),

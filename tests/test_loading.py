@@ -68,7 +68,15 @@ def test_accept_valid_keeps_rejected_rows_in_batch(store):
     assert total(store) == 1500.0
     kept = store.query("SELECT source_row, reason, raw FROM rejected_rows WHERE batch_id = ?", [result.batch_id])
     assert list(kept["source_row"]) == [5]
-    assert json.loads(kept["raw"][0])["金额（元）"] == "abc"
+    assert json.loads(kept["raw"][0]) == {
+        "序号": "3",
+        "日期": "2022.5.1",
+        "分工会": "机关分工会",
+        "类别": "结婚慰问",
+        "姓名": "王五",
+        "人数": "1",
+        "金额（元）": "abc",
+    }
 
 
 def test_formula_without_cached_value_is_reported():
