@@ -244,3 +244,15 @@ def backup_bytes() -> bytes:
     with tempfile.TemporaryDirectory() as folder:
         path = store().backup(Path(folder) / "backup.duckdb")
         return path.read_bytes()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _batches(version: int) -> pd.DataFrame:
+    from loaders.loading import list_batches
+
+    return list_batches(get_store())
+
+
+def batches() -> pd.DataFrame:
+    """The loaded batches, newest first (cached by data version)."""
+    return _batches(store().data_version())

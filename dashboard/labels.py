@@ -145,6 +145,7 @@ ZH: dict[str, str] = {
     "cli.batch_missing": "没有第 {batch_id} 批",
     "period.invalid": "无法识别的期间“{value}”：请写成 2022 或 2022-2023学年",
     "org.default": "本校工会",
+    "pack.detail_too_long": "本期明细共 {rows} 行，超过 {limit} 行未导出。请在看板左侧选择单个学校后再导出明细。",
 }
 
 _CATALOGUES = {"zh": ZH}

@@ -106,10 +106,20 @@ def gather(store: Store, current: Filters, previous: Filters | None) -> PackData
     )
 
 
+DETAIL_LIMIT = 20_000  # rows per detail sheet; a district's year is filtered in the app instead
+
+
 def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
-    """The period's rows for the workbook's detail sheets, names masked (张*), Chinese headers."""
+    """The period's rows for the workbook's detail sheets, names masked (张*), Chinese headers.
+
+    A sheet over DETAIL_LIMIT rows is replaced by a one-line note saying how to export it.
+    """
     from dashboard.formatting import mask_column
 
+    welfare_rows = queries.welfare_totals(store, f)["rows"]
+    if welfare_rows > DETAIL_LIMIT:
+        note = pd.DataFrame({"说明": [t("pack.detail_too_long", rows=f"{welfare_rows:,}", limit=f"{DETAIL_LIMIT:,}")]})
+        return {"福利慰问明细": note, "获奖名单": note.iloc[0:0]}
     welfare = queries.welfare_rows(store, f)
     welfare = welfare.assign(recipient=mask_column(welfare["recipient"])).drop(columns=["source_file"])
     awards = queries.award_rows(store, f)

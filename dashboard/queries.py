@@ -475,33 +475,40 @@ def proposal_decision_status(store: Store, f: Filters) -> pd.DataFrame:
 
 
 def yearly_trend(store: Store, f: Filters) -> pd.DataFrame:
-    """Headline figures for every period of the same kind up to ``f.period`` (趋势).
+    """Headline figures for every period of the same kind up to ``f.period`` (趋势), one query per table.
 
     Columns: year (the period's label), welfare_yuan (元), welfare_person_times, activity_person_times,
-    proposals, awards.  One row per period with any data.
+    proposals, awards.  One row per period with any data.  Academic years start in September, so a
+    date's academic year is the calendar year of the date eight months earlier.
     """
-    rows = []
-    for year in available_years(store, f.org):
-        if year > f.period.start_year:
-            continue
-        g = f.with_period(Period(f.period.kind, year))
-        w, a = welfare_totals(store, g), activity_totals(store, g)
-        p, aw = proposal_totals(store, g), award_totals(store, g)
-        if w["rows"] or a["events"] or p["total"] or aw["total"]:
-            rows.append(
-                {
-                    "year": g.period.label,
-                    "welfare_yuan": w["total_yuan"],
-                    "welfare_person_times": w["person_times"],
-                    "activity_person_times": a["person_times"],
-                    "proposals": p["total"],
-                    "awards": aw["total"],
-                }
-            )
-    return pd.DataFrame(
-        rows,
-        columns=["year", "welfare_yuan", "welfare_person_times", "activity_person_times", "proposals", "awards"],
+    academic = f.period.kind == "academic"
+
+    def key(column: str) -> str:
+        return f"year({column} - INTERVAL 8 MONTH)" if academic else f"year({column})"
+
+    scope, params = _scope(f, "sub_union")
+    org_scope, org_params = _scope(f, "organizer")
+    plain, plain_params = _scope(f, None)
+    award_key = key("award_date") if academic else "year"
+    frame = store.query(
+        f"""WITH w AS (SELECT {key("date")} AS y, sum(amount_yuan)::DOUBLE AS welfare_yuan,
+                              coalesce(sum(person_times), 0)::BIGINT AS welfare_person_times
+                       FROM welfare WHERE true{scope} GROUP BY 1),
+                 a AS (SELECT {key("start_date")} AS y, coalesce(sum(participants), 0)::BIGINT AS activity_person_times
+                       FROM activities WHERE true{org_scope} GROUP BY 1),
+                 p AS (SELECT {key("coalesce(session_date, submit_date)")} AS y, count(*) AS proposals
+                       FROM proposals WHERE true{plain} GROUP BY 1),
+                 d AS (SELECT {award_key} AS y, count(*) AS awards FROM awards WHERE true{scope} GROUP BY 1)
+            SELECT y, w.welfare_yuan, w.welfare_person_times, a.activity_person_times, p.proposals, d.awards
+            FROM w FULL JOIN a USING (y) FULL JOIN p USING (y) FULL JOIN d USING (y)
+            WHERE y IS NOT NULL AND y <= ? ORDER BY y""",
+        [*params, *org_params, *plain_params, *params, f.period.start_year],
     )
+    frame = frame.fillna(0)
+    frame["year"] = [Period(f.period.kind, int(y)).label for y in frame["y"]]
+    columns = ["welfare_yuan", "welfare_person_times", "activity_person_times", "proposals", "awards"]
+    frame[columns[1:]] = frame[columns[1:]].astype(int)
+    return frame[["year", *columns]].reset_index(drop=True)
 
 
 def proposal_sessions(store: Store, f: Filters) -> list[str]:

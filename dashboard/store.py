@@ -129,6 +129,9 @@ class Store:
         self._write_lock = threading.RLock()
         if not read_only:
             self._migrate()
+        # Only this process can write while it holds the file (DuckDB's lock), so the version
+        # is read once and refreshed after each commit, not queried on every page run.
+        self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
 
     def close(self) -> None:
         """Close the database (checkpointing it)."""
@@ -185,6 +188,7 @@ class Store:
                 yield cur
                 cur.execute("COMMIT")
                 committed = True
+                self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
             finally:
                 if not committed:
                     with contextlib.suppress(duckdb.Error):
@@ -218,7 +222,7 @@ class Store:
 
     def data_version(self) -> int:
         """A number that changes after every load or removal (the cache key of queries)."""
-        return int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+        return self._version
 
     def bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
         """Increase the data version inside the caller's transaction."""

@@ -86,11 +86,14 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
         return reasons
     filled = frame.notna()
     count = filled.sum(axis=1)
-    # the first filled cell of each row, column by column from the right (no row-wise apply)
-    leading = frame.iloc[:, -1].astype(object)
-    for j in reversed(range(frame.shape[1] - 1)):
-        column = frame.iloc[:, j]
-        leading = column.astype(object).where(column.notna(), leading)
+    # the first filled cell of each row: column 0, else the next filled column for the rows
+    # still empty (most data rows have their 序号 in column 0, so few rows go further)
+    leading = frame.iloc[:, 0].astype("string")
+    for j in range(1, frame.shape[1]):
+        missing = leading.isna()
+        if not missing.any():
+            break
+        leading[missing] = frame.iloc[:, j][missing].astype("string")
     leading = leading.astype("string")
     # Only rows whose first cell could start a marker are normalised (NFKC, no spaces).
     candidate = leading.str.contains(_MARKER_START, regex=True).fillna(False)

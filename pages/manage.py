@@ -7,7 +7,7 @@ import streamlit as st
 from dashboard import app, templates
 from dashboard import formatting as fmt
 from dashboard.labels import kind_label, t
-from loaders.loading import list_batches, remove_batch
+from loaders.loading import remove_batch
 from loaders.vocab import KINDS
 
 app.ensure_navigation()
@@ -16,7 +16,7 @@ store = app.store()
 
 with app.guard("已导入的批次"):
     st.subheader("已导入的批次")
-    batches = list_batches(store)
+    batches = app.batches()
     st.caption(f"数据库中共有 {len(batches)} 批、{int(batches['rows_accepted'].sum()) if len(batches) else 0} 行记录。")
     if len(batches) == 0:
         st.info("还没有导入任何台账。")

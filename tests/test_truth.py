@@ -82,3 +82,18 @@ def test_seed_002_proposals_all_handled(corpus_db):
         totals = queries.proposal_totals(store, queries.Filters.of(2022))
     assert (totals["立案"], totals["作为意见建议"], totals["不予立案"]) == (3, 7, 17)
     assert totals["completion_rate"] == 1.0
+
+
+@pytest.mark.parametrize("last", ["2023", "2022-2023学年"])
+def test_yearly_trend_equals_truth(corpus_db, last):
+    with Store(corpus_db, read_only=True) as store:
+        trend = queries.yearly_trend(store, queries.Filters.of(last)).set_index("year")
+    for period, expected in TRUTH.items():
+        if period in trend.index:
+            row = trend.loc[period]
+            assert row["welfare_yuan"] == pytest.approx(expected["welfare"]["total_yuan"], abs=0.005)
+            assert row["welfare_person_times"] == expected["welfare"]["person_times"]
+            assert row["activity_person_times"] == expected["activities"]["person_times"]
+            assert row["proposals"] == expected["proposals"]["total"]
+            assert row["awards"] == expected["awards"]["total"]
+    assert set(TRUTH) & set(trend.index)

@@ -1,0 +1,237 @@
+"""The benchmark parts: ingest against fastexcel, page scripts in AppTest, summary, congress pack.
+
+Each part returns a flat dict of figures (medians in ms, memory in MB) for the table
+and the JSON; none asserts a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ["overview", "welfare", "activities", "proposals", "awards", "report", "upload", "manage"]
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 1)
+
+
+def write_ledger(path: Path, rows: int, seed: int = 1) -> float:
+    """A welfare ledger .xlsx as clerks keep it (title row, mixed date forms, 合计 row); returns its total in 元."""
+    import xlsxwriter
+
+    rng = random.Random(seed)
+    book = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_formulas": False})
+    sheet = book.add_worksheet("2023年")
+    date_format = book.add_format({"num_format": "yyyy年m月d日"})
+    sheet.write_row(0, 0, ["某某学校工会2023年慰问及福利发放台账"])
+    sheet.write_row(1, 0, ["序号", "日期", "分工会", "类别", "姓名", "人数", "金额（元）", "经办人", "备注", "工号"])
+    categories = ["生病住院慰问", "住院慰问", "结婚慰问", "生育慰问", "节日福利", "春节福利", "生日慰问", "光荣退休"]
+    total = 0
+    for i in range(rows):
+        r = i + 2
+        day = dt.date(2023, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+        form = rng.random()
+        sheet.write_number(r, 0, i + 1)
+        if form < 0.6:
+            sheet.write_datetime(r, 1, dt.datetime(day.year, day.month, day.day), date_format)
+        elif form < 0.8:
+            sheet.write_string(r, 1, f"{day.year}年{day.month}月{day.day}日")
+        else:
+            sheet.write_string(r, 1, f"{day.year}.{day.month}.{day.day}")
+        sheet.write_string(r, 2, f"第{rng.randint(1, 20)}分工会")
+        sheet.write_string(r, 3, rng.choice(categories))
+        sheet.write_string(r, 4, f"教工{rng.randint(1, 99999)}")
+        if rng.random() < 0.8:
+            sheet.write_number(r, 5, 1)
+        amount = rng.choice([300, 500, 800, 1000])
+        total += amount
+        sheet.write_number(r, 6, amount)
+        sheet.write_string(r, 7, "王会计")
+        sheet.write_string(r, 9, f"{rng.randint(2000000, 2099999)}")
+    sheet.write_row(rows + 3, 0, ["合计", "", "", "", "", "", total])
+    book.close()
+    return float(total)
+
+
+def _tiny_ledger(folder: Path) -> bytes:
+    path = folder / "tiny.xlsx"
+    write_ledger(path, 3, seed=2)
+    return path.read_bytes()
+
+
+def _raw_fastexcel(data: bytes) -> int:
+    import fastexcel
+
+    return fastexcel.read_excel(data).load_sheet(0, header_row=None).to_arrow().num_rows
+
+
+def _full_ingest(data: bytes, name: str, db: Path) -> int:
+    from dashboard.store import Store
+    from loaders.loading import commit_file
+    from loaders.sandbox import analyse_isolated
+
+    with Store(db) as store:
+        report = analyse_isolated(data, name)
+        result = commit_file(store, report)
+        if result.status != "loaded":
+            raise RuntimeError(result.message)
+        return store.row_count("welfare")
+
+
+def ingest(rows: int, rounds: int = 3) -> dict[str, float]:
+    """Full ingest (checks, isolated parse, validation, one-transaction commit) vs a raw fastexcel read.
+
+    Alternates the two in each round on the same file; reports medians, the ratio and
+    the peak memory of one ingest run in its own process (with its parsing child).
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ledger.xlsx"
+        total = write_ledger(path, rows)
+        data = path.read_bytes()
+        _full_ingest(_tiny_ledger(Path(folder)), "warm-up.xlsx", Path(folder) / "warm.duckdb")  # start the forkserver
+        raw, full = [], []
+        for i in range(rounds):
+            start = time.perf_counter()
+            assert _raw_fastexcel(data) >= rows
+            raw.append(time.perf_counter() - start)
+            db = Path(folder) / f"round{i}.duckdb"
+            start = time.perf_counter()
+            loaded = _full_ingest(data, path.name, db)
+            full.append(time.perf_counter() - start)
+            if loaded != rows:
+                raise RuntimeError(f"loaded {loaded} rows of {rows}")
+        peak = _peak_memory(path, Path(folder) / "peak.duckdb")
+    raw_ms, full_ms = _ms(statistics.median(raw)), _ms(statistics.median(full))
+    return {
+        "ingest_rows": rows,
+        "ingest_total_yuan": total,
+        "fastexcel_read_ms": raw_ms,
+        "ingest_ms": full_ms,
+        "ingest_ratio_vs_fastexcel": round(full_ms / raw_ms, 2),
+        "ingest_peak_memory_mb": peak,
+    }
+
+
+PEAK_CHILD = """
+import resource, sys
+from pathlib import Path
+from benchmarks.runs import _full_ingest
+path = Path(sys.argv[1])
+_full_ingest(path.read_bytes(), path.name, Path(sys.argv[2]))
+own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(max(own, children))
+"""
+
+
+def _peak_memory(path: Path, db: Path) -> float:
+    """Peak resident memory (MB) of one ingest: the process or its parsing child, whichever is larger."""
+    out = subprocess.run(
+        [sys.executable, "-c", PEAK_CHILD, str(path), str(db)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    return round(int(out.stdout.strip().splitlines()[-1]) / 1024, 1)
+
+
+def pages(db: Path, rounds: int = 3) -> dict[str, float]:
+    """Every page's script run in AppTest over ``db``: cold (caches cleared, new store) and warm (rerun)."""
+    import streamlit as st
+    from streamlit.runtime.pages_manager import PagesManager
+    from streamlit.testing.v1 import AppTest
+
+    os.environ["UNION_DB"] = str(db)
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):  # AppTest 1.67 and a pages/ folder: see tests/test_pages.py
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+    figures: dict[str, float] = {}
+    startup: list[float] = []
+    try:
+        for page in PAGES:
+            cold, warm = [], []
+            for _ in range(rounds):
+                st.cache_data.clear()
+                st.cache_resource.clear()
+                at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+                start = time.perf_counter()
+                at.run()  # app start: opens the store, draws 总览
+                startup.append(time.perf_counter() - start)
+                st.cache_data.clear()  # cold: no cached query results
+                start = time.perf_counter()
+                at.switch_page(f"pages/{page}.py").run()
+                cold.append(time.perf_counter() - start)
+                if at.exception:
+                    raise RuntimeError(f"{page}: {at.exception[0].value}")
+                start = time.perf_counter()
+                at.run()
+                warm.append(time.perf_counter() - start)
+            figures[f"page_{page}_cold_ms"] = _ms(statistics.median(cold))
+            figures[f"page_{page}_warm_ms"] = _ms(statistics.median(warm))
+        figures["app_start_ms"] = _ms(statistics.median(startup))
+    finally:
+        PagesManager.__init__ = original
+        st.cache_data.clear()
+        st.cache_resource.clear()
+    return figures
+
+
+def summary(db: Path, year: int, rounds: int = 5) -> dict[str, float]:
+    """``summary`` for a calendar year and an academic year (fresh connection, then warm)."""
+    from dashboard import queries
+    from dashboard.store import Store
+
+    figures = {}
+    with Store(db) as store:  # same configuration as the app's connection in this process
+        for label, period in (("year", str(year)), ("academic", f"{year - 1}-{year}学年")):
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                queries.summary(store, queries.Filters.of(period))
+                times.append(time.perf_counter() - start)
+            figures[f"summary_{label}_ms"] = _ms(statistics.median(times))
+    return figures
+
+
+def pack(db: Path, year: int, rounds: int = 3) -> dict[str, float]:
+    """The congress pack (figures, PPTX, sentences, workbook) for one school and for the whole district."""
+    from dashboard import deck, queries, sentences, workbook
+    from dashboard import pack as pack_data
+    from dashboard.store import Store
+
+    figures = {}
+    with Store(db) as store:  # same configuration as the app's connection in this process
+        school = queries.organisations(store)[0]
+        for label, org in (("school", school), ("district", None)):
+            times = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                current = queries.Filters.of(year, org)
+                data = pack_data.gather(store, current, current.with_period(current.period.previous()))
+                deck.build_deck(data)
+                sentences.as_markdown(data)
+                workbook.build_workbook(data, pack_data.detail_rows(store, current))
+                times.append(time.perf_counter() - start)
+            figures[f"pack_{label}_ms"] = _ms(statistics.median(times))
+    return figures
+
+
+def max_rss_mb() -> float:
+    """This process's peak resident memory in MB."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -1,0 +1,60 @@
+"""The benchmark runs end to end at a small size (CI keeps it from rotting); no timing is asserted."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from benchmarks import district, runs
+from dashboard import queries
+from dashboard.store import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_small_benchmark_runs_and_reports_every_figure(tmp_path):
+    out = tmp_path / "bench.json"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks", "--small", "--json", str(out)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    figures = json.loads(out.read_text())
+    assert figures["ingest_rows"] == 5_000
+    assert figures["store_welfare_rows"] == 2 * 2 * district.WELFARE_PER_SCHOOL_YEAR
+    for page in runs.PAGES:
+        assert figures[f"page_{page}_cold_ms"] > 0 and figures[f"page_{page}_warm_ms"] > 0
+    for key in (
+        "ingest_ratio_vs_fastexcel",
+        "ingest_peak_memory_mb",
+        "summary_year_ms",
+        "summary_academic_ms",
+        "pack_school_ms",
+        "pack_district_ms",
+    ):
+        assert figures[key] > 0
+
+
+def test_district_store_has_the_requested_size(tmp_path):
+    db = tmp_path / "d.duckdb"
+    sizes = district.build(db, schools=3, years=2)
+    with Store(db) as store:
+        for table, rows in sizes.items():
+            assert store.row_count(table) == rows
+        assert len(queries.organisations(store)) == 3
+        year = district.FIRST_YEAR + 1
+        assert queries.members_total(store, queries.Filters.of(year)) == 3 * district.SUB_UNIONS * 60
+
+
+def test_benchmark_ledger_loads_with_its_own_total(tmp_path):
+    path = tmp_path / "ledger.xlsx"
+    total = runs.write_ledger(path, 300)
+    db = tmp_path / "i.duckdb"
+    assert runs._full_ingest(path.read_bytes(), path.name, db) == 300
+    with Store(db) as store:
+        assert queries.welfare_totals(store, queries.Filters.of(2023))["total_yuan"] == total
