@@ -148,6 +148,32 @@ ZH: dict[str, str] = {
     "pack.detail_too_long": "本期明细共 {rows} 行，超过 {limit} 行未导出。请在看板左侧选择单个学校后再导出明细。",
 }
 
+# Column headers of the row-level tables (明细), shared by the pages and the workbook.
+WELFARE_ROW_COLUMNS = {
+    "date": "日期",
+    "sub_union": "分工会",
+    "category": "类别",
+    "item": "项目",
+    "recipient": "对象",
+    "person_times": "人次",
+    "amount_yuan": "金额（元）",
+    "note": "备注",
+    "source_file": "来源文件",
+    "source_sheet": "工作表",
+    "source_row": "行号",
+}
+AWARD_ROW_COLUMNS = {
+    "year": "年度",
+    "title": "荣誉名称",
+    "level": "级别",
+    "award_type": "类型",
+    "recipient": "获奖对象",
+    "sub_union": "分工会",
+    "grantor": "授予单位",
+    "grade": "等次",
+    "award_date": "获奖日期",
+}
+
 _CATALOGUES = {"zh": ZH}
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from dashboard import queries
-from dashboard.labels import t
+from dashboard.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from dashboard.queries import Filters
 from dashboard.store import Store
 
@@ -125,31 +125,6 @@ def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
     awards = queries.award_rows(store, f)
     awards = awards.assign(recipient=mask_column(awards["recipient"]))
     return {
-        "福利慰问明细": welfare.rename(
-            columns={
-                "date": "日期",
-                "sub_union": "分工会",
-                "category": "类别",
-                "item": "项目",
-                "recipient": "对象",
-                "person_times": "人次",
-                "amount_yuan": "金额（元）",
-                "note": "备注",
-                "source_sheet": "工作表",
-                "source_row": "行号",
-            }
-        ),
-        "获奖名单": awards.rename(
-            columns={
-                "year": "年度",
-                "title": "荣誉名称",
-                "level": "级别",
-                "award_type": "类型",
-                "recipient": "获奖对象",
-                "sub_union": "分工会",
-                "grantor": "授予单位",
-                "grade": "等次",
-                "award_date": "获奖日期",
-            }
-        ),
+        "福利慰问明细": welfare.rename(columns=WELFARE_ROW_COLUMNS),
+        "获奖名单": awards.rename(columns=AWARD_ROW_COLUMNS),
     }

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import app, charts
 from dashboard import formatting as fmt
-from dashboard.labels import t
+from dashboard.labels import AWARD_ROW_COLUMNS, t
 from loaders.vocab import LEVEL_ORDER
 
 app.ensure_navigation()
@@ -72,17 +72,4 @@ with app.guard("获奖名单"), st.expander("获奖名单"):
     rows = app.q("award_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
-    app.table(
-        rows,
-        {
-            "year": "年度",
-            "title": "荣誉名称",
-            "level": "级别",
-            "award_type": "类型",
-            "recipient": "获奖对象",
-            "sub_union": "分工会",
-            "grantor": "授予单位",
-            "grade": "等次",
-            "award_date": "获奖日期",
-        },
-    )
+    app.table(rows, AWARD_ROW_COLUMNS)

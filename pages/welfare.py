@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import app, charts
 from dashboard import formatting as fmt
-from dashboard.labels import t
+from dashboard.labels import WELFARE_ROW_COLUMNS, t
 
 app.ensure_navigation()
 st.title(t("page.welfare"))
@@ -125,19 +125,4 @@ with app.guard("明细"), st.expander("查看明细（含姓名，仅限授权�
     rows = app.q("welfare_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
-    app.table(
-        rows,
-        {
-            "date": "日期",
-            "sub_union": "分工会",
-            "category": "类别",
-            "item": "项目",
-            "recipient": "对象",
-            "person_times": "人次",
-            "amount_yuan": "金额（元）",
-            "note": "备注",
-            "source_file": "来源文件",
-            "source_sheet": "工作表",
-            "source_row": "行号",
-        },
-    )
+    app.table(rows, WELFARE_ROW_COLUMNS)
