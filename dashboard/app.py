@@ -188,6 +188,12 @@ def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str 
     config: dict[str, object] = {}
     for column in shown.columns:
         dtype = shown[column].dtype
+        if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
+            # The table's own CSV download must not turn user text into formulas either.
+            text = shown[column].astype("string")
+            risky = text.str.match(r"^[=+\-@\t\r]").fillna(False).astype(bool)
+            if risky.any():
+                shown[column] = shown[column].astype(object).where(~risky, "'" + text)
         if pd.api.types.is_datetime64_any_dtype(dtype):
             config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
         elif "（元）" in str(column) and pd.api.types.is_numeric_dtype(dtype):
