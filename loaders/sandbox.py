@@ -24,7 +24,7 @@ from dashboard.labels import t
 from loaders import limits
 
 _CONTEXT = multiprocessing.get_context("forkserver")
-_CONTEXT.set_forkserver_preload(["loaders.loading"])
+_CONTEXT.set_forkserver_preload(["loaders.warmup"])  # readers imported and warmed once
 _LOCK = threading.Lock()  # one parse at a time: two children could each take the memory limit
 
 
