@@ -22,5 +22,6 @@ pages = {
     ],
 }
 navigation = st.navigation(pages)
-app.sidebar()
+with app.guard("左侧筛选栏"):
+    app.sidebar()
 navigation.run()
