@@ -26,7 +26,7 @@ PERIOD_KINDS = {"year": "自然年", "academic": "学年"}
 NO_COMPARE = "不比较"
 
 
-@st.cache_resource(show_spinner=False)
+@st.cache_resource(show_spinner="正在打开数据库（首次启动时载入演示数据，约需几秒）……")
 def get_store(path: str | None = None) -> Store:
     """The process's one open store (DuckDB connection); demo data loaded on first start."""
     store = Store(path or resolve_db_path())
