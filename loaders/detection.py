@@ -150,7 +150,9 @@ def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, fi
     return None
 
 
-def _choose_kind(keys: list[list[str]], forced: str | None, user: UserMappings) -> tuple[str, dict[int, str]] | None:
+def _choose_kind(
+    keys: list[list[str]], forced: str | None, user: UserMappings, hidden: frozenset[int] = frozenset()
+) -> tuple[str, dict[int, str]] | None:
     candidates = vocab.KINDS
     if forced == "members":
         candidates = ("member_counts", "roster")
@@ -158,7 +160,7 @@ def _choose_kind(keys: list[list[str]], forced: str | None, user: UserMappings) 
         candidates = (forced,)
     best: tuple[int, str, dict[int, str]] | None = None
     for kind in candidates:
-        fields = map_columns(keys, kind, user)
+        fields = map_columns(keys, kind, user, hidden)
         found = set(fields.values())
         if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not (
             kind == "member_counts" and any(_YEAR_HEADER.match(k[0]) for k in keys if k)
@@ -207,7 +209,7 @@ def detect_layout(
     two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
     headers, keys, units = _join_headers(upper, lower if two_rows else None, sheet.merged, header_row)
     found_headers = "、".join(h for h in headers if h)
-    chosen = _choose_kind(keys, kind, user)
+    chosen = _choose_kind(keys, kind, user, frozenset(sheet.hidden_columns))
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)

@@ -85,23 +85,32 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
     return None
 
 
-def map_columns(header_keys: list[list[str]], kind: str, user: UserMappings = NO_MAPPINGS) -> dict[int, str]:
+def map_columns(
+    header_keys: list[list[str]],
+    kind: str,
+    user: UserMappings = NO_MAPPINGS,
+    hidden: frozenset[int] = frozenset(),
+) -> dict[int, str]:
     """Map columns to fields for ``kind``: column index → field.
 
     ``header_keys[j]`` lists the candidate keys of column j, most specific first (the
     lower row of a two-row header, then the upper).  When two columns map to the same
-    field the first (leftmost) wins and the other stays unmapped, so nothing is counted twice.
+    field the first (leftmost) visible one wins and the other stays unmapped, so nothing
+    is counted twice; a ``hidden`` column is used only for a field no visible column has.
     """
     mapped: dict[int, str] = {}
     taken: set[str] = set()
-    for j, keys in enumerate(header_keys):
-        for key in keys:
+    order = [j for j in range(len(header_keys)) if j not in hidden] + sorted(hidden)
+    for j in order:
+        if j >= len(header_keys):
+            continue
+        for key in header_keys[j]:
             fld = header_field(key, kind, user)
             if fld is not None and fld not in taken:
                 mapped[j] = fld
                 taken.add(fld)
                 break
-    return mapped
+    return dict(sorted(mapped.items()))
 
 
 def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS) -> tuple[str, bool]:

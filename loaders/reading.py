@@ -59,6 +59,7 @@ class RawSheet:
     frame: pd.DataFrame
     visible: bool = True
     merged: list[Merged] = field(default_factory=list)
+    hidden_columns: set[int] = field(default_factory=set)  # frame columns the clerk hid
 
     def head(self, n: int) -> list[list[object]]:
         """The first ``n`` rows as lists (None for empty cells)."""
@@ -100,10 +101,18 @@ def read_sheets(data: bytes, filename: str, check: bool = True) -> list[RawSheet
             frame = table.to_pandas() if table.num_columns else pd.DataFrame()
             frame.columns = range(frame.shape[1])
             first_col = sheet.available_columns()[0].absolute_index if frame.shape[1] else 0
-            special, merged = extras.get(name, ({}, []))
+            special, merged, hidden = extras.get(name, ({}, [], set()))
             frame = _overlay(frame, special, first_col)
             merged = [((r0, c0 - first_col), (r1, c1 - first_col)) for (r0, c0), (r1, c1) in merged]
-            sheets.append(RawSheet(name=name, frame=frame, visible=sheet.visible == "visible", merged=merged))
+            sheets.append(
+                RawSheet(
+                    name=name,
+                    frame=frame,
+                    visible=sheet.visible == "visible",
+                    merged=merged,
+                    hidden_columns={c - first_col for c in hidden if c >= first_col},
+                )
+            )
         return sheets
     except fastexcel.FastExcelError as err:
         message = str(err).lower()
@@ -194,13 +203,14 @@ _ERROR_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*?t="e"[^>]*>(?:<f[^>]*>
 _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>|<f[^>]*/>)(<v>[^<]+</v>)?')
 
 
+_HIDDEN_COLS = re.compile(rb"<col\b[^>]*>")
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 def scan_sheet_xml(
     data: bytes, parts: dict[str, bytes] | None = None
-) -> dict[str, tuple[dict[tuple[int, int], str], list[Merged]]]:
-    """What fastexcel leaves out, per sheet name: special cells and merged ranges.
+) -> dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int]]]:
+    """What fastexcel leaves out, per sheet name: special cells, merged ranges, hidden columns.
 
     Special cells are error values (#VALUE!) and formulas without a cached value
     (:class:`UncachedFormula`), keyed by zero-based (row, absolute column).  Merged
@@ -208,7 +218,7 @@ def scan_sheet_xml(
     workbook's small XML parts are parsed (defusedxml); sheet parts are scanned for
     these three forms.  ``parts`` are sheet XMLs already unzipped by the safety check.
     """
-    out: dict[str, tuple[dict[tuple[int, int], str], list[Merged]]] = {}
+    out: dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for part, name in sheet_parts(archive).items():
@@ -231,7 +241,16 @@ def scan_sheet_xml(
                     for m in _MERGE.finditer(xml, tail):
                         c0, r0, c1, r1 = m.groups()
                         merged.append(((int(r0) - 1, column_number(c0) - 1), (int(r1) - 1, column_number(c1) - 1)))
-                out[name] = (cells, merged)
+                hidden: set[int] = set()
+                cols_end = xml.find(b"</cols>", 0, xml.find(b"<sheetData"))
+                if cols_end > 0:
+                    for tag in _HIDDEN_COLS.findall(xml, 0, cols_end):
+                        if b'hidden="1"' in tag or b'hidden="true"' in tag:
+                            low = re.search(rb'min="(\d+)"', tag)
+                            high = re.search(rb'max="(\d+)"', tag)
+                            if low and high:
+                                hidden.update(range(int(low.group(1)) - 1, min(int(high.group(1)), 16384)))
+                out[name] = (cells, merged, hidden)
     except (KeyError, zipfile.BadZipFile, ValueError):
         return out
     return out

@@ -232,3 +232,29 @@ def test_command_line_loads_folder_and_reports_rejects(tmp_path):
     again = subprocess.run([*cmd, "--accept-valid"], capture_output=True, text=True)
     assert again.returncode == 1  # a row was still rejected, though the file loaded
     assert "bad.xlsx：已导入第" in again.stdout and "good.xlsx：该文件已导入过" in again.stdout
+
+
+def test_hidden_column_does_not_double_count():
+    """A hidden helper column with the amount in 万元 beside the visible 金额（元）: the visible one counts."""
+    import io
+
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["日期", "分工会", "类别", "姓名", "金额（万元）", "金额（元）"])
+    sheet.append(["2022.3.8", "机关分工会", "结婚慰问", "张三", 0.05, 800])  # the hidden copy is stale
+    sheet.column_dimensions["E"].hidden = True
+    buf = io.BytesIO()
+    book.save(buf)
+    records = analyse_file(buf.getvalue(), "hidden.xlsx").sheets[0].result.records
+    assert records["amount_yuan"].tolist() == [800.0]
+    # with only a hidden amount column, it is used
+    book2 = openpyxl.Workbook()
+    sheet2 = book2.active
+    sheet2.append(["日期", "分工会", "类别", "姓名", "金额（元）"])
+    sheet2.append(["2022.3.8", "机关分工会", "结婚慰问", "张三", 600])
+    sheet2.column_dimensions["E"].hidden = True
+    buf2 = io.BytesIO()
+    book2.save(buf2)
+    assert analyse_file(buf2.getvalue(), "h2.xlsx").sheets[0].result.records["amount_yuan"].tolist() == [600.0]
