@@ -10,11 +10,8 @@ from dashboard.labels import field_label, kind_label
 from dashboard.store import Store
 from loaders import vocab
 from loaders.loading import (
-    CommitResult,
     FileReport,
     SheetReport,
-    commit_file,
-    duplicate_message,
     load_user_mappings,
     mappings_version,
     save_header_mapping,
@@ -38,25 +35,18 @@ def analyse(store: Store, data: bytes, name: str, kind: str | None, org: str) ->
     return _analyse(data, name, kind, org, mappings_version(store))
 
 
-def status_of(store: Store, report: FileReport) -> str:
-    """One word for the file list: 可导入 / 有不合格行 / 无法导入 / 已导入过."""
+def status_of(report: FileReport, duplicate: str | None) -> str:
+    """One word for the file list: 可导入 / 有不合格行 / 无法导入 / 已导入过.
+
+    ``duplicate`` is loaders.loading.duplicate_message for the file (looked up once by the page).
+    """
     if report.fatal:
         return "无法导入"
-    if duplicate_message(store, report.sha256):
+    if duplicate:
         return "已导入过"
     if report.rejected_rows:
         return "有不合格行"
     return "可导入"
-
-
-def already_loaded(store: Store, sha256: str) -> str | None:
-    """The "已导入过" notice for a file already in the store, else None."""
-    return duplicate_message(store, sha256)
-
-
-def commit(store: Store, report: FileReport, accept_valid: bool) -> CommitResult:
-    """Load an analysed file as one batch (all or nothing)."""
-    return commit_file(store, report, accept_valid=accept_valid)
 
 
 def header_mapping_form(store: Store, file_name: str, sheet: SheetReport, kind: str | None) -> None:

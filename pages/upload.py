@@ -7,6 +7,7 @@ from dashboard import app, demo, uploads
 from dashboard import formatting as fmt
 from dashboard.labels import field_label, kind_label, t
 from loaders import vocab
+from loaders.loading import commit_file, duplicate_message
 
 app.ensure_navigation()
 st.title(t("page.upload"))
@@ -42,11 +43,20 @@ with app.guard("读取台账"):
         progress.progress(i / len(files), text=f"已检查 {i}/{len(files)} 个文件")
     progress.empty()
 
+
+def duplicate_notices() -> dict[str, str | None]:
+    """Each file's "已导入过" notice, looked up once and shared by the list and the file's section."""
+    return {file_id: duplicate_message(store, r.sha256) for file_id, r in reports.items()}
+
+
+duplicates = duplicate_notices()
+status = {file_id: uploads.status_of(r, duplicates[file_id]) for file_id, r in reports.items()}
+
 with app.guard("文件清单"):
     overview = pd.DataFrame(
         {
             "文件": [r.file_name for r in reports.values()],
-            "状态": [uploads.status_of(store, r) for r in reports.values()],
+            "状态": list(status.values()),
             "台账类型": ["、".join(kind_label(k) for k in r.kinds) for r in reports.values()],
             "合格行": [r.accepted_rows for r in reports.values()],
             "不合格行": [r.rejected_rows for r in reports.values()],
@@ -54,13 +64,15 @@ with app.guard("文件清单"):
         }
     )
     st.dataframe(overview, hide_index=True)
-    ready = [r for r in reports.values() if uploads.status_of(store, r) == "可导入"]
+    ready = [r for file_id, r in reports.items() if status[file_id] == "可导入"]
     if len(ready) > 1 and st.button(f"全部导入可导入的 {len(ready)} 个文件", type="primary", key="load_all"):
         for report in ready:
-            result = uploads.commit(store, report, accept_valid=False)
+            result = commit_file(store, report)
             (st.success if result.status == "loaded" else st.info)(
                 f"{fmt.md(report.file_name)}：{fmt.md(result.message)}"
             )
+        # the files just loaded now read as 已导入过 in their sections below
+        duplicates = duplicate_notices()
 
 for upload in files:
     report = reports.get(upload.file_id)
@@ -71,7 +83,7 @@ for upload in files:
         if report.error:
             st.error(f"{fmt.md(upload.name)}：{fmt.md(report.error)}")
             continue
-        loaded_before = uploads.already_loaded(store, report.sha256)
+        loaded_before = duplicates[upload.file_id]
         if loaded_before:
             st.info(f"{fmt.md(upload.name)}：{fmt.md(loaded_before)}")
 
@@ -146,7 +158,7 @@ for upload in files:
             type="primary",
             disabled=bool(report.rejected_rows) and not accept_valid,
         ):
-            result = uploads.commit(store, report, accept_valid)
+            result = commit_file(store, report, accept_valid=accept_valid)
             if result.status == "loaded":
                 st.success(f"{fmt.md(upload.name)}：{fmt.md(result.message)}")
             elif result.status == "duplicate":
