@@ -16,7 +16,7 @@ import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays 
 import streamlit as st
 
 from dashboard import demo, queries
-from dashboard.formatting import md
+from dashboard.formatting import formula_safe_column, md
 from dashboard.labels import t
 from dashboard.periods import Period
 from dashboard.store import Store, StoreBusy, resolve_db_path
@@ -177,11 +177,6 @@ def frame_or_none(value: object) -> pd.DataFrame | None:
     return value if isinstance(value, pd.DataFrame) and len(value) else None
 
 
-def project_root() -> Path:
-    """The checkout's root folder."""
-    return Path(__file__).resolve().parent.parent
-
-
 def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str | None = None) -> None:
     """Show a table with Chinese column ``names``: dates as YYYY-MM-DD, 元 with 2 decimals, rates as %."""
     shown = frame.rename(columns=names or {})
@@ -190,10 +185,7 @@ def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str 
         dtype = shown[column].dtype
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
             # The table's own CSV download must not turn user text into formulas either.
-            text = shown[column].astype("string")
-            risky = text.str.match(r"^[=+\-@\t\r]").fillna(False).astype(bool)
-            if risky.any():
-                shown[column] = shown[column].astype(object).where(~risky, "'" + text)
+            shown[column] = formula_safe_column(shown[column])
         if pd.api.types.is_datetime64_any_dtype(dtype):
             config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
         elif "（元）" in str(column) and pd.api.types.is_numeric_dtype(dtype):

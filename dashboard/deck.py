@@ -19,7 +19,7 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
-from dashboard.formatting import delta_points, delta_text, pct
+from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData
 from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
 
@@ -29,13 +29,6 @@ GREY = RGBColor(0x7F, 0x8C, 0x8D)
 DARK = RGBColor(0x2C, 0x3E, 0x50)
 WHITE = RGBColor(0xFF, 0xFF, 0xFF)
 SERIES_COLOURS = (RED, RGBColor(0x95, 0xA5, 0xA6))
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_text(text: object) -> str:
-    """User text for a chart's embedded workbook: a leading = + - @ tab or CR gets a "'" (no formula)."""
-    value = str(text)
-    return "'" + value if value.startswith(FORMULA_STARTS) else value
 
 
 def _ea(rpr) -> None:
@@ -106,9 +99,9 @@ def _chart(
     horizontal: bool = False,
 ) -> None:
     data = CategoryChartData(number_format=number_format)
-    data.categories = [safe_text(c) for c in categories]
+    data.categories = [formula_safe(str(c)) for c in categories]
     for name, values in series.items():
-        data.add_series(safe_text(name), values)
+        data.add_series(formula_safe(str(name)), values)
     kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
     frame = slide.shapes.add_chart(kind, Inches(0.5), Inches(1.25), Inches(7.4), Inches(5.8), data)
     chart = frame.chart

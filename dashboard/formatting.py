@@ -17,11 +17,6 @@ def wan(yuan: float | None, digits: int = 2) -> str:
     return f"{yuan / 10_000:,.{digits}f}万元"
 
 
-def wan_number(yuan: float | None, digits: int = 2) -> float | None:
-    """元 → 万元 as a number rounded to ``digits`` (for charts and tables)."""
-    return None if yuan is None else round(yuan / 10_000, digits)
-
-
 def seed_wan(yuan: float) -> str:
     """元 → 万元 as the work reports write it: up to 4 decimals, trailing zeros dropped.
 
@@ -88,3 +83,19 @@ def md(text: object) -> str:
     "<b>" show exactly as written.
     """
     return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+
+
+# Text a spreadsheet program would run as a formula (OWASP CSV injection): = + - @ tab CR.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_safe(text: str) -> str:
+    """Text for any export: a leading = + - @ tab or CR gets a "'" so it stays text ("=1+1" → "'=1+1")."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def formula_safe_column(series: pd.Series) -> pd.Series:
+    """:func:`formula_safe` over a text column (other values unchanged)."""
+    text = series.astype("string")
+    risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
+    return series.astype(object).where(~risky, "'" + text) if risky.any() else series

@@ -11,7 +11,6 @@ LANG = "zh"
 ZH: dict[str, str] = {
     # --- app and navigation
     "app.title": "工会数据看板",
-    "app.caption": "台账一键成数：福利慰问、活动参与、提案办理、评优获奖",
     "page.overview": "总览",
     "page.welfare": "福利慰问",
     "page.activities": "活动参与",
@@ -86,7 +85,6 @@ ZH: dict[str, str] = {
     "skip.subtotal": "预算小计行（只计明细科目）",
     "reason.date_invalid": "日期不存在：“{value}”",
     "reason.date_unreadable": "日期无法识别：“{value}”",
-    "reason.date_missing": "缺少{field}",
     "reason.error_value": "单元格为错误值 {value}",
     "reason.not_number": "不是数字：“{value}”",
     "reason.negative_amount": "{field}为负数：“{value}”",

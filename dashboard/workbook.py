@@ -14,18 +14,17 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from dashboard.formatting import delta_points, delta_text, pct
+from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData, PeriodFigures
 from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 
 
 def neutralise(value: object) -> object:
     """A cell value safe from formula injection: text starting with = + - @ tab or CR gets a leading "'"."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
+    if isinstance(value, str):
+        return formula_safe(value)
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime().date() if not pd.isna(value) else None
     if value is pd.NaT or (isinstance(value, float) and pd.isna(value)):

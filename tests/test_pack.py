@@ -14,7 +14,7 @@ import pytest
 from pptx import Presentation
 
 from dashboard import deck, pack, queries, sentences, workbook
-from dashboard.formatting import seed_wan
+from dashboard.formatting import formula_safe, seed_wan
 from dashboard.store import Store
 from loaders.loading import analyse_file, commit_file
 from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
@@ -202,7 +202,7 @@ def test_exports_neutralise_formula_text(store):
 def test_neutralise(value, expected):
     assert workbook.neutralise(value) == expected
     if isinstance(value, str):
-        assert deck.safe_text(value) == expected
+        assert formula_safe(value) == expected
 
 
 def test_report_command_writes_each_format(corpus_db, tmp_path):
