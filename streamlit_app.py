@@ -3,7 +3,7 @@
 import streamlit as st
 
 from dashboard import app
-from dashboard.labels import t
+from dashboard.app import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from dashboard.store import Store
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER, WELFARE_CATEGORIES
+from core.store import Store
+from core.vocab import DECISION_ORDER, LEVEL_ORDER, WELFARE_CATEGORIES
 
 # Per school and year (a 700-member school union, as in ../shared/ledgers).
 WELFARE_PER_SCHOOL_YEAR = 1_000

@@ -81,7 +81,7 @@ def _full_ingest(data: bytes, name: str, db: Path, timer: list[float] | None = N
     The store is opened (and its schema created) before the clock starts, as in the app,
     where it is open already; ``timer`` receives the seconds of the ingest itself.
     """
-    from dashboard.store import Store
+    from core.store import Store
     from loaders.loading import commit_file
     from loaders.sandbox import analyse_isolated
 
@@ -200,8 +200,8 @@ def pages(db: Path, rounds: int = 3) -> dict[str, float]:
 
 def summary(db: Path, year: int, rounds: int = 5) -> dict[str, float]:
     """``summary`` for a calendar year and an academic year (fresh connection, then warm)."""
+    from core.store import Store
     from dashboard import queries
-    from dashboard.store import Store
 
     figures = {}
     with Store(db) as store:  # same configuration as the app's connection in this process
@@ -217,9 +217,9 @@ def summary(db: Path, year: int, rounds: int = 5) -> dict[str, float]:
 
 def pack(db: Path, year: int, rounds: int = 3) -> dict[str, float]:
     """The congress pack (figures, PPTX, sentences, workbook) for one school and for the whole district."""
+    from core.store import Store
     from dashboard import deck, queries, sentences, workbook
     from dashboard import pack as pack_data
-    from dashboard.store import Store
 
     figures = {}
     with Store(db) as store:  # same configuration as the app's connection in this process

@@ -15,10 +15,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
-from dashboard import queries
-from dashboard.labels import t
-from dashboard.store import Store, StoreBusy, resolve_db_path
+from core.labels import t
+from core.store import Store, StoreBusy, resolve_db_path
+from dashboard import deck, pack, queries, sentences, workbook
+from loaders.loading import remove_batch
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -83,8 +85,6 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(frame.to_string(index=False))
             return 0
-        from loaders.loading import remove_batch
-
         if remove_batch(store, args.batch_id):
             print(t("cli.batch_removed", batch_id=args.batch_id))
             return 0
@@ -96,10 +96,6 @@ REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx")
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from dashboard import deck, pack, sentences, workbook
-
     out = Path(args.out)
     if out.suffix.lower() not in REPORT_SUFFIXES:
         print(f"不支持的输出格式“{out.suffix}”：请用 {' / '.join(REPORT_SUFFIXES)}", file=sys.stderr)

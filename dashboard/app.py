@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
 
-from dashboard import demo, queries
+# Re-exported (``X as X``) for the pages, which import only dashboard modules.
+from core.labels import AWARD_ROW_COLUMNS as AWARD_ROW_COLUMNS
+from core.labels import WELFARE_ROW_COLUMNS as WELFARE_ROW_COLUMNS
+from core.labels import field_label as field_label
+from core.labels import kind_label as kind_label
+from core.labels import t
+from core.periods import Period
+from core.store import Store, StoreBusy, resolve_db_path
+from core.vocab import KINDS as KINDS
+from core.vocab import LEVEL_ORDER as LEVEL_ORDER
+from dashboard import demo, pack, queries
 from dashboard.formatting import formula_safe_column, md
-from dashboard.labels import t
-from dashboard.periods import Period
-from dashboard.store import Store, StoreBusy, resolve_db_path
+from loaders.loading import list_batches, load_path, remove_batch
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = {"year": "自然年", "academic": "学年"}
@@ -39,8 +49,6 @@ def ensure_demo(store: Store, force: bool = False) -> bool:
 
     ``force`` loads them even into a store holding other data (已导入的文件 are skipped as duplicates).
     """
-    from loaders.loading import load_path
-
     if not force and (store.scalar("SELECT count(*) FROM batches") or store.get_meta("demo") == "cleared"):
         return False
     folder = demo.DEMO_DIR
@@ -54,8 +62,6 @@ def ensure_demo(store: Store, force: bool = False) -> bool:
 
 def clear_demo(store: Store) -> int:
     """Remove every demo batch (loaded from data/demo) and remember not to reload them."""
-    from loaders.loading import remove_batch
-
     names = [p.name for p in demo.DEMO_DIR.glob("*.xlsx")]
     batches = store.query("SELECT batch_id FROM batches WHERE list_contains(?, file_name)", [names])
     for batch_id in batches["batch_id"]:
@@ -206,8 +212,6 @@ def ensure_navigation() -> None:
     the shared sidebar.  Switching the flag off and rerunning routes the same URL
     through st.navigation (both modes give a page the same URL hash).
     """
-    from streamlit.runtime.pages_manager import PagesManager
-
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
@@ -215,8 +219,6 @@ def ensure_navigation() -> None:
 
 @st.cache_data(show_spinner="正在汇总……", max_entries=32)
 def _pack(kind: str, year: int, org: str | None, subs: tuple[str, ...], compare_year: int | None, version: int):
-    from dashboard import pack
-
     current = queries.Filters(Period(kind, year), org, subs)
     previous = None if compare_year is None else current.with_period(Period(kind, compare_year))
     return pack.gather(get_store(), current, previous)
@@ -237,8 +239,6 @@ def pack_data(current: queries.Filters, compare: queries.Filters | None):
 
 def backup_bytes() -> bytes:
     """A consistent copy of the database as bytes (for the 备份 download)."""
-    import tempfile
-
     with tempfile.TemporaryDirectory() as folder:
         path = store().backup(Path(folder) / "backup.duckdb")
         return path.read_bytes()
@@ -246,8 +246,6 @@ def backup_bytes() -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batches(version: int) -> pd.DataFrame:
-    from loaders.loading import list_batches
-
     return list_batches(get_store())
 
 

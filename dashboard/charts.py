@@ -13,7 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
+from core.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = (

@@ -19,9 +19,9 @@ from pptx.enum.text import MSO_ANCHOR, PP_ALIGN
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
+from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
 
 FONT = "Microsoft YaHei"  # WPS/PowerPoint on Windows; LibreOffice falls back to Noto Sans CJK
 RED = RGBColor(0xC0, 0x39, 0x2B)

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
+from core.store import Store
 from dashboard import queries
-from dashboard.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
+from dashboard.formatting import mask_column
 from dashboard.queries import Filters
-from dashboard.store import Store
 
 
 @dataclass
@@ -114,8 +115,6 @@ def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
 
     A sheet over DETAIL_LIMIT rows is replaced by a one-line note saying how to export it.
     """
-    from dashboard.formatting import mask_column
-
     welfare_rows = queries.welfare_totals(store, f)["rows"]
     if welfare_rows > DETAIL_LIMIT:
         note = pd.DataFrame({"说明": [t("pack.detail_too_long", rows=f"{welfare_rows:,}", limit=f"{DETAIL_LIMIT:,}")]})

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from dashboard.periods import Period, parse_period
-from dashboard.store import Store
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
+from core.periods import Period, parse_period
+from core.store import Store
+from core.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.vocab import LEVEL_ORDER
 from dashboard.formatting import seed_wan
 from dashboard.pack import PackData, PeriodFigures
-from loaders.vocab import LEVEL_ORDER
 
 RELIEF = (  # category → how the reports name the people visited
     ("生病住院慰问", "生病住院"),

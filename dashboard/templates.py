@@ -8,7 +8,7 @@ import io
 import openpyxl
 from openpyxl.styles import Alignment, Font, PatternFill
 
-from dashboard.labels import kind_label
+from core.labels import kind_label
 
 TEMPLATES: dict[str, tuple[list[str], list[object]]] = {
     "welfare": (

@@ -5,18 +5,15 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from core import vocab
+from core.labels import field_label, kind_label
+from core.store import Store
+from dashboard.app import get_store
 from dashboard.formatting import md
-from dashboard.labels import field_label, kind_label
-from dashboard.store import Store
-from loaders import vocab
-from loaders.loading import (
-    FileReport,
-    SheetReport,
-    load_user_mappings,
-    mappings_version,
-    save_header_mapping,
-    save_value_mapping,
-)
+from loaders.analysis import FileReport, SheetReport
+from loaders.loading import commit_file as commit_file
+from loaders.loading import duplicate_message as duplicate_message
+from loaders.loading import load_user_mappings, mappings_version, save_header_mapping, save_value_mapping
 from loaders.sandbox import analyse_isolated
 
 KEEP_AS_WRITTEN = "（保留原文）"
@@ -25,8 +22,6 @@ NOT_IMPORTED = "（不导入）"
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _analyse(data: bytes, name: str, kind: str | None, org: str, mappings: str) -> FileReport:
-    from dashboard.app import get_store
-
     return analyse_isolated(data, name, kind=kind, org=org, user=load_user_mappings(get_store()))
 
 

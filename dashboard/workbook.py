@@ -14,9 +14,9 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData, PeriodFigures
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
 
 HEADER_FILL = PatternFill("solid", fgColor="F2DCDB")
 

@@ -11,9 +11,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from dashboard.labels import t
-from dashboard.store import Store, StoreBusy, resolve_db_path
-from loaders import vocab
+from core import vocab
+from core.labels import t
+from core.store import Store, StoreBusy, resolve_db_path
 from loaders.loading import describe_kind, load_path
 from loaders.reading import SUPPORTED_SUFFIXES
 

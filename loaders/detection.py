@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from dashboard.labels import field_label, kind_label, t
-from loaders import vocab
+from core import vocab
+from core.labels import field_label, kind_label, t
+from core.text import cell_text, is_blank, nfkc
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
-from loaders.normalize import cell_text, is_blank, nfkc, normalize_header, year_in_text
+from loaders.normalize import normalize_header, year_in_text
 from loaders.reading import RawSheet
 
 HEADER_SCAN_ROWS = 30

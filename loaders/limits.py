@@ -7,6 +7,8 @@ sees it, with a Chinese message naming the limit.
 
 from __future__ import annotations
 
+from core.labels import t
+
 UPLOAD_MB = 50  # one file, as uploaded
 UNCOMPRESSED_MB = 300  # all entries of an .xlsx unzipped together
 ENTRY_MB = 200  # one entry (a sheet, the shared strings) unzipped
@@ -26,8 +28,6 @@ MB = 1024 * 1024
 
 def limits_text() -> str:
     """The limits as one Chinese sentence (upload page, README)."""
-    from dashboard.labels import t
-
     return t(
         "limits.text",
         upload=UPLOAD_MB,

@@ -1,6 +1,6 @@
 """Mapping (映射): headers to canonical fields and values to the standard vocabulary.
 
-The built-in alias tables live in :mod:`loaders.vocab`; mappings the user confirmed
+The built-in alias tables live in :mod:`core.vocab`; mappings the user confirmed
 in the app (saved in the store) come first, so a school's own words are learnt once.
 """
 
@@ -9,13 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
-from loaders import vocab
-from loaders.normalize import (
-    canonical_value,
-    cell_text,
-    normalize_header,
-    normalize_value,
-)
+from core import vocab
+from core.text import cell_text
+from loaders.normalize import canonical_value, normalize_header, normalize_value
 
 
 @dataclass

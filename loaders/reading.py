@@ -23,7 +23,7 @@ import fastexcel
 import pandas as pd
 import python_calamine as pc
 
-from dashboard.labels import t
+from core.labels import t
 from loaders.safety import FileError, check_file, column_number, sheet_parts
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")

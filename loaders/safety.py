@@ -15,7 +15,7 @@ from pathlib import PurePath, PurePosixPath
 import defusedxml
 import defusedxml.ElementTree as SafeET
 
-from dashboard.labels import t
+from core.labels import t
 from loaders import limits
 
 ZIP_MAGIC = b"PK\x03\x04"

@@ -2,7 +2,7 @@
 
 A reader can abort the whole process on a crafted file (python-calamine allocating
 512 GiB for a cell at XFD1048576, MEASURED.md), so :func:`analyse_isolated` runs
-:func:`loaders.loading.analyse_file` in a child forked from a forkserver that has the
+:func:`loaders.analysis.analyse_file` in a child forked from a forkserver that has the
 readers imported already (tens of milliseconds a file, not a fresh interpreter).  The
 child gets an address-space limit; the parent kills it after the time limit.  If it
 dies, only it dies, and the caller gets a FileReport whose error says why.
@@ -20,8 +20,9 @@ import traceback
 import types
 from multiprocessing.connection import Connection
 
-from dashboard.labels import t
+from core.labels import t
 from loaders import limits
+from loaders.analysis import FileReport, analyse_file
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["loaders.warmup"])  # readers imported and warmed once
@@ -35,8 +36,6 @@ def _address_space() -> int:
 
 
 def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_mb: int) -> None:
-    from loaders.loading import FileReport, analyse_file
-
     os.environ["RUST_BACKTRACE"] = "0"  # a reader that aborts says one line, not a stack trace
     cap = _address_space() + memory_mb * limits.MB
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
@@ -75,14 +74,12 @@ def analyse_isolated(
     memory_mb: int = limits.PARSE_MEMORY_MB,
     **options: object,
 ):
-    """:func:`loaders.loading.analyse_file` in a limited subprocess; same arguments and result.
+    """:func:`loaders.analysis.analyse_file` in a limited subprocess; same arguments and result.
 
     A child that is killed, aborts or runs out of memory gives a FileReport with
     error 文件过大或格式异常; one that runs past ``seconds`` is killed and reported.
     Raises nothing for a bad file.
     """
-    from loaders.loading import FileReport
-
     sha = hashlib.sha256(data).hexdigest()
     with _LOCK:
         receiver, sender = _CONTEXT.Pipe(duplex=False)

@@ -16,14 +16,13 @@ from decimal import Decimal
 import numpy as np
 import pandas as pd
 
-from dashboard.labels import field_label, t
-from loaders import vocab
+from core import vocab
+from core.labels import field_label, t
+from core.text import cell_text, is_blank
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
 from loaders.normalize import (
     CellError,
-    cell_text,
-    is_blank,
     parse_count,
     parse_date,
     parse_number,
@@ -45,7 +44,7 @@ class RejectedRow:
 class SheetResult:
     """What validation made of one sheet.
 
-    ``records``: accepted rows, one column per store column (see dashboard.store), plus
+    ``records``: accepted rows, one column per store column (see core.store), plus
     ``source_row``.  ``skipped``: reason → count.  ``unknown_values``: (field, value) →
     count of values outside the standard vocabulary (kept as written).
     """

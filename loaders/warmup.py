@@ -11,7 +11,7 @@ import io
 
 import openpyxl
 
-from loaders.loading import analyse_file
+from loaders.analysis import analyse_file
 
 
 def _tiny_ledger() -> bytes:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from dashboard import app, charts
 from dashboard import formatting as fmt
-from dashboard.labels import t
+from dashboard.app import t
 
 app.ensure_navigation()
 st.title(t("page.activities"))

@@ -4,8 +4,7 @@ import streamlit as st
 
 from dashboard import app, charts
 from dashboard import formatting as fmt
-from dashboard.labels import AWARD_ROW_COLUMNS, t
-from loaders.vocab import LEVEL_ORDER
+from dashboard.app import AWARD_ROW_COLUMNS, t
 
 app.ensure_navigation()
 st.title(t("page.awards"))
@@ -27,7 +26,7 @@ with app.guard("获奖指标"):
     c[1].metric("个人", fmt.count(totals["个人"], "项"), border=True)
     c[2].metric("集体", fmt.count(totals["集体"], "项"), border=True)
     c = st.columns(5)
-    for col, level in zip(c, LEVEL_ORDER, strict=True):
+    for col, level in zip(c, app.LEVEL_ORDER, strict=True):
         n = totals["by_level"][level]
         col.metric(level, fmt.count(n, "项"), None if before is None else f"{n - before['by_level'][level]:+d}项")
 
@@ -46,7 +45,7 @@ with app.guard("按级别与类型"):
                 "按级别（个人 / 集体）",
                 "项",
                 order=("个人", "集体"),
-                x_order=LEVEL_ORDER,
+                x_order=app.LEVEL_ORDER,
             ),
             key="lt",
         )

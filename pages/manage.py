@@ -6,9 +6,7 @@ import streamlit as st
 
 from dashboard import app, templates
 from dashboard import formatting as fmt
-from dashboard.labels import kind_label, t
-from loaders.loading import remove_batch
-from loaders.vocab import KINDS
+from dashboard.app import kind_label, t
 
 app.ensure_navigation()
 st.title(t("page.manage"))
@@ -48,7 +46,7 @@ with app.guard("已导入的批次"):
             if st.form_submit_button("删除", type="primary"):
                 if not confirm:
                     st.warning("请先勾选确认。")
-                elif remove_batch(store, labels[choice]):
+                elif app.remove_batch(store, labels[choice]):
                     st.success(f"已删除：{fmt.md(choice)}")
                     st.rerun()
 
@@ -71,7 +69,7 @@ with app.guard("台账模板"):
     st.subheader("下载台账模板")
     st.caption("标准表头 + 示例行 + 填表说明。按模板填写的台账可直接导入。")
     cols = st.columns(4)
-    for i, kind in enumerate(KINDS):
+    for i, kind in enumerate(app.KINDS):
         cols[i % 4].download_button(
             kind_label(kind),
             templates.template_bytes(kind),

@@ -5,7 +5,7 @@ import dataclasses
 import streamlit as st
 
 from dashboard import app, deck, pack, sentences, workbook
-from dashboard.labels import t
+from dashboard.app import t
 
 app.ensure_navigation()
 st.title(t("page.report"))

@@ -5,9 +5,7 @@ import streamlit as st
 
 from dashboard import app, demo, uploads
 from dashboard import formatting as fmt
-from dashboard.labels import field_label, kind_label, t
-from loaders import vocab
-from loaders.loading import commit_file, duplicate_message
+from dashboard.app import field_label, kind_label, t
 
 app.ensure_navigation()
 st.title(t("page.upload"))
@@ -23,7 +21,7 @@ org = left.text_input(
     value=orgs[0] if len(orgs) == 1 and orgs[0] != demo.ORG else t("org.default"),
     help="台账中有“学校”列时按该列逐行归属；否则归入这里填写的名称。",
 )
-kind_names = {"自动识别": None, **{kind_label(k): k for k in vocab.KINDS}}
+kind_names = {"自动识别": None, **{kind_label(k): k for k in app.KINDS}}
 forced = kind_names[right.selectbox("台账类型", list(kind_names), help="一般无需选择；自动识别不准时再指定。")]
 
 files = st.file_uploader(
@@ -46,7 +44,7 @@ with app.guard("读取台账"):
 
 def duplicate_notices() -> dict[str, str | None]:
     """Each file's "已导入过" notice, looked up once and shared by the list and the file's section."""
-    return {file_id: duplicate_message(store, r.sha256) for file_id, r in reports.items()}
+    return {file_id: uploads.duplicate_message(store, r.sha256) for file_id, r in reports.items()}
 
 
 duplicates = duplicate_notices()
@@ -67,7 +65,7 @@ with app.guard("文件清单"):
     ready = [r for file_id, r in reports.items() if status[file_id] == "可导入"]
     if len(ready) > 1 and st.button(f"全部导入可导入的 {len(ready)} 个文件", type="primary", key="load_all"):
         for report in ready:
-            result = commit_file(store, report)
+            result = uploads.commit_file(store, report)
             (st.success if result.status == "loaded" else st.info)(
                 f"{fmt.md(report.file_name)}：{fmt.md(result.message)}"
             )
@@ -158,7 +156,7 @@ for upload in files:
             type="primary",
             disabled=bool(report.rejected_rows) and not accept_valid,
         ):
-            result = commit_file(store, report, accept_valid=accept_valid)
+            result = uploads.commit_file(store, report, accept_valid=accept_valid)
             if result.status == "loaded":
                 st.success(f"{fmt.md(upload.name)}：{fmt.md(result.message)}")
             elif result.status == "duplicate":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dashboard.store import Store
+from core.store import Store
 from loaders.loading import load_path
 from tests.helpers import SHARED
 

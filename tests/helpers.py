@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from dashboard.store import TABLES, Store
+from core.store import TABLES, Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "ledgers"
 

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from benchmarks import district, runs
+from core.store import Store
 from dashboard import queries
-from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from core.store import Store
 from dashboard import demo, queries
-from dashboard.store import Store
 from loaders.loading import load_path
 
 FACTS = demo.build()[1]

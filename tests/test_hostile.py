@@ -11,9 +11,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from dashboard.store import Store
+from core.store import Store
 from loaders import limits
-from loaders.loading import analyse_file, commit_file
+from loaders.analysis import analyse_file
+from loaders.loading import commit_file
 from loaders.safety import FileError, check_file, defusedxml_ready
 from loaders.sandbox import analyse_isolated
 from tests.helpers import store_content, xlsx_bytes
@@ -158,7 +159,7 @@ def test_limits_stated_once_and_matching():
 
 
 def test_store_rejects_sql_in_identifiers(tmp_path):
-    from dashboard.store import quote_ident
+    from core.store import quote_ident
 
     with Store(tmp_path / "q.duckdb") as store:
         name = 'x"; DROP TABLE welfare; --'

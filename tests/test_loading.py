@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from core.store import Store
 from dashboard import queries
-from dashboard.store import Store
-from loaders.loading import analyse_file, commit_file, load_path, load_user_mappings, remove_batch, save_value_mapping
+from loaders.analysis import analyse_file
+from loaders.loading import commit_file, load_path, load_user_mappings, remove_batch, save_value_mapping
 from tests.helpers import store_content, xlsx_bytes
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from dashboard.periods import Period, parse_period
+from core.periods import Period, parse_period
 from loaders.mapping import UserMappings, header_field, map_value
 from loaders.normalize import (
     CellError,

@@ -13,11 +13,12 @@ import openpyxl
 import pytest
 from pptx import Presentation
 
+from core.store import Store
+from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard import deck, pack, queries, sentences, workbook
 from dashboard.formatting import formula_safe, seed_wan
-from dashboard.store import Store
-from loaders.loading import analyse_file, commit_file
-from loaders.vocab import DECISION_ORDER, LEVEL_ORDER
+from loaders.analysis import analyse_file
+from loaders.loading import commit_file
 from tests.helpers import SHARED, xlsx_bytes
 
 TRUTH = json.loads((SHARED / "truth.json").read_text()) if SHARED.is_dir() else {}

@@ -10,9 +10,9 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from core.store import Store
 from dashboard import formatting as fmt
 from dashboard import queries
-from dashboard.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "welfare", "activities", "proposals", "awards", "report", "upload", "manage"]

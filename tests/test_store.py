@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from core.store import Store, StoreBusy
 from dashboard import queries
-from dashboard.store import Store, StoreBusy
-from loaders.loading import analyse_file, commit_file
+from loaders.analysis import analyse_file
+from loaders.loading import commit_file
 from tests.helpers import store_content, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,7 @@ KILL_CHILD = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from dashboard.store import Store
+    from core.store import Store
     from loaders.loading import load_path
     with Store(sys.argv[1]) as store:
         for path in sorted(Path(sys.argv[2]).glob("*.xlsx")):
@@ -134,8 +135,7 @@ def test_kill_9_during_loads_leaves_earlier_batches_intact(tmp_path, ledger_fold
 
 
 HOLDER = (
-    "import sys, time; from dashboard.store import Store; s = Store(sys.argv[1]); "
-    "print('open', flush=True); time.sleep(60)"
+    "import sys, time; from core.store import Store; s = Store(sys.argv[1]); print('open', flush=True); time.sleep(60)"
 )
 
 

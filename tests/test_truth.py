@@ -8,8 +8,8 @@ import sys
 
 import pytest
 
+from core.store import Store
 from dashboard import queries
-from dashboard.store import Store
 from tests.helpers import SHARED
 
 TRUTH = json.loads((SHARED / "truth.json").read_text()) if SHARED.is_dir() else {}

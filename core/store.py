@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard.labels import t
+from core.labels import t
 
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "union.duckdb"
 ENV_DB = "UNION_DB"

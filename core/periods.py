@@ -6,8 +6,8 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from dashboard.labels import t
-from loaders.normalize import nfkc
+from core.labels import t
+from core.text import nfkc
 
 ACADEMIC_START_MONTH = 9  # 学年: 1 September to 31 August (seed 003: "2020-2021学年")
 

@@ -1,0 +1,142 @@
+"""Analysis (导入分析): read, detect and validate every sheet of a file into a report; writes nothing.
+
+Runs inside the reading subprocess (loaders.sandbox), so it imports no store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from core.labels import t
+from core.vocab import MONEY_FIELDS
+from loaders.detection import SheetReject, SheetSkip, detect_layout
+from loaders.mapping import NO_MAPPINGS, UserMappings
+from loaders.reading import FileError, read_sheets
+from loaders.validation import RejectedRow, SheetResult, validate_sheet
+
+
+@dataclass
+class SheetReport:
+    """One sheet's outcome: ``status`` is "data", "skipped" or "rejected"."""
+
+    sheet: str
+    status: str
+    note: str = ""
+    kind: str | None = None
+    headers: list[str] = field(default_factory=list)
+    mapping: dict[str, str] = field(default_factory=dict)  # header as written → field
+    unmapped: list[str] = field(default_factory=list)
+    converted: list[str] = field(default_factory=list)  # headers whose 万元 were converted to 元
+    result: SheetResult | None = None
+
+    @property
+    def accepted(self) -> int:
+        return self.result.accepted if self.result else 0
+
+    @property
+    def rejected(self) -> list[RejectedRow]:
+        return self.result.rejected if self.result else []
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.result.skipped.values()) if self.result else 0
+
+
+@dataclass
+class FileReport:
+    """A file's analysis (导入报告): its sheets, or the reason the whole file was refused."""
+
+    file_name: str
+    sha256: str
+    sheets: list[SheetReport] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def data_sheets(self) -> list[SheetReport]:
+        return [s for s in self.sheets if s.status == "data"]
+
+    @property
+    def rejected_rows(self) -> int:
+        return sum(len(s.rejected) for s in self.data_sheets)
+
+    @property
+    def accepted_rows(self) -> int:
+        return sum(s.accepted for s in self.data_sheets)
+
+    @property
+    def skipped_rows(self) -> int:
+        return sum(s.skipped for s in self.data_sheets)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted({s.kind for s in self.data_sheets if s.kind})
+
+    @property
+    def fatal(self) -> str | None:
+        """Why nothing of this file can load, whatever the user chooses (Chinese), or None."""
+        if self.error:
+            return self.error
+        bad = [s for s in self.sheets if s.status == "rejected"]
+        if bad:
+            return "；".join(f"工作表“{s.sheet}”：{s.note}" for s in bad)
+        if not self.data_sheets:
+            return t("file.no_ledger")
+        return None
+
+
+def analyse_file(
+    data: bytes,
+    file_name: str,
+    *,
+    kind: str | None = None,
+    org: str | None = None,
+    user: UserMappings = NO_MAPPINGS,
+    check: bool = True,
+) -> FileReport:
+    """Read, detect and validate every sheet of one file; writes nothing.
+
+    ``kind`` forces the ledger kind of every sheet; ``org`` names the organisation
+    (学校) of rows without a 学校 column (default: 本校工会).  ``check`` runs the
+    pre-parse safety checks (loaders.safety); untrusted files go through
+    :func:`loaders.sandbox.analyse_isolated`, which calls this in a limited subprocess.
+    """
+    report = FileReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
+    try:
+        sheets = read_sheets(data, file_name, check=check)
+    except FileError as err:
+        report.error = str(err)
+        return report
+    for sheet in sheets:
+        try:
+            layout = detect_layout(sheet, file_name, kind=kind, user=user)
+        except SheetSkip as note:
+            report.sheets.append(SheetReport(sheet=sheet.name, status="skipped", note=str(note)))
+            continue
+        except SheetReject as reason:
+            report.sheets.append(
+                SheetReport(
+                    sheet=sheet.name, status="rejected", note=str(reason), headers=[h for h in reason.headers if h]
+                )
+            )
+            continue
+        result = validate_sheet(sheet, layout, org or t("org.default"), user)
+        report.sheets.append(
+            SheetReport(
+                sheet=sheet.name,
+                status="data",
+                kind=layout.kind,
+                headers=layout.headers,
+                mapping={layout.headers[j]: fld for j, fld in layout.fields.items() if j < len(layout.headers)},
+                unmapped=layout.unmapped,
+                converted=[
+                    layout.headers[j]
+                    for j, fld in layout.fields.items()
+                    if fld in MONEY_FIELDS
+                    and j < len(layout.headers)
+                    and (layout.units[j] or layout.money_unit) == "万元"
+                ],
+                result=result,
+            )
+        )
+    return report
