@@ -356,7 +356,7 @@ def _in_year(d: dt.date | None, year: int = YEAR) -> bool:
 
 def truth(ledger: Ledger) -> dict:
     """What a careful clerk computes for the calendar year YEAR, in the summary's shape."""
-    r = ledger.records
+    r = [x for x in ledger.records if not x.get("_parent_line")]  # budget parent lines are subtotals
     k = ledger.kind
     out: dict[str, Any]
     if k == "welfare":

@@ -18,12 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-try:  # today's layout
-    from dashboard import queries
-    from dashboard.store import Store
-except ImportError:  # pragma: no cover - after the move into core/
-    from core import queries  # type: ignore[no-redef]
-    from core.store import Store  # type: ignore[no-redef]
+from core.store import Store  # was dashboard.store before the core/ package
+from dashboard import queries
 from loaders.loading import load_path
 
 PERIOD = "2022"
