@@ -22,73 +22,78 @@ from core.labels import t
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "union.duckdb"
 ENV_DB = "UNION_DB"
 
-PROVENANCE = """,
-    batch_id INTEGER NOT NULL,
-    source_file VARCHAR NOT NULL,
-    source_sheet VARCHAR NOT NULL,
-    source_row INTEGER NOT NULL"""
-
-# Kind → (table, column definitions).  Money in 元 as DECIMAL(18,2), counts in 人 / 人次.
-TABLES: dict[str, tuple[str, str]] = {
-    "welfare": (
-        "welfare",
-        """org VARCHAR NOT NULL, date DATE NOT NULL, date_precision VARCHAR, sub_union VARCHAR,
-        category VARCHAR, item VARCHAR, recipient VARCHAR, person_times INTEGER,
-        amount_yuan DECIMAL(18,2) NOT NULL, handler VARCHAR, note VARCHAR""",
-    ),
-    "activities": (
-        "activities",
-        """org VARCHAR NOT NULL, name VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE,
-        date_precision VARCHAR, organizer VARCHAR, category VARCHAR, participants INTEGER,
-        eligible INTEGER, cost_yuan DECIMAL(18,2), note VARCHAR""",
-    ),
-    "member_counts": (
-        "member_counts",
-        "org VARCHAR NOT NULL, sub_union VARCHAR, year INTEGER NOT NULL, members INTEGER NOT NULL, "
-        "female INTEGER, note VARCHAR",
-    ),
-    "roster": (
-        "roster",
-        """org VARCHAR NOT NULL, staff_id VARCHAR, name VARCHAR NOT NULL, gender VARCHAR, birth VARCHAR,
-        sub_union VARCHAR, join_date DATE, status VARCHAR, as_of_year INTEGER""",
-    ),
-    "proposals": (
-        "proposals",
-        """org VARCHAR NOT NULL, session VARCHAR, session_date DATE, proposal_no VARCHAR,
-        title VARCHAR NOT NULL, proposer VARCHAR, seconders INTEGER, category VARCHAR, decision VARCHAR,
-        department VARCHAR, status VARCHAR, submit_date DATE, reply_date DATE, satisfaction VARCHAR,
-        note VARCHAR""",
-    ),
-    "awards": (
-        "awards",
-        """org VARCHAR NOT NULL, year INTEGER NOT NULL, title VARCHAR NOT NULL, level VARCHAR,
-        award_type VARCHAR, recipient VARCHAR, sub_union VARCHAR, grantor VARCHAR, grade VARCHAR,
-        award_date DATE, date_precision VARCHAR, note VARCHAR""",
-    ),
-    "budget": (
-        "budget",
-        """org VARCHAR NOT NULL, year INTEGER NOT NULL, code VARCHAR, subject VARCHAR NOT NULL,
-        budget_yuan DECIMAL(18,2), final_yuan DECIMAL(18,2), note VARCHAR""",
-    ),
+# Kind → table.  Columns live in the frozen migrations below, never in a live dict.
+KIND_TABLES: dict[str, str] = {
+    "welfare": "welfare",
+    "activities": "activities",
+    "member_counts": "member_counts",
+    "roster": "roster",
+    "proposals": "proposals",
+    "awards": "awards",
+    "budget": "budget",
 }
 
+# Frozen migrations (迁移): literal SQL, applied in order and recorded in schema_migrations.
+# Never edit a released entry; add a new one.  Money in 元 as DECIMAL(18,2), counts in 人 / 人次.
 MIGRATIONS: list[str] = [
-    # 1: the first schema.
-    "CREATE SEQUENCE batch_seq START 1;"
-    """CREATE TABLE batches (
-        batch_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
-        kinds VARCHAR, rows_accepted INTEGER, rows_rejected INTEGER, rows_skipped INTEGER,
-        loaded_at TIMESTAMP NOT NULL, partial BOOLEAN NOT NULL, report VARCHAR);"""
-    """CREATE TABLE rejected_rows (
-        batch_id INTEGER NOT NULL, source_file VARCHAR, source_sheet VARCHAR, source_row INTEGER,
-        reason VARCHAR, raw VARCHAR);"""
-    "CREATE TABLE header_mappings (header_key VARCHAR NOT NULL, kind VARCHAR NOT NULL, field VARCHAR NOT NULL);"
-    """CREATE TABLE value_mappings (kind VARCHAR NOT NULL, field VARCHAR NOT NULL,
-        raw_value VARCHAR NOT NULL, canonical VARCHAR NOT NULL);"""
-    "CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR);"
-    "INSERT INTO meta VALUES ('data_version', '0'), ('demo', 'false');"
-    + "".join(f"CREATE TABLE {table} ({cols}{PROVENANCE});" for table, cols in TABLES.values()),
+    # 1: the first schema (2026-11, issue 2).
+    """
+CREATE SEQUENCE batch_seq START 1;
+CREATE TABLE batches (
+    batch_id INTEGER PRIMARY KEY, file_name VARCHAR NOT NULL, sha256 VARCHAR NOT NULL,
+    kinds VARCHAR, rows_accepted INTEGER, rows_rejected INTEGER, rows_skipped INTEGER,
+    loaded_at TIMESTAMP NOT NULL, partial BOOLEAN NOT NULL, report VARCHAR);
+CREATE TABLE rejected_rows (
+    batch_id INTEGER NOT NULL, source_file VARCHAR, source_sheet VARCHAR, source_row INTEGER,
+    reason VARCHAR, raw VARCHAR);
+CREATE TABLE header_mappings (header_key VARCHAR NOT NULL, kind VARCHAR NOT NULL, field VARCHAR NOT NULL);
+CREATE TABLE value_mappings (kind VARCHAR NOT NULL, field VARCHAR NOT NULL,
+    raw_value VARCHAR NOT NULL, canonical VARCHAR NOT NULL);
+CREATE TABLE meta (key VARCHAR NOT NULL, value VARCHAR);
+INSERT INTO meta VALUES ('data_version', '0'), ('demo', 'false');
+CREATE TABLE welfare (
+    org VARCHAR NOT NULL, date DATE NOT NULL, date_precision VARCHAR, sub_union VARCHAR,
+    category VARCHAR, item VARCHAR, recipient VARCHAR, person_times INTEGER,
+    amount_yuan DECIMAL(18,2) NOT NULL, handler VARCHAR, note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE activities (
+    org VARCHAR NOT NULL, name VARCHAR NOT NULL, start_date DATE NOT NULL, end_date DATE,
+    date_precision VARCHAR, organizer VARCHAR, category VARCHAR, participants INTEGER,
+    eligible INTEGER, cost_yuan DECIMAL(18,2), note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE member_counts (
+    org VARCHAR NOT NULL, sub_union VARCHAR, year INTEGER NOT NULL, members INTEGER NOT NULL,
+    female INTEGER, note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE roster (
+    org VARCHAR NOT NULL, staff_id VARCHAR, name VARCHAR NOT NULL, gender VARCHAR, birth VARCHAR,
+    sub_union VARCHAR, join_date DATE, status VARCHAR, as_of_year INTEGER,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE proposals (
+    org VARCHAR NOT NULL, session VARCHAR, session_date DATE, proposal_no VARCHAR,
+    title VARCHAR NOT NULL, proposer VARCHAR, seconders INTEGER, category VARCHAR, decision VARCHAR,
+    department VARCHAR, status VARCHAR, submit_date DATE, reply_date DATE, satisfaction VARCHAR,
+    note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE awards (
+    org VARCHAR NOT NULL, year INTEGER NOT NULL, title VARCHAR NOT NULL, level VARCHAR,
+    award_type VARCHAR, recipient VARCHAR, sub_union VARCHAR, grantor VARCHAR, grade VARCHAR,
+    award_date DATE, date_precision VARCHAR, note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE budget (
+    org VARCHAR NOT NULL, year INTEGER NOT NULL, code VARCHAR, subject VARCHAR NOT NULL,
+    budget_yuan DECIMAL(18,2), final_yuan DECIMAL(18,2), note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+""",
 ]
+SCHEMA_VERSION = len(MIGRATIONS)
 
 
 class StoreBusy(Exception):
@@ -241,11 +246,15 @@ class Store:
     def insert_frame(self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame) -> int:
         """Insert typed records of ``kind`` in one statement (no row-by-row inserts).
 
-        ``frame`` holds the table's columns (missing ones become NULL).  Returns the
-        number of rows written.
+        ``frame`` holds some of the table's columns (missing ones become NULL).  Returns the
+        number of rows written.  Raises ValueError for a column the table lacks (never drops it).
         """
-        table, _ = TABLES[kind]
-        columns = [c for c in self.columns(table) if c in frame.columns]
+        table = KIND_TABLES[kind]
+        known = self.columns(table)
+        unknown = [c for c in frame.columns if c not in known]
+        if unknown:
+            raise ValueError(f"table {table} has no column(s) {unknown}")
+        columns = [c for c in known if c in frame.columns]
         cols = ", ".join(quote_ident(c) for c in columns)
         cur.register("incoming_frame", frame[columns])
         try:
@@ -265,4 +274,4 @@ class Store:
 
     def row_count(self, kind: str) -> int:
         """How many rows the table of ``kind`` holds."""
-        return int(self.scalar(f"SELECT count(*) FROM {quote_ident(TABLES[kind][0])}"))
+        return int(self.scalar(f"SELECT count(*) FROM {quote_ident(KIND_TABLES[kind])}"))

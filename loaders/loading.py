@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from core.labels import kind_label, t
-from core.store import TABLES, Store
+from core.store import KIND_TABLES, Store
 from loaders.analysis import FileReport, analyse_file
 from loaders.mapping import UserMappings
 from loaders.normalize import normalize_header, normalize_value
@@ -69,7 +69,7 @@ def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
 def save_value_mapping(store: Store, kind: str, fld: str, raw: str, canonical: str) -> None:
     """Remember that the value ``raw`` of ``kind``/``fld`` means ``canonical``; also fixes stored rows."""
     key = normalize_value(raw)
-    table = TABLES[kind][0]
+    table = KIND_TABLES[kind]
     with store.transaction() as cur:
         cur.execute(
             "DELETE FROM value_mappings WHERE kind = ? AND field = ? AND raw_value = ?",
@@ -192,7 +192,7 @@ def remove_batch(store: Store, batch_id: int) -> bool:
     if not store.scalar("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]):
         return False
     with store.transaction() as cur:
-        for table, _ in TABLES.values():
+        for table in KIND_TABLES.values():
             cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
         cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])

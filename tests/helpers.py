@@ -7,7 +7,7 @@ from pathlib import Path
 
 import openpyxl
 
-from core.store import TABLES, Store
+from core.store import KIND_TABLES, Store
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "ledgers"
 
@@ -45,7 +45,7 @@ def xlsx_bytes(
 
 def store_content(store: Store) -> dict[str, list[tuple]]:
     """Every row of every table, sorted, to compare two states of a store by content."""
-    tables = [t for t, _ in TABLES.values()] + ["batches", "rejected_rows", "header_mappings", "value_mappings"]
+    tables = list(KIND_TABLES.values()) + ["batches", "rejected_rows", "header_mappings", "value_mappings"]
     content = {}
     for table in tables:
         frame = store.query(f'SELECT * FROM "{table}"')
