@@ -376,11 +376,17 @@ STATUSES: dict[str, tuple[str, ...]] = {
     "已落实": ("已落实", "落实"),
 }
 STATUS_ORDER: tuple[str, ...] = tuple(STATUSES)
+# The sets every proposal figure is defined from (dashboard.queries.proposal_totals).
+# accepted (受理): the proposals to be handled; a proposal with no 处理结果 written counts as accepted.
+ACCEPTED_DECISIONS: tuple[str, ...] = ("立案", "作为意见建议")
+# handled (已办结): an accepted proposal whose 办理状态 is 已办结 or 已落实.
+HANDLED_STATUSES: tuple[str, ...] = ("已办结", "已落实")
 SATISFACTION: dict[str, tuple[str, ...]] = {
     "满意": ("满意", "非常满意"),
     "基本满意": ("基本满意", "比较满意", "较满意"),
     "不满意": ("不满意",),
 }
+SATISFIED: tuple[str, ...] = ("满意", "基本满意")  # 满意率 = satisfied ÷ answered
 MEMBER_STATUSES: dict[str, tuple[str, ...]] = {
     "在职": ("在职", "在岗"),
     "退休": ("退休", "离退休", "离休"),

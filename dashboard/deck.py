@@ -239,6 +239,7 @@ def _proposal_slide(prs, pack: PackData, subtitle: str) -> None:
                 ("立案（件）", p["立案"], pp.get("立案"), "int"),
                 ("作为意见建议（件）", p["作为意见建议"], pp.get("作为意见建议"), "int"),
                 ("不予立案（件）", p["不予立案"], pp.get("不予立案"), "int"),
+                ("已办结（件）", p["已办结"], pp.get("已办结"), "int"),
                 ("办结率", p["completion_rate"], pp.get("completion_rate"), "rate"),
                 ("满意率", p["satisfaction_rate"], pp.get("satisfaction_rate"), "rate"),
             ],

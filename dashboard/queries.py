@@ -11,13 +11,22 @@ values or a DataFrame.  Definitions follow ../shared/DOMAIN.md and truth.json:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pandas as pd
 
 from core.periods import Period, parse_period
 from core.store import Store
-from core.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
+from core.vocab import (
+    ACCEPTED_DECISIONS,
+    DECISION_ORDER,
+    HANDLED_STATUSES,
+    LEVEL_ORDER,
+    SATISFIED,
+    STATUS_ORDER,
+    WELFARE_CATEGORIES,
+)
 
 
 @dataclass(frozen=True)
@@ -62,10 +71,6 @@ def _award_where(f: Filters) -> tuple[str, list[object]]:
         scope, params = _scope(f, "sub_union")
         return f"year = ?{scope}", [f.period.start_year, *params]
     return _dated(f, "award_date", "sub_union")
-
-
-def _proposal_where(f: Filters) -> tuple[str, list[object]]:
-    return _dated(f, "coalesce(session_date, submit_date)", None)
 
 
 def _ordered(values: pd.Series, order: tuple[str, ...]) -> list[str]:
@@ -262,33 +267,67 @@ def top_activities(store: Store, f: Filters, limit: int = 10) -> pd.DataFrame:
 # --- proposals -------------------------------------------------------------------------
 
 
-def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
-    """Proposals (提案): total, counts per 处理结果 and 办理状态, and rates.
+# The proposal figures' definitions, from the vocabulary sets (core.vocab); every page, sentence,
+# slide, workbook cell and ``summary`` reads them from :func:`proposal_totals` / :func:`proposals_by`.
+_ACCEPTED = "(decision IS NULL OR list_contains($accepted, decision))"
+_HANDLED = f"({_ACCEPTED} AND list_contains($handled, status))"
 
-    ``accepted`` = 立案 + 作为意见建议 (the proposals that are handled);
-    ``filing_rate`` (立案率) = 立案 ÷ total; ``completion_rate`` (办结率) = (已办结 + 已落实) ÷ accepted;
-    ``satisfaction_rate`` (满意率) = (满意 + 基本满意) ÷ answered; ``avg_reply_days`` = mean days from
-    submission to reply.  Rates are ratios 0–1, None when the denominator is 0.
+
+def _used(sql: str, params: dict[str, object]) -> dict[str, object]:
+    """The named ``params`` that ``sql`` uses (DuckDB refuses unused named parameters)."""
+    return {name: value for name, value in params.items() if re.search(rf"\${name}\b", sql)}
+
+
+def _run(store: Store, sql: str, params: dict[str, object]) -> pd.DataFrame:
+    """:meth:`Store.query` with only the named ``params`` that ``sql`` uses."""
+    return store.query(sql, _used(sql, params))
+
+
+def _proposal_params(f: Filters) -> tuple[str, dict[str, object]]:
+    """WHERE clause and named parameters of a period's proposals (by 会议日期, else 提交日期)."""
+    where = "coalesce(session_date, submit_date) BETWEEN $start AND $end"
+    params: dict[str, object] = {
+        "start": f.period.start,
+        "end": f.period.end,
+        "accepted": list(ACCEPTED_DECISIONS),
+        "handled": list(HANDLED_STATUSES),
+        "satisfied": list(SATISFIED),
+    }
+    if f.org:
+        where += " AND org = $org"
+        params["org"] = f.org
+    return where, params
+
+
+def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
+    """Proposals (提案): total, counts per 处理结果 and the handling figures, and rates.
+
+    - ``accepted`` (受理) = 立案 + 作为意见建议 (+ proposals with no 处理结果 written);
+    - ``已办结`` (办结件数) = accepted proposals whose 办理状态 is 已办结 or 已落实
+      (core.vocab.HANDLED_STATUSES);
+    - ``filing_rate`` (立案率) = 立案 ÷ total; ``completion_rate`` (办结率) = 已办结 ÷ accepted;
+    - ``satisfaction_rate`` (满意率) = (满意 + 基本满意) ÷ answered; ``avg_reply_days`` = mean days
+      from submission to reply.
+    Counts in 件; rates are ratios 0–1, None when the denominator is 0.
     """
-    where, params = _proposal_where(f)
-    row = store.query(
+    where, params = _proposal_params(f)
+    row = _run(
+        store,
         f"""SELECT count(*) AS total,
                    count(*) FILTER (WHERE decision = '立案') AS filed,
                    count(*) FILTER (WHERE decision = '作为意见建议') AS suggestion,
                    count(*) FILTER (WHERE decision = '不予立案') AS declined,
                    count(*) FILTER (WHERE decision = '合并') AS merged,
-                   count(*) FILTER (WHERE status = '已办结') AS done,
-                   count(*) FILTER (WHERE status IN ('已办结', '已落实')
-                                    AND decision IN ('立案', '作为意见建议')) AS handled,
+                   count(*) FILTER (WHERE {_ACCEPTED}) AS accepted,
+                   count(*) FILTER (WHERE {_HANDLED}) AS handled,
                    count(*) FILTER (WHERE status = '办理中') AS in_progress,
-                   count(*) FILTER (WHERE satisfaction IN ('满意', '基本满意')) AS satisfied,
+                   count(*) FILTER (WHERE list_contains($satisfied, satisfaction)) AS satisfied,
                    count(satisfaction) AS answered,
                    avg(date_diff('day', submit_date, reply_date)) AS reply_days
             FROM proposals WHERE {where}""",
         params,
     ).iloc[0]
-    accepted = int(row["filed"]) + int(row["suggestion"])
-    total = int(row["total"])
+    total, accepted, handled = int(row["total"]), int(row["accepted"]), int(row["handled"])
 
     def ratio(a: int, b: int) -> float | None:
         return a / b if b else None
@@ -299,12 +338,11 @@ def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
         "作为意见建议": int(row["suggestion"]),
         "不予立案": int(row["declined"]),
         "合并": int(row["merged"]),
-        "已办结": int(row["done"]),
+        "已办结": handled,
         "办理中": int(row["in_progress"]),
         "accepted": accepted,
-        "handled": int(row["handled"]),
         "filing_rate": ratio(int(row["filed"]), total),
-        "completion_rate": ratio(int(row["handled"]), accepted),
+        "completion_rate": ratio(handled, accepted),
         "satisfaction_rate": ratio(int(row["satisfied"]), int(row["answered"])),
         "avg_reply_days": None if pd.isna(row["reply_days"]) else float(row["reply_days"]),
     }
@@ -313,7 +351,7 @@ def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
 def proposals_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
     """Proposal counts grouped ``by`` "decision", "status", "department", "category" or "satisfaction".
 
-    Columns: key, proposals, handled (已办结/已落实), avg_reply_days.
+    Columns: key, proposals (件), handled (已办结, as in :func:`proposal_totals`), avg_reply_days.
     """
     column = {
         "decision": "decision",
@@ -321,10 +359,11 @@ def proposals_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
         "category": "category",
         "satisfaction": "satisfaction",
     }.get(by, "department")
-    where, params = _proposal_where(f)
-    frame = store.query(
+    where, params = _proposal_params(f)
+    frame = _run(
+        store,
         f"""SELECT coalesce({column}, '未填写') AS key, count(*) AS proposals,
-                   count(*) FILTER (WHERE status IN ('已办结', '已落实')) AS handled,
+                   count(*) FILTER (WHERE {_HANDLED}) AS handled,
                    avg(date_diff('day', submit_date, reply_date)) AS avg_reply_days
             FROM proposals WHERE {where} {"AND department IS NOT NULL" if by == "department" else ""}
             GROUP BY 1 ORDER BY proposals DESC""",
@@ -337,12 +376,12 @@ def proposals_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
 
 
 def open_proposals(store: Store, f: Filters) -> pd.DataFrame:
-    """Accepted proposals not yet handled (未办结): proposal_no, title, department, status, submit_date."""
-    where, params = _proposal_where(f)
-    return store.query(
+    """Accepted proposals not yet handled (未办结): proposal_no, title, decision, department, status, submit_date."""
+    where, params = _proposal_params(f)
+    return _run(
+        store,
         f"""SELECT proposal_no, title, decision, department, coalesce(status, '未办理') AS status, submit_date
-            FROM proposals WHERE {where} AND decision IN ('立案', '作为意见建议')
-              AND coalesce(status, '') NOT IN ('已办结', '已落实') ORDER BY proposal_no""",
+            FROM proposals WHERE {where} AND {_ACCEPTED} AND NOT {_HANDLED} ORDER BY proposal_no""",
         params,
     )
 
@@ -466,10 +505,11 @@ def sub_unions(store: Store, org: str | None = None) -> list[str]:
 
 def proposal_decision_status(store: Store, f: Filters) -> pd.DataFrame:
     """Proposals by 处理结果 × 办理状态 (accepted ones only): decision, status, proposals."""
-    where, params = _proposal_where(f)
-    return store.query(
+    where, params = _proposal_params(f)
+    return _run(
+        store,
         f"""SELECT decision, coalesce(status, '未办理') AS status, count(*) AS proposals FROM proposals
-            WHERE {where} AND decision IN ('立案', '作为意见建议') GROUP BY ALL ORDER BY decision, status""",
+            WHERE {where} AND {_ACCEPTED} GROUP BY ALL ORDER BY decision, status""",
         params,
     )
 
@@ -513,8 +553,9 @@ def yearly_trend(store: Store, f: Filters) -> pd.DataFrame:
 
 def proposal_sessions(store: Store, f: Filters) -> list[str]:
     """The congress sessions (会议届次) whose proposals fall in the period, by date."""
-    where, params = _proposal_where(f)
-    frame = store.query(
+    where, params = _proposal_params(f)
+    frame = _run(
+        store,
         f"SELECT session, min(coalesce(session_date, submit_date)) AS d FROM proposals "
         f"WHERE {where} AND session IS NOT NULL GROUP BY 1 ORDER BY 2",
         params,

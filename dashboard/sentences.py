@@ -152,7 +152,7 @@ def proposal_sentences(pack: PackData) -> list[Sentence]:
         parts.append(f"合并{p['合并']}件")
     out = [Sentence("提案办理", f"{where}共征集提案{p['total']}件，其中{'，'.join(parts)}。")]
     if p["accepted"]:
-        text = f"立案及作为意见建议的{p['accepted']}件提案已办结{p['handled']}件，办结率{percent(p['completion_rate'])}"
+        text = f"立案及作为意见建议的{p['accepted']}件提案已办结{p['已办结']}件，办结率{percent(p['completion_rate'])}"
         if p["satisfaction_rate"] is not None:
             text += f"，提案人满意率{percent(p['satisfaction_rate'])}"
         out.append(Sentence("提案办理", text + "。"))

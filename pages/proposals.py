@@ -14,7 +14,7 @@ st.caption(app.period_caption(current, compare))
 with app.guard("提案指标"):
     totals = app.q("proposal_totals", current)
     before = app.q("proposal_totals", compare) if compare else None
-    c = st.columns(5)
+    c = st.columns(6)
     c[0].metric(
         "提案总数",
         fmt.count(totals["total"], "件"),
@@ -29,10 +29,15 @@ with app.guard("提案指标"):
         help="立案 ÷ 提案总数",
     )
     c[2].metric(
-        "办结率", fmt.pct(totals["completion_rate"]), border=True, help="（已办结 + 已落实）÷（立案 + 作为意见建议）"
+        "已办结",
+        fmt.count(totals["已办结"], "件"),
+        fmt.delta_text(totals["已办结"], before and before["已办结"]),
+        border=True,
+        help="立案及作为意见建议的提案中，办理状态为已办结或已落实的件数",
     )
-    c[3].metric("满意率", fmt.pct(totals["satisfaction_rate"]), border=True, help="（满意 + 基本满意）÷ 已反馈")
-    c[4].metric(
+    c[3].metric("办结率", fmt.pct(totals["completion_rate"]), border=True, help="已办结 ÷（立案 + 作为意见建议）")
+    c[4].metric("满意率", fmt.pct(totals["satisfaction_rate"]), border=True, help="（满意 + 基本满意）÷ 已反馈")
+    c[5].metric(
         "平均答复天数",
         "—" if totals["avg_reply_days"] is None else f"{totals['avg_reply_days']:.0f}天",
         border=True,
