@@ -22,6 +22,7 @@ from core.vocab import (
     ACCEPTED_DECISIONS,
     DECISION_ORDER,
     HANDLED_STATUSES,
+    IN_PROGRESS,
     LEVEL_ORDER,
     SATISFIED,
     STATUS_ORDER,
@@ -292,6 +293,7 @@ def _proposal_params(f: Filters) -> tuple[str, dict[str, object]]:
         "accepted": list(ACCEPTED_DECISIONS),
         "handled": list(HANDLED_STATUSES),
         "satisfied": list(SATISFIED),
+        "in_progress": IN_PROGRESS,
     }
     if f.org:
         where += " AND org = $org"
@@ -314,13 +316,10 @@ def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
     row = _run(
         store,
         f"""SELECT count(*) AS total,
-                   count(*) FILTER (WHERE decision = '立案') AS filed,
-                   count(*) FILTER (WHERE decision = '作为意见建议') AS suggestion,
-                   count(*) FILTER (WHERE decision = '不予立案') AS declined,
-                   count(*) FILTER (WHERE decision = '合并') AS merged,
+                   histogram(decision) AS decisions,
                    count(*) FILTER (WHERE {_ACCEPTED}) AS accepted,
                    count(*) FILTER (WHERE {_HANDLED}) AS handled,
-                   count(*) FILTER (WHERE status = '办理中') AS in_progress,
+                   count(*) FILTER (WHERE status = $in_progress) AS in_progress,
                    count(*) FILTER (WHERE list_contains($satisfied, satisfaction)) AS satisfied,
                    count(satisfaction) AS answered,
                    avg(date_diff('day', submit_date, reply_date)) AS reply_days
@@ -332,16 +331,15 @@ def proposal_totals(store: Store, f: Filters) -> dict[str, float | int | None]:
     def ratio(a: int, b: int) -> float | None:
         return a / b if b else None
 
+    decisions = row["decisions"] if isinstance(row["decisions"], dict) else {}
+    counts = {decision: int(decisions.get(decision, 0)) for decision in DECISION_ORDER}
     return {
         "total": total,
-        "立案": int(row["filed"]),
-        "作为意见建议": int(row["suggestion"]),
-        "不予立案": int(row["declined"]),
-        "合并": int(row["merged"]),
+        **counts,
         "已办结": handled,
         "办理中": int(row["in_progress"]),
         "accepted": accepted,
-        "filing_rate": ratio(int(row["filed"]), total),
+        "filing_rate": ratio(counts["立案"], total),
         "completion_rate": ratio(handled, accepted),
         "satisfaction_rate": ratio(int(row["satisfied"]), int(row["answered"])),
         "avg_reply_days": None if pd.isna(row["reply_days"]) else float(row["reply_days"]),
