@@ -79,6 +79,20 @@ KIND_TITLE_NO_YEAR = {
 }
 
 
+SCHOOLS = ["滨江区实验小学", "滨江区第一中学"]
+
+
+def _school_of(rec: dict) -> str:
+    return SCHOOLS[_pick(rec, 2)]
+
+
+def _school_col(ledger: Ledger) -> None:
+    """A 学校 column; the school is derived from the record, so records added later get one too."""
+    ledger.sort_key = _school_of
+    ledger.layer("school", lambda cell, rec: _school_of(rec))
+    _insert_col(ledger, "seq" if ledger.has("seq") else None, Col("school", "学校"))
+
+
 def _insert_col(ledger: Ledger, after: str | None, col: Col) -> None:
     idx = 0 if after is None else [c.field for c in ledger.cols].index(after) + 1
     ledger.cols.insert(idx, col)
@@ -176,18 +190,12 @@ def _(ledger, rng):
 
 @variation("school_column", ("welfare", "members", "proposals", "awards"), "区级汇总表每行一个“学校”列：DOMAIN.md；../shared/ledgers-district 会员人数、评优获奖汇总", slots=("school",))
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["school"] = rng.choice(["滨江区实验小学", "滨江区第一中学"])
-    ledger.sort_key = lambda r: r["school"]
-    _insert_col(ledger, "seq" if ledger.has("seq") else None, Col("school", "学校"))
+    _school_col(ledger)
 
 
 @variation("school_column_merged", ("welfare", "members", "awards"), "“学校”单元格纵向合并覆盖该校各行：../shared/ledgers-district 会员人数统计 .xls", slots=("school", "fill"), book=True)
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["school"] = rng.choice(["滨江区实验小学", "滨江区第一中学"])
-    ledger.sort_key = lambda r: r["school"]
-    _insert_col(ledger, "seq" if ledger.has("seq") else None, Col("school", "学校"))
+    _school_col(ledger)
     ledger.fill_down.add("school")
 
 
@@ -206,15 +214,13 @@ def _(ledger, rng):
 
 @variation("hidden_voucher_column", ("welfare", "donations"), "隐藏的“审批单号”列：../shared/ledgers-district 滨江一中福利台账（说明：审批单号栏已隐藏）", book=True)
 def _(ledger, rng):
-    for i, rec in enumerate(ledger.records):
-        rec["voucher"] = f"GH{YEAR}-{i + 1:03d}"
+    ledger.layer("voucher", lambda cell, rec: f"GH{YEAR}-{_pick(rec, 900) + 100}")
     _insert_col(ledger, "category" if ledger.has("category") else "drive", Col("voucher", "审批单号", hidden=True))
 
 
 @variation("phone_column", ("welfare",), "多一列“联系电话”（178****2905）：../shared/ledgers-district 实验小学2024年慰问金发放登记")
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["phone"] = f"1{rng.randint(30, 89)}****{rng.randint(1000, 9999)}" if rec.get("personal") else ""
+    ledger.layer("phone", lambda cell, rec: f"1{30 + _pick(rec, 60)}****{1000 + _pick(rec, 9000)}" if rec.get("personal") else None)
     _insert_col(ledger, "name", Col("phone", "联系电话"))
 
 
@@ -432,8 +438,7 @@ def _(ledger, rng):
 
 @variation("per_person_rate_column", ("welfare",), "金额前多一列“标准（元/人）”（人均标准，不是金额）：../shared/ledgers 2022年节日福利发放表")
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["rate"] = rec["amount"] // rec["count"] if not rec.get("personal") else None
+    ledger.layer("rate", lambda cell, rec: None if rec.get("personal") else rec["amount"] // rec["count"])
     _insert_col(ledger, "count", Col("rate", "标准（元/人）"))
 
 
@@ -588,8 +593,7 @@ def _(ledger, rng):
 
 @variation("activity_eligible_in_note", ("activities",), "应参加人数写在备注里“应到196人”：../shared/ledgers-district 一中工会活动台账")
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["note"] = f"应到{rng.randint(150, 220)}人" if rng.random() < 0.6 else ""
+    ledger.layer("note", lambda cell, rec: f"应到{150 + _pick(rec, 70)}人" if _pick(rec, 5) < 3 else cell)
 
 
 @variation("members_year_columns", ("members",), "会员人数一年一列“2021年末会员数 2022年末会员数 …”：DOMAIN.md；../shared/ledgers-district 会员人数统计 .xls", slots=("pivot", "subtotal"))
@@ -715,8 +719,7 @@ def _(ledger, rng):
 
 @variation("budget_execution_rate", ("budget",), "多一列“执行率”（98.5%）：../shared/ledgers 工会经费预算决算表")
 def _(ledger, rng):
-    for rec in ledger.records:
-        rec["rate"] = f"{rec['final'] / rec['budget'] * 100:.1f}%"
+    ledger.layer("rate", lambda cell, rec: f"{rec['final'] / rec['budget'] * 100:.1f}%")
     _insert_col(ledger, "final", Col("rate", "执行率"))
 
 
