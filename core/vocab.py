@@ -304,6 +304,7 @@ WELFARE_CATEGORIES: dict[str, tuple[str, ...]] = {
         "丧事",
         "吊唁慰问",
     ),
+    "会员去世慰问": ("会员去世慰问", "会员去世", "教职工去世慰问", "职工去世慰问", "本人去世慰问", "在职去世慰问"),
     "结婚慰问": ("结婚慰问", "结婚", "新婚慰问", "婚庆慰问", "新婚"),
     "生育慰问": ("生育慰问", "生育", "生育慰问金", "生小孩慰问"),
     "退休慰问": ("退休慰问", "光荣退休", "退休", "退休纪念", "荣休慰问"),
@@ -372,8 +373,10 @@ DECISION_ORDER: tuple[str, ...] = tuple(DECISIONS)
 STATUSES: dict[str, tuple[str, ...]] = {
     "未办理": ("未办理", "待办理", "未办"),
     "办理中": ("办理中", "落实中", "正在办理", "在办"),
-    "已办结": ("已办结", "已完成", "办结", "已答复", "完成"),
+    "已办结": ("已办结", "已完成", "办结", "完成"),
     "已落实": ("已落实", "落实"),
+    # A declined or merged proposal answered in writing: replied, not handled (not 已办结).
+    "已答复": ("已答复", "已回复", "已书面答复", "答复"),
 }
 STATUS_ORDER: tuple[str, ...] = tuple(STATUSES)
 # The sets every proposal figure is defined from (dashboard.queries.proposal_totals).
@@ -394,10 +397,20 @@ MEMBER_STATUSES: dict[str, tuple[str, ...]] = {
 }
 GENDERS: dict[str, tuple[str, ...]] = {"男": ("男",), "女": ("女",)}
 
+ACTIVITY_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "文体活动": ("文体活动", "文体", "文体类", "文体类活动", "文娱活动", "体育活动", "文艺活动"),
+    "疗休养": ("疗休养", "疗养", "休养", "职工疗休养"),
+    "培训": ("培训", "培训类", "学习", "学习类", "讲座", "学习培训"),
+    "竞赛": ("竞赛", "竞赛类", "比赛", "技能竞赛", "劳动竞赛"),
+    "志愿服务": ("志愿服务", "志愿", "志愿类", "志愿者活动", "公益活动"),
+    "主题教育": ("主题教育", "主题活动", "思想教育", "党建活动"),
+}
+
 # kind -> field -> vocabulary.  Values not in the vocabulary are kept as written
 # and reported to the user to map.
 VALUE_VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
     "welfare": {"category": WELFARE_CATEGORIES},
+    "activities": {"category": ACTIVITY_CATEGORIES},
     "awards": {"level": AWARD_LEVELS, "award_type": AWARD_TYPES},
     "proposals": {
         "decision": DECISIONS,

@@ -10,13 +10,15 @@ import pandas as pd
 from core import vocab
 from core.labels import field_label, kind_label, t
 from core.text import cell_text, is_blank, nfkc
-from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
+from core.vocab_rules import YEAR_COLUMN, header_rule
+from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys
 from loaders.normalize import normalize_header, year_in_text
 from loaders.reading import RawSheet
+from loaders.understanding import PROFILE_ROWS, Decision, Profile, assign, kind_score, profile
 
 HEADER_SCAN_ROWS = 30
 _NUMBER = re.compile(r"^[+-]?\d+(?:\.\d+)?$")
-_YEAR_HEADER = re.compile(r"^((?:19|20)\d{2})年?度?(?:会员人数|会员数|人数)?$")
+_YEAR_HEADER = YEAR_COLUMN
 
 
 class SheetSkip(Exception):
@@ -56,6 +58,7 @@ class Layout:
     default_year: int | None = None
     money_unit: str | None = None
     title: str = ""
+    decisions: dict[int, Decision] = field(default_factory=dict)  # column → why it became its field
 
     @property
     def data_start(self) -> int:
@@ -72,14 +75,17 @@ class Layout:
         return next((j for j, f in self.fields.items() if f == fld), None)
 
 
-def _row_score(row: list[object]) -> int:
+def _row_score(row: list[object]) -> float:
+    """How much a row looks like a header: 1 per known header word or year column, ½ per keyword match."""
     keys = known_header_keys()
-    score = 0
+    score = 0.0
     for cell in row:
         if isinstance(cell, str) and not is_blank(cell):
             key = normalize_header(cell).key
             if key in keys or _YEAR_HEADER.match(key):
                 score += 1
+            elif len(key) <= 10 and not _NUMBER.match(key) and any(header_rule(key, k) for k in vocab.KINDS):
+                score += 0.5
     return score
 
 
@@ -152,24 +158,31 @@ def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, fi
 
 
 def _choose_kind(
-    keys: list[list[str]], forced: str | None, user: UserMappings, hidden: frozenset[int] = frozenset()
-) -> tuple[str, dict[int, str]] | None:
+    keys: list[list[str]],
+    profiles: list[Profile],
+    forced: str | None,
+    user: UserMappings,
+    hidden: frozenset[int] = frozenset(),
+) -> tuple[str, dict[int, Decision]] | None:
+    """The kind that explains the sheet best (header and value evidence) and its column decisions."""
     candidates = vocab.KINDS
     if forced == "members":
         candidates = ("member_counts", "roster")
     elif forced is not None:
         candidates = (forced,)
-    best: tuple[int, str, dict[int, str]] | None = None
+    best: tuple[float, str, dict[int, Decision]] | None = None
     for kind in candidates:
-        fields = map_columns(keys, kind, user, hidden)
-        found = set(fields.values())
-        if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not (
-            kind == "member_counts" and any(_YEAR_HEADER.match(k[0]) for k in keys if k)
-        ):
+        decisions = assign(keys, profiles, kind, user, hidden)
+        if kind == "member_counts":
+            # A year column (2023年末会员数) is one year's headcount, unpivoted below; never 会员人数 itself.
+            decisions = {j: d for j, d in decisions.items() if not (keys[j] and _YEAR_HEADER.match(keys[j][0]))}
+        found = {d.field for d in decisions.values()}
+        year_table = kind == "member_counts" and any(k and _YEAR_HEADER.match(k[0]) for k in keys)
+        if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not year_table:
             continue
-        score = len(found - {"seq", "note", "org"}) + sum(2 for f in vocab.REQUIRED_FIELDS[kind] if f in found)
+        score = kind_score(decisions, kind) + (2 if year_table else 0)
         if best is None or score > best[0]:
-            best = (score, kind, fields)
+            best = (score, kind, decisions)
     return None if best is None else (best[1], best[2])
 
 
@@ -210,12 +223,19 @@ def detect_layout(
     two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
     headers, keys, units = _join_headers(upper, lower if two_rows else None, sheet.merged, header_row)
     found_headers = "、".join(h for h in headers if h)
-    chosen = _choose_kind(keys, kind, user, frozenset(sheet.hidden_columns))
+    data_start = header_row + (2 if two_rows else 1)
+    default_year = _default_year(rows, header_row, sheet.name, filename)
+    body = sheet.frame.iloc[data_start : data_start + PROFILE_ROWS]
+    profiles = [
+        profile(body[j], default_year) if j in body.columns else profile(pd.Series([])) for j in range(len(keys))
+    ]
+    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns))
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
         raise SheetReject(t("sheet.unrecognised", headers=found_headers), headers)
-    chosen_kind, fields = chosen
+    chosen_kind, decisions = chosen
+    fields = {j: d.field for j, d in decisions.items()}
     year_columns: dict[int, int] = {}
     if chosen_kind == "member_counts" and "members" not in fields.values():
         for j, k in enumerate(keys):
@@ -243,7 +263,8 @@ def detect_layout(
         kind=chosen_kind,
         fields=fields,
         year_columns=year_columns,
-        default_year=_default_year(rows, header_row, sheet.name, filename),
+        default_year=default_year,
+        decisions=decisions,
         money_unit=_money_unit(rows, header_row),
         title=title,
     )

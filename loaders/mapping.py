@@ -9,8 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache
 
+from rapidfuzz import fuzz, process
+
 from core import vocab
 from core.text import cell_text
+from core.vocab_rules import value_rule
 from loaders.normalize import canonical_value, normalize_header, normalize_value
 
 
@@ -30,7 +33,8 @@ NO_MAPPINGS = UserMappings()
 
 
 @cache
-def _alias_index(kind: str) -> dict[str, str]:
+def alias_index(kind: str) -> dict[str, str]:
+    """Normalised header alias → field for ``kind`` (its own aliases over the shared 序号/学校/备注)."""
     index: dict[str, str] = {}
     for fld, aliases in vocab.COMMON_ALIASES.items():
         for alias in aliases:
@@ -46,7 +50,7 @@ def known_header_keys() -> frozenset[str]:
     """Every header key that some kind knows (used to find the header row)."""
     keys: set[str] = set()
     for kind in vocab.KINDS:
-        keys.update(_alias_index(kind))
+        keys.update(alias_index(kind))
     return frozenset(keys)
 
 
@@ -73,7 +77,7 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
         mapped_kind, mapped_field = user.headers[key]
         if mapped_kind in (kind, "*"):
             return mapped_field
-    if (fld := _alias_index(kind).get(key)) is not None:
+    if (fld := alias_index(kind).get(key)) is not None:
         return fld
     for word, fld in _CONTAINS.get(kind, ()):
         if word in key and not key.startswith("应"):
@@ -122,4 +126,20 @@ def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS
         return user.values[key], True
     if vocabulary is None:
         return cell_text(raw), True
-    return canonical_value(raw, vocabulary)
+    value, known = canonical_value(raw, vocabulary)
+    if not known and (term := value_rule(key[2], kind, fld)) is not None:
+        return term, True  # a keyword rule of core.vocab_rules (看望生病住院教职工 → 生病住院慰问)
+    return value, known
+
+
+def suggest_value(raw: object, kind: str, fld: str) -> str | None:
+    """The standard term most similar to an unknown value (rapidfuzz over every alias), or None.
+
+    Only a suggestion for the user to confirm on the upload page; never applied in silence.
+    """
+    vocabulary = vocab.VALUE_VOCABULARIES.get(kind, {}).get(fld)
+    if not vocabulary:
+        return None
+    choices = {alias: term for term, aliases in vocabulary.items() for alias in (term, *aliases)}
+    match = process.extractOne(normalize_value(raw), list(choices), scorer=fuzz.WRatio, score_cutoff=60)
+    return None if match is None else choices[match[0]]

@@ -18,7 +18,7 @@ import pandas as pd
 
 from core import vocab
 from core.labels import field_label, t
-from core.text import cell_text, is_blank
+from core.text import cell_text, is_blank, nfkc
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
 from loaders.normalize import (
@@ -29,6 +29,7 @@ from loaders.normalize import (
     parse_year,
 )
 from loaders.reading import RawSheet, UncachedFormula
+from loaders.understanding import people_count
 
 
 @dataclass
@@ -171,12 +172,22 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     if fld in vocab.MONEY_FIELDS:
         return lambda v: parse_number(v, unit if unit in ("万元", "元") else layout.money_unit)
     if fld in vocab.COUNT_FIELDS:
-        return parse_count
+        return count_or_people
     if fld == "year":
         return parse_year
     if fld in vocab.VALUE_VOCABULARIES.get(kind, {}):
         return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)
     return _TEXT
+
+
+def count_or_people(value: object) -> int | None:
+    """A count (人数): a number, or a list of names standing for that many people (张三、李四等6人 → 6)."""
+    try:
+        return parse_count(value)
+    except CellError:
+        if isinstance(value, str) and (n := people_count(nfkc(value).strip())) is not None:
+            return n
+        raise
 
 
 def _TEXT(value: object) -> str | None:  # noqa: N802 - a marker as much as a function
@@ -364,6 +375,7 @@ def _build_welfare(columns, n, layout):
 
 def _build_activities(columns, n, layout):
     reasons = _collect(columns, n)
+    unknown: Counter = Counter()
     starts, precision, range_ends = _dates(_get(columns, "start_date", n))
     _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
     _require(starts, "start_date", reasons, _errors(columns, "start_date"))
@@ -376,13 +388,13 @@ def _build_activities(columns, n, layout):
         "end_date": ends,
         "date_precision": precision,
         "organizer": _get(columns, "organizer", n),
-        "category": _get(columns, "category", n),
+        "category": _vocab_values(columns, "category", n, unknown),
         "participants": _get(columns, "participants", n),
         "eligible": _get(columns, "eligible", n),
         "cost_yuan": _money(cost),
         "note": _get(columns, "note", n),
     }
-    return records, reasons, Counter()
+    return records, reasons, unknown
 
 
 def _build_member_counts(columns, n, layout):

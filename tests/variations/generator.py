@@ -26,11 +26,19 @@ YEAR = 2022  # the period every truth is about ("2022", calendar year)
 KINDS = ("welfare", "activities", "members", "roster", "proposals", "awards", "budget", "donations", "publicity")
 
 SUB_UNIONS = [
-    "机关分工会", "机电工程学院分工会", "信息工程学院分工会", "经济管理学院分工会",
-    "艺术设计学院分工会", "基础教学部分工会", "图书信息中心分工会", "后勤保障部分工会",
+    "机关分工会",
+    "机电工程学院分工会",
+    "信息工程学院分工会",
+    "经济管理学院分工会",
+    "艺术设计学院分工会",
+    "基础教学部分工会",
+    "图书信息中心分工会",
+    "后勤保障部分工会",
 ]
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞辉建国海燕雪峰晓东文彬琳琪宇浩然欣怡思远佳慧晨阳嘉"
+GIVEN = (
+    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红梅鹏飞辉建国海燕雪峰晓东文彬琳琪宇浩然欣怡思远佳慧晨阳嘉"
+)
 
 # Standard welfare categories (DOMAIN.md / ../shared/ledgers truth.json) → (personal?, amount choices, count range)
 WELFARE_CATS: dict[str, tuple[bool, list[int], tuple[int, int]]] = {
@@ -66,19 +74,37 @@ AWARD_TITLES = {
 }
 DECISIONS = ["立案", "作为意见建议", "不予立案", "合并"]
 PROPOSAL_TOPICS = [
-    "关于提高教师午餐补贴的建议", "关于建立教职工体检绿色通道的提案", "关于增设教职工子女托管的建议",
-    "关于改善校园饮水设施的提案", "关于更新办公电脑的建议", "关于丰富社团活动的提案",
-    "关于完善代课费发放办法的提案", "关于优化课后服务安排的建议", "关于加强家校沟通平台建设的提案",
-    "关于增加教师外出培训机会的建议", "关于推进校务公开的建议", "关于开展教职工心理疏导的建议",
+    "关于提高教师午餐补贴的建议",
+    "关于建立教职工体检绿色通道的提案",
+    "关于增设教职工子女托管的建议",
+    "关于改善校园饮水设施的提案",
+    "关于更新办公电脑的建议",
+    "关于丰富社团活动的提案",
+    "关于完善代课费发放办法的提案",
+    "关于优化课后服务安排的建议",
+    "关于加强家校沟通平台建设的提案",
+    "关于增加教师外出培训机会的建议",
+    "关于推进校务公开的建议",
+    "关于开展教职工心理疏导的建议",
 ]
 DEPARTMENTS = ["总务处", "教务处", "人事处", "工会", "校长室", "后勤处"]
 BUDGET_SUBJECTS = [
-    ("职工教育支出", "501"), ("文体活动支出", "501"), ("宣传活动支出", "501"), ("职工集体福利支出", "501"),
-    ("职工疗休养支出", "501"), ("送温暖支出", "502"), ("困难职工帮扶支出", "502"), ("会议支出", "503"),
+    ("职工教育支出", "501"),
+    ("文体活动支出", "501"),
+    ("宣传活动支出", "501"),
+    ("职工集体福利支出", "501"),
+    ("职工疗休养支出", "501"),
+    ("送温暖支出", "502"),
+    ("困难职工帮扶支出", "502"),
+    ("会议支出", "503"),
 ]
 BUDGET_PARENTS = {"501": "职工服务支出", "502": "维权支出", "503": "业务支出"}
-DRIVES = [("爱心一日捐", 5, "市慈善总会"), ("慈善一日捐", 6, "区红十字会"), ("扶贫济困爱心捐赠", 10, "对口帮扶县"),
-          ("抗洪救灾捐款", 7, "省红十字会")]
+DRIVES = [
+    ("爱心一日捐", 5, "市慈善总会"),
+    ("慈善一日捐", 6, "区红十字会"),
+    ("扶贫济困爱心捐赠", 10, "对口帮扶县"),
+    ("抗洪救灾捐款", 7, "省红十字会"),
+]
 CHANNELS = ["微信公众号", "学校网站", "上级工会网站", "学习强国", "报刊", "其他"]
 PUB_TYPES = ["新闻", "通知", "知识", "文娱", "养生"]
 
@@ -180,11 +206,18 @@ def _welfare(rng: random.Random) -> list[dict]:
             n = 1 if personal else rng.randint(lo, hi)
             unit = rng.choice(amounts)
             months = {"高温慰问": (6, 8), "节日福利": (1, 2) if rng.random() < 0.5 else (9, 9)}.get(cat, (1, 12))
-            recs.append({
-                "date": rand_date(rng, months=months), "sub_union": sub, "category": cat,
-                "name": person(rng) if personal else sub.replace("分工会", "") + "教职工",
-                "personal": personal, "count": n, "amount": unit * n, "note": "",
-            })
+            recs.append(
+                {
+                    "date": rand_date(rng, months=months),
+                    "sub_union": sub,
+                    "category": cat,
+                    "name": person(rng) if personal else sub.replace("分工会", "") + "教职工",
+                    "personal": personal,
+                    "count": n,
+                    "amount": unit * n,
+                    "note": "",
+                }
+            )
     recs.sort(key=lambda r: r["date"])
     return recs
 
@@ -194,11 +227,18 @@ def _activities(rng: random.Random, year: int = YEAR) -> list[dict]:
     for _ in range(14):
         cat = rng.choice(ACTIVITY_CATS)
         start = rand_date(rng, year)
-        recs.append({
-            "name": rng.choice(ACTIVITY_NAMES[cat]), "start": start, "end": None,
-            "organizer": rng.choice(["校工会"] * 3 + SUB_UNIONS[:3]), "category": cat,
-            "participants": rng.randint(12, 400), "cost": rng.randint(5, 80) * 100, "note": "",
-        })
+        recs.append(
+            {
+                "name": rng.choice(ACTIVITY_NAMES[cat]),
+                "start": start,
+                "end": None,
+                "organizer": rng.choice(["校工会"] * 3 + SUB_UNIONS[:3]),
+                "category": cat,
+                "participants": rng.randint(12, 400),
+                "cost": rng.randint(5, 80) * 100,
+                "note": "",
+            }
+        )
     recs.sort(key=lambda r: r["start"])
     return recs
 
@@ -209,7 +249,9 @@ def _members(rng: random.Random) -> list[dict]:
         base = rng.randint(25, 110)
         for year in (2021, 2022, 2023):
             n = base + (year - 2021) * rng.randint(-2, 4)
-            recs.append({"sub_union": sub, "year": year, "members": n, "female": n // 2 + rng.randint(-5, 5), "note": ""})
+            recs.append(
+                {"sub_union": sub, "year": year, "members": n, "female": n // 2 + rng.randint(-5, 5), "note": ""}
+            )
     return recs
 
 
@@ -223,10 +265,16 @@ def _roster(rng: random.Random) -> list[dict]:
             while sid in seen:
                 sid = f"{hire}{rng.randint(1, 999):03d}"
             seen.add(sid)
-            recs.append({
-                "staff_id": sid, "name": person(rng), "gender": rng.choice("男女"), "sub_union": sub,
-                "join_date": dt.date(hire, 9, rng.randint(1, 20)), "status": "在职",
-            })
+            recs.append(
+                {
+                    "staff_id": sid,
+                    "name": person(rng),
+                    "gender": rng.choice("男女"),
+                    "sub_union": sub,
+                    "join_date": dt.date(hire, 9, rng.randint(1, 20)),
+                    "status": "在职",
+                }
+            )
     return recs
 
 
@@ -239,15 +287,24 @@ def _proposals(rng: random.Random, year: int = YEAR, session: str = "第十三�
         if decision in ("立案", "作为意见建议"):
             status = rng.choice(["已办结", "已办结", "办理中"])
         accepted = decision in ("立案", "作为意见建议")
-        recs.append({
-            "session": session, "session_date": session_date, "number": f"{year % 100}-{i + 1:02d}",
-            "title": rng.choice(PROPOSAL_TOPICS), "proposer": person(rng), "seconders": rng.randint(2, 9),
-            "seconder_names": [person(rng) for _ in range(4)], "category": rng.choice(["教学", "后勤", "福利", "管理"]),
-            "decision": decision, "department": rng.choice(DEPARTMENTS) if accepted else "", "status": status,
-            "submit_date": session_date - dt.timedelta(days=rng.randint(3, 12)),
-            "reply_date": session_date + dt.timedelta(days=rng.randint(20, 90)) if accepted else None,
-            "satisfaction": rng.choice(["满意", "满意", "基本满意"]) if status == "已办结" else "",
-        })
+        recs.append(
+            {
+                "session": session,
+                "session_date": session_date,
+                "number": f"{year % 100}-{i + 1:02d}",
+                "title": rng.choice(PROPOSAL_TOPICS),
+                "proposer": person(rng),
+                "seconders": rng.randint(2, 9),
+                "seconder_names": [person(rng) for _ in range(4)],
+                "category": rng.choice(["教学", "后勤", "福利", "管理"]),
+                "decision": decision,
+                "department": rng.choice(DEPARTMENTS) if accepted else "",
+                "status": status,
+                "submit_date": session_date - dt.timedelta(days=rng.randint(3, 12)),
+                "reply_date": session_date + dt.timedelta(days=rng.randint(20, 90)) if accepted else None,
+                "satisfaction": rng.choice(["满意", "满意", "基本满意"]) if status == "已办结" else "",
+            }
+        )
     return recs
 
 
@@ -256,13 +313,25 @@ def _awards(rng: random.Random, year: int = YEAR) -> list[dict]:
     for _ in range(rng.randint(14, 20)):
         level = rng.choices(LEVELS, weights=[1, 2, 4, 4, 4])[0]
         kind = rng.choice(["个人", "个人", "集体"])
-        recs.append({
-            "year": year, "title": rng.choice(AWARD_TITLES[level]), "level": level, "type": kind,
-            "recipient": person(rng) if kind == "个人" else rng.choice(SUB_UNIONS),
-            "sub_union": rng.choice(SUB_UNIONS), "grantor": {"国家级": "中华全国总工会", "省级": "省总工会",
-                                                           "市级": "市总工会", "区县级": "区总工会", "校级": "校工会"}[level],
-            "grade": rng.choice(["", "", "一等奖", "二等奖", "三等奖"]), "award_date": rand_date(rng, year),
-        })
+        recs.append(
+            {
+                "year": year,
+                "title": rng.choice(AWARD_TITLES[level]),
+                "level": level,
+                "type": kind,
+                "recipient": person(rng) if kind == "个人" else rng.choice(SUB_UNIONS),
+                "sub_union": rng.choice(SUB_UNIONS),
+                "grantor": {
+                    "国家级": "中华全国总工会",
+                    "省级": "省总工会",
+                    "市级": "市总工会",
+                    "区县级": "区总工会",
+                    "校级": "校工会",
+                }[level],
+                "grade": rng.choice(["", "", "一等奖", "二等奖", "三等奖"]),
+                "award_date": rand_date(rng, year),
+            }
+        )
     return recs
 
 
@@ -271,30 +340,53 @@ def _budget(rng: random.Random) -> list[dict]:
     for year in (2021, 2022, 2023):
         for subject, parent in BUDGET_SUBJECTS:
             b = rng.randint(2, 150) * 1000
-            recs.append({"year": year, "code": parent + f"{BUDGET_SUBJECTS.index((subject, parent)) + 1:02d}",
-                         "parent": parent, "subject": subject, "budget": b,
-                         "final": b + rng.randint(-20, 10) * 100, "note": ""})
+            recs.append(
+                {
+                    "year": year,
+                    "code": parent + f"{BUDGET_SUBJECTS.index((subject, parent)) + 1:02d}",
+                    "parent": parent,
+                    "subject": subject,
+                    "budget": b,
+                    "final": b + rng.randint(-20, 10) * 100,
+                    "note": "",
+                }
+            )
     return recs
 
 
 def _donations(rng: random.Random) -> list[dict]:
     recs = []
     for year in (YEAR,):
-        for name, month, dest in DRIVES[: 3]:
+        for name, month, dest in DRIVES[:3]:
             day = dt.date(year, month, rng.randint(5, 20))
             for sub in rng.sample(SUB_UNIONS, 5):
                 donors = rng.randint(15, 80)
-                recs.append({"date": day + dt.timedelta(days=rng.randint(0, 3)), "drive": name, "sub_union": sub,
-                             "donors": donors, "amount": donors * rng.choice([50, 100, 100, 200]), "dest": dest})
+                recs.append(
+                    {
+                        "date": day + dt.timedelta(days=rng.randint(0, 3)),
+                        "drive": name,
+                        "sub_union": sub,
+                        "donors": donors,
+                        "amount": donors * rng.choice([50, 100, 100, 200]),
+                        "dest": dest,
+                    }
+                )
     return recs
 
 
 def _publicity(rng: random.Random) -> list[dict]:
     recs = []
     for i in range(30):
-        recs.append({"date": rand_date(rng), "title": f"校工会{rng.choice(ACTIVITY_NAMES['文体活动'])}圆满举行（{i + 1}）",
-                     "channel": rng.choices(CHANNELS, weights=[8, 4, 2, 1, 1, 1])[0], "ptype": rng.choice(PUB_TYPES),
-                     "author": person(rng), "reads": rng.randint(80, 3000)})
+        recs.append(
+            {
+                "date": rand_date(rng),
+                "title": f"校工会{rng.choice(ACTIVITY_NAMES['文体活动'])}圆满举行（{i + 1}）",
+                "channel": rng.choices(CHANNELS, weights=[8, 4, 2, 1, 1, 1])[0],
+                "ptype": rng.choice(PUB_TYPES),
+                "author": person(rng),
+                "reads": rng.randint(80, 3000),
+            }
+        )
     recs.sort(key=lambda r: r["date"])
     return recs
 
@@ -304,46 +396,160 @@ def baseline(kind: str, seed: int = 0) -> Ledger:
     rng = random.Random(f"{kind}:{seed}")
     C = Col
     if kind == "welfare":
-        return Ledger(kind, seed, _welfare(rng), [
-            C("seq", "序号"), C("date", "日期"), C("sub_union", "分工会"), C("category", "类别"), C("name", "姓名"),
-            C("count", "人数"), C("amount", "金额（元）"), C("note", "备注")], f"{YEAR}年工会慰问福利台账")
+        return Ledger(
+            kind,
+            seed,
+            _welfare(rng),
+            [
+                C("seq", "序号"),
+                C("date", "日期"),
+                C("sub_union", "分工会"),
+                C("category", "类别"),
+                C("name", "姓名"),
+                C("count", "人数"),
+                C("amount", "金额（元）"),
+                C("note", "备注"),
+            ],
+            f"{YEAR}年工会慰问福利台账",
+        )
     if kind == "activities":
-        return Ledger(kind, seed, _activities(rng), [
-            C("seq", "序号"), C("name", "活动名称"), C("start", "活动日期"), C("organizer", "主办单位"),
-            C("category", "活动类别"), C("participants", "参加人数"), C("cost", "经费（元）"), C("note", "备注")],
-            f"{YEAR}年工会活动台账")
+        return Ledger(
+            kind,
+            seed,
+            _activities(rng),
+            [
+                C("seq", "序号"),
+                C("name", "活动名称"),
+                C("start", "活动日期"),
+                C("organizer", "主办单位"),
+                C("category", "活动类别"),
+                C("participants", "参加人数"),
+                C("cost", "经费（元）"),
+                C("note", "备注"),
+            ],
+            f"{YEAR}年工会活动台账",
+        )
     if kind == "members":
-        return Ledger(kind, seed, _members(rng), [
-            C("seq", "序号"), C("sub_union", "分工会"), C("year", "年度"), C("members", "会员人数"),
-            C("female", "其中：女"), C("note", "备注")], "会员人数统计表（2021-2023）")
+        return Ledger(
+            kind,
+            seed,
+            _members(rng),
+            [
+                C("seq", "序号"),
+                C("sub_union", "分工会"),
+                C("year", "年度"),
+                C("members", "会员人数"),
+                C("female", "其中：女"),
+                C("note", "备注"),
+            ],
+            "会员人数统计表（2021-2023）",
+        )
     if kind == "roster":
-        return Ledger(kind, seed, _roster(rng), [
-            C("seq", "序号"), C("staff_id", "工号"), C("name", "姓名"), C("gender", "性别"), C("sub_union", "分工会"),
-            C("join_date", "入会日期"), C("status", "状态")], f"{YEAR}年会员名册")
+        return Ledger(
+            kind,
+            seed,
+            _roster(rng),
+            [
+                C("seq", "序号"),
+                C("staff_id", "工号"),
+                C("name", "姓名"),
+                C("gender", "性别"),
+                C("sub_union", "分工会"),
+                C("join_date", "入会日期"),
+                C("status", "状态"),
+            ],
+            f"{YEAR}年会员名册",
+        )
     if kind == "proposals":
-        return Ledger(kind, seed, _proposals(rng), [
-            C("seq", "序号"), C("session", "会议届次"), C("session_date", "会议日期"), C("number", "提案编号"),
-            C("title", "提案标题"), C("proposer", "提案人"), C("seconders", "附议人数"), C("category", "提案类别"),
-            C("decision", "处理结果"), C("department", "承办部门"), C("status", "办理状态"),
-            C("submit_date", "提交日期"), C("reply_date", "答复日期"), C("satisfaction", "满意度")],
-            "教代会提案台账（十三届三次）")
+        return Ledger(
+            kind,
+            seed,
+            _proposals(rng),
+            [
+                C("seq", "序号"),
+                C("session", "会议届次"),
+                C("session_date", "会议日期"),
+                C("number", "提案编号"),
+                C("title", "提案标题"),
+                C("proposer", "提案人"),
+                C("seconders", "附议人数"),
+                C("category", "提案类别"),
+                C("decision", "处理结果"),
+                C("department", "承办部门"),
+                C("status", "办理状态"),
+                C("submit_date", "提交日期"),
+                C("reply_date", "答复日期"),
+                C("satisfaction", "满意度"),
+            ],
+            "教代会提案台账（十三届三次）",
+        )
     if kind == "awards":
-        return Ledger(kind, seed, _awards(rng), [
-            C("seq", "序号"), C("year", "年度"), C("title", "荣誉名称"), C("level", "级别"), C("type", "类型"),
-            C("recipient", "获奖对象"), C("sub_union", "所在分工会"), C("grantor", "授予单位"), C("grade", "等次"),
-            C("award_date", "获奖日期")], f"评优获奖台账（{YEAR}）")
+        return Ledger(
+            kind,
+            seed,
+            _awards(rng),
+            [
+                C("seq", "序号"),
+                C("year", "年度"),
+                C("title", "荣誉名称"),
+                C("level", "级别"),
+                C("type", "类型"),
+                C("recipient", "获奖对象"),
+                C("sub_union", "所在分工会"),
+                C("grantor", "授予单位"),
+                C("grade", "等次"),
+                C("award_date", "获奖日期"),
+            ],
+            f"评优获奖台账（{YEAR}）",
+        )
     if kind == "budget":
-        return Ledger(kind, seed, _budget(rng), [
-            C("seq", "序号"), C("year", "年度"), C("code", "科目编码"), C("subject", "支出科目"),
-            C("budget", "预算数（元）"), C("final", "决算数（元）"), C("note", "备注")], "工会经费预算决算表（2021-2023）")
+        return Ledger(
+            kind,
+            seed,
+            _budget(rng),
+            [
+                C("seq", "序号"),
+                C("year", "年度"),
+                C("code", "科目编码"),
+                C("subject", "支出科目"),
+                C("budget", "预算数（元）"),
+                C("final", "决算数（元）"),
+                C("note", "备注"),
+            ],
+            "工会经费预算决算表（2021-2023）",
+        )
     if kind == "donations":
-        return Ledger(kind, seed, _donations(rng), [
-            C("seq", "序号"), C("date", "日期"), C("drive", "活动名称"), C("sub_union", "分工会"),
-            C("donors", "捐款人数"), C("amount", "金额（元）"), C("dest", "去向")], f"{YEAR}年爱心捐款台账")
+        return Ledger(
+            kind,
+            seed,
+            _donations(rng),
+            [
+                C("seq", "序号"),
+                C("date", "日期"),
+                C("drive", "活动名称"),
+                C("sub_union", "分工会"),
+                C("donors", "捐款人数"),
+                C("amount", "金额（元）"),
+                C("dest", "去向"),
+            ],
+            f"{YEAR}年爱心捐款台账",
+        )
     if kind == "publicity":
-        return Ledger(kind, seed, _publicity(rng), [
-            C("seq", "序号"), C("date", "发布日期"), C("title", "标题"), C("channel", "发布渠道"), C("ptype", "类型"),
-            C("author", "作者"), C("reads", "阅读量")], f"{YEAR}年工会宣传报道统计")
+        return Ledger(
+            kind,
+            seed,
+            _publicity(rng),
+            [
+                C("seq", "序号"),
+                C("date", "发布日期"),
+                C("title", "标题"),
+                C("channel", "发布渠道"),
+                C("ptype", "类型"),
+                C("author", "作者"),
+                C("reads", "阅读量"),
+            ],
+            f"{YEAR}年工会宣传报道统计",
+        )
     raise ValueError(kind)
 
 
@@ -364,8 +570,13 @@ def truth(ledger: Ledger) -> dict:
         cats: dict[str, float] = {}
         for x in rows:
             cats[x["category"]] = round(cats.get(x["category"], 0.0) + x["amount"], 2)
-        out = {"welfare": {"total_yuan": round(float(sum(x["amount"] for x in rows)), 2),
-                           "person_times": sum(x["count"] for x in rows), "by_category": cats}}
+        out = {
+            "welfare": {
+                "total_yuan": round(float(sum(x["amount"] for x in rows)), 2),
+                "person_times": sum(x["count"] for x in rows),
+                "by_category": cats,
+            }
+        }
     elif k == "activities":
         rows = [x for x in r if _in_year(x["start"])]
         out = {"activities": {"events": len(rows), "person_times": sum(x["participants"] for x in rows)}}
@@ -382,17 +593,32 @@ def truth(ledger: Ledger) -> dict:
         out = {"proposals": {key: p[key] for key in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")}}
     elif k == "awards":
         rows = [x for x in r if x["year"] == YEAR]
-        out = {"awards": {"total": len(rows), "by_level": {lv: sum(1 for x in rows if x["level"] == lv) for lv in LEVELS},
-                          "个人": sum(1 for x in rows if x["type"] == "个人"),
-                          "集体": sum(1 for x in rows if x["type"] == "集体")}}
+        out = {
+            "awards": {
+                "total": len(rows),
+                "by_level": {lv: sum(1 for x in rows if x["level"] == lv) for lv in LEVELS},
+                "个人": sum(1 for x in rows if x["type"] == "个人"),
+                "集体": sum(1 for x in rows if x["type"] == "集体"),
+            }
+        }
     elif k == "budget":
         rows = [x for x in r if x["year"] == YEAR]
-        out = {"budget": {"lines": len(rows), "total_budget": round(float(sum(x["budget"] for x in rows)), 2),
-                          "total_final": round(float(sum(x["final"] for x in rows)), 2)}}
+        out = {
+            "budget": {
+                "lines": len(rows),
+                "total_budget": round(float(sum(x["budget"] for x in rows)), 2),
+                "total_final": round(float(sum(x["final"] for x in rows)), 2),
+            }
+        }
     elif k == "donations":
         rows = [x for x in r if _in_year(x["date"])]
-        out = {"donations": {"drives": len({x["drive"] for x in rows}), "person_times": sum(x["donors"] for x in rows),
-                             "total_yuan": round(float(sum(x["amount"] for x in rows)), 2)}}
+        out = {
+            "donations": {
+                "drives": len({x["drive"] for x in rows}),
+                "person_times": sum(x["donors"] for x in rows),
+                "total_yuan": round(float(sum(x["amount"] for x in rows)), 2),
+            }
+        }
     elif k == "publicity":
         rows = [x for x in r if _in_year(x["date"])]
         ch: dict[str, int] = {}
@@ -464,7 +690,7 @@ def _sheet_groups(ledger: Ledger) -> list[tuple[str, list[dict]]]:
             groups[f"{m}月"] = []
     for rec in recs:
         groups.setdefault(key(rec), []).append(rec)
-    for name, rows in groups.items():
+    for _name, rows in groups.items():
         for j, rec in enumerate(rows):
             rec["_seq"] = j + 1
     return list(groups.items())
@@ -487,7 +713,9 @@ def _split_key(ledger: Ledger) -> Callable[[dict], str]:
     if ledger.split == "month":
         return lambda r: f"{record_date(r).month}月"
     if ledger.split == "term":
-        return lambda r: f"{record_date(r).year}年春季学期" if record_date(r).month <= 7 else f"{record_date(r).year}年秋季学期"
+        return lambda r: (
+            f"{record_date(r).year}年春季学期" if record_date(r).month <= 7 else f"{record_date(r).year}年秋季学期"
+        )
     if ledger.split == "year":
         return lambda r: f"{record_year(r)}年"
     raise ValueError(ledger.split)
@@ -564,7 +792,7 @@ def render_sheet(ledger: Ledger, name: str, recs: list[dict]) -> Sheet:
                 while k + 1 < ncol and cols[k + 1].group == c.group:
                     k += 1
                 r1.extend([c.group] + [None] * (k - j))
-                r2.extend(cc.header for cc in cols[j:k + 1])
+                r2.extend(cc.header for cc in cols[j : k + 1])
                 merges.append((header_top, j, header_top, k))
                 j = k + 1
             else:
@@ -629,7 +857,7 @@ def render_sheet(ledger: Ledger, name: str, recs: list[dict]) -> Sheet:
         rows.append(row)
         data_rows.append((len(rows) - 1, gi))
         group.append(rec)
-        gi += 1
+        gi += 1  # noqa: SIM113
     close_runs(len(rows))
     if subkey is not None and group:
         rows.append(_sum_row(ledger, cols, group, ledger.subtotal_label(prev_sub)))
@@ -668,8 +896,11 @@ def _pivot(ledger: Ledger, recs: list[dict]) -> tuple[tuple[list[list[Any]], lis
             by_year = {r["year"]: r["members"] for r in recs if r["sub_union"] == s}
             body.append([i + 1, s] + [by_year.get(y) for y in years] + [None])
         if ledger.total is not None:
-            body.append([ledger.total or None, None] + [sum(r["members"] for r in recs if r["year"] == y) for y in years]
-                        + [None])
+            body.append(
+                [ledger.total or None, None]
+                + [sum(r["members"] for r in recs if r["year"] == y) for y in years]
+                + [None]
+            )
         return ([head], []), body
     if ledger.pivot == "budget_years":
         r1 = ["科目编码", "支出科目"]
@@ -685,13 +916,19 @@ def _pivot(ledger: Ledger, recs: list[dict]) -> tuple[tuple[list[list[Any]], lis
             row: list[Any] = [code, cell_value(ledger, 0, {"subject": subject}, "subject")]
             for y in years:
                 rec = next(r for r in recs if r["year"] == y and r["subject"] == subject)
-                row += [default_cell(ledger, "budget", rec["budget"], rec), default_cell(ledger, "final", rec["final"], rec)]
+                row += [
+                    default_cell(ledger, "budget", rec["budget"], rec),
+                    default_cell(ledger, "final", rec["final"], rec),
+                ]
             body.append(row)
         if ledger.total is not None:
             row = [ledger.total or None, None]
             for y in years:
                 yr = [r for r in recs if r["year"] == y]
-                row += [sum(r["budget"] for r in yr) / ledger.amount_scale, sum(r["final"] for r in yr) / ledger.amount_scale]
+                row += [
+                    sum(r["budget"] for r in yr) / ledger.amount_scale,
+                    sum(r["final"] for r in yr) / ledger.amount_scale,
+                ]
             body.append(row)
         return ([r1, r2], merges), body
     raise ValueError(ledger.pivot)
@@ -751,7 +988,8 @@ def _write_xls(ledger: Ledger, sheets: list[Sheet], path: Path) -> None:
     for sh in sheets:
         ws = wb.add_sheet(sh.name, cell_overwrite_ok=True)
         merged_tail = {(r, c) for a, b, c2, d in sh.merges for r in range(a, c2 + 1) for c in range(b, d + 1)} - {
-            (a, b) for a, b, _c, _d in sh.merges}
+            (a, b) for a, b, _c, _d in sh.merges
+        }
         for i, row in enumerate(sh.rows):
             for j, v in enumerate(row):
                 if v is None or (i, j) in merged_tail:

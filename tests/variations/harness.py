@@ -42,8 +42,13 @@ def _figures(store: Store, kind: str) -> dict:
         return {"awards": summary["awards"]}
     if kind == "budget":
         frame = queries.budget_execution(store, f)
-        return {"budget": {"lines": len(frame), "total_budget": round(float(frame["budget_yuan"].fillna(0).sum()), 2),
-                           "total_final": round(float(frame["final_yuan"].fillna(0).sum()), 2)}}
+        return {
+            "budget": {
+                "lines": len(frame),
+                "total_budget": round(float(frame["budget_yuan"].fillna(0).sum()), 2),
+                "total_final": round(float(frame["final_yuan"].fillna(0).sum()), 2),
+            }
+        }
     # donations / publicity: whatever the summary offers (nothing yet)
     return {kind: summary.get(kind)}
 
@@ -68,10 +73,22 @@ def load_and_summarise(paths: list[Path], kind: str, *, isolated: bool = False) 
 def load_and_summarise_cli(paths: list[Path], db: Path, period: str = PERIOD) -> tuple[int, dict]:
     """``python -m loaders PATHS --db DB`` then ``python -m dashboard summary --json``: (loader rc, summary)."""
     env = dict(os.environ, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    load = subprocess.run([sys.executable, "-m", "loaders", *map(str, paths), "--db", str(db)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
-    summ = subprocess.run([sys.executable, "-m", "dashboard", "summary", "--period", period, "--json", "--db", str(db)],
-                          cwd=REPO, env=env, capture_output=True, text=True, timeout=180)
+    load = subprocess.run(
+        [sys.executable, "-m", "loaders", *map(str, paths), "--db", str(db)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    summ = subprocess.run(
+        [sys.executable, "-m", "dashboard", "summary", "--period", period, "--json", "--db", str(db)],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     if summ.returncode != 0:
         raise RuntimeError(f"summary failed: {summ.stderr}\n{load.stdout}\n{load.stderr}")
     return load.returncode, json.loads(summ.stdout)

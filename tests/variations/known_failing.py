@@ -12,15 +12,7 @@ REASONS: dict[str, str] = {
     "total_no_label": "合计 row without a label in column A is read as a data row (rejected: no date / counted as a member row)",
     "subtotal_by_month": "“1月小计” rows are not recognised as subtotals: rejected as data rows, file refused",
     "subtotal_by_year": "“2022年小计” rows are taken as data (member_counts gains rows; budget rows rejected)",
-    "activity_date_range": "header 起止时间 is not known as the start date: sheet rejected (缺少必需的列：开始日期)",
-    "activity_range_across_year": "header 起止时间 is not known as the start date: sheet rejected",
-    "welfare_cat_zhixi_qinshu": "category 直系亲属去世 kept as written, not 亲属去世慰问",
-    "welfare_cat_yiliao_huzhu": "category 医疗互助 kept as written, not 互助保险",
-    "welfare_cat_bangfu_jiuzhu": "category 帮扶救助 kept as written, not 困难补助",
     "welfare_item_header_xiangmu": "header 项目 holding the categories is not read as 类别: every row loaded as 未分类",
-    "welfare_shiyou_free_text": "事由 sentences (看望生病住院教职工) are kept verbatim as categories, not mapped to standard ones",
-    "members_year_columns": "headcount table with one 2022年末会员数 column per year: kind not recognised, sheet rejected",
-    "proposal_seconder_names": "附议人 holding names (张三、李四等6人) is parsed as a number: every row rejected",
     "budget_year_merged_header": "year merged over 预算/决算 columns: 科目 column not found, sheet rejected",
     "donation_drive_merged": "donations kind not supported (sheet taken as activities; merged 活动名称 rows rejected)",
     "donation_year_subtotal": "donations kind not supported (taken as activities); 2022年小计（3次） row rejected",
@@ -39,8 +31,10 @@ UNSUPPORTED_KINDS: dict[str, str] = {
 # Combinations that fail although each member passes alone: (kind, variation names) -> why.
 # Property tests skip any draw that contains one of these.
 KNOWN_FAILING_COMBINATIONS: dict[tuple[str, frozenset[str]], str] = {
-    ("roster", frozenset({"table_at_c4", "footnote_rows", "format_xls"})):
-        "in an .xls whose table starts at C4, the footnote row “2. 本表数据已与财务账核对一致。” is read as a data row and rejected",
+    (
+        "roster",
+        frozenset({"table_at_c4", "footnote_rows", "format_xls"}),
+    ): "in an .xls whose table starts at C4, the footnote row “2. 本表数据已与财务账核对一致。” is read as a data row and rejected",
 }
 
 
