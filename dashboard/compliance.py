@@ -35,7 +35,7 @@ from core.store import Store
 from core.text import nfkc
 from core.vocab import WELFARE_CATEGORIES
 from dashboard.formatting import seed_wan
-from dashboard.queries import Filters
+from dashboard.queries import Filters, organisations
 
 RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
 GENERIC = "generic"
@@ -120,7 +120,7 @@ def _line_of(text: str, section: str, key: str | None = None) -> int:
         line = raw.split("#", 1)[0].strip()
         if m := re.fullmatch(r"\[\s*([^\]]+?)\s*\]", line):
             current = m.group(1).strip().strip('"')
-            if current == section and key is None:
+            if (current == section and key is None) or (section == "" and current == key):
                 return number
             if current == section:
                 header_line = number
@@ -138,15 +138,15 @@ def _fail(text: str, section: str, key: str | None, problem: str) -> RulesError:
 
 def _number(text: str, section: str, key: str, value: object, *, integer: bool = False) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise _fail(text, section, key, t("compliance.rules_not_number", key=key, value=value))
+        raise _fail(text, section, key, t("compliance.rules_not_number", setting=key, value=value))
     if integer and int(value) != value:
-        raise _fail(text, section, key, t("compliance.rules_not_integer", key=key, value=value))
+        raise _fail(text, section, key, t("compliance.rules_not_integer", setting=key, value=value))
     return float(value)
 
 
 def _strings(text: str, section: str, key: str, value: object) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise _fail(text, section, key, t("compliance.rules_not_words", key=key))
+        raise _fail(text, section, key, t("compliance.rules_not_words", setting=key))
     return tuple(v.strip() for v in value)
 
 
@@ -168,13 +168,13 @@ def parse_rules(text: str) -> RuleSet:
         raise RulesError(t("compliance.rules_syntax", line=line, error=str(err))) from err
     for key in data:
         if key not in TOP_KEYS:
-            raise _fail(text, "", key, t("compliance.rules_unknown_key", key=key))
+            raise _fail(text, "", key, t("compliance.rules_unknown_key", setting=key))
     for key in ("name", "source"):
         if not isinstance(data.get(key), str) or not data[key].strip():
-            raise _fail(text, "", key if key in data else None, t("compliance.rules_missing", key=key))
+            raise _fail(text, "", key if key in data else None, t("compliance.rules_missing", setting=key))
     for section in RULES:
         if section in data and not isinstance(data[section], dict):
-            raise _fail(text, "", section, t("compliance.rules_not_table", key=section))
+            raise _fail(text, "", section, t("compliance.rules_not_table", setting=section))
     warnings: list[str] = []
     caps: dict[str, dict[str, float]] = {}
     for section in ("per_payment", "per_person_year"):
@@ -184,7 +184,7 @@ def parse_rules(text: str) -> RuleSet:
     for section, allowed in SECTION_KEYS.items():
         for key in data.get(section, {}):
             if key not in allowed:
-                raise _fail(text, section, key, t("compliance.rules_unknown_key", key=f"{section}.{key}"))
+                raise _fail(text, section, key, t("compliance.rules_unknown_key", setting=f"{section}.{key}"))
     duplicate, forbidden, budget = data.get("duplicate"), data.get("forbidden"), data.get("budget")
     window = None
     if duplicate is not None and "window_days" in duplicate:
@@ -424,7 +424,7 @@ def _messages(rule: str, frame: pd.DataFrame, rules: RuleSet) -> list[str]:
         else:
             out.append(
                 t(
-                    "compliance.msg_budget",
+                    "compliance.msg_budget" if rules.overrun_ratio == 1 else "compliance.msg_budget_ratio",
                     year=r.year,
                     subject=r.subject,
                     amount=_yuan(r.amount_yuan),
@@ -503,6 +503,12 @@ def welfare_spend(store: Store, f: Filters) -> tuple[int, float]:
         [f.period.start, f.period.end, *params],
     )
     return int(frame["n"][0]), float(frame["yuan"][0])
+
+
+def union_name(store: Store, f: Filters) -> str:
+    """The chosen school, else the only school in the store, else 本校工会 (as the congress pack names it)."""
+    orgs = organisations(store)
+    return f.org or (orgs[0] if len(orgs) == 1 else t("org.default"))
 
 
 def paragraph(f: Filters, rules: RuleSet, flags: pd.DataFrame, spend: tuple[int, float]) -> str:
