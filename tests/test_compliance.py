@@ -164,6 +164,20 @@ def test_each_rule_flags_exactly_its_rows(ledger_db, year):
     assert len(flags) == len(got)  # no row flagged twice by the same rule
 
 
+def test_academic_year_sums_calendar_years_and_looks_back_before_the_period(ledger_db):
+    """2024-2025学年 (2024-09-01 to 2025-08-31): 赵六's April birthday still counts for 2024's cap."""
+    flags = _flags(ledger_db, "2024-2025学年")
+    got = set(zip(flags["rule"], flags["source_file"], flags["source_row"], strict=True))
+    start, end = D(2024, 9, 1), D(2025, 8, 31)
+    want = {
+        (rule, "福利台账.xlsx", WELFARE_FIRST_ROW + i)
+        for i, (row, rule) in enumerate(WELFARE)
+        if rule and start <= row[0] <= end
+    }
+    assert got == want | {("budget", "经费预算决算表.xlsx", BUDGET_FIRST_ROW)}  # the 2024 budget year
+    assert ("per_person_year", "福利台账.xlsx", WELFARE_FIRST_ROW + 16) in got
+
+
 def test_amounts_limits_and_excess(ledger_db):
     flags = _flags(ledger_db, 2024).set_index(["rule", "source_row"])
     group = flags.loc[("per_payment", WELFARE_FIRST_ROW + 3)]  # 2,500 元 for 10 people
