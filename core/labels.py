@@ -179,7 +179,7 @@ ZH: dict[str, str] = {
     "compliance.para_clean": "，未发现超标准发放、重复发放等问题。",
     "compliance.para_found": "，共发现{parts}。上述问题已逐笔列出（见附表），请相关分工会核实并整改。",
     "compliance.para_per_payment": "超标准发放{n}笔、金额{amount}元（超出标准{excess}元）",
-    "compliance.para_per_person_year": "超过年度人均标准{n}处、超出{excess}元",
+    "compliance.para_per_person_year": "超过年度人均标准{n}处、超出{excess}元（按人次计）",
     "compliance.para_duplicate": "重复发放{n}笔、金额{amount}元",
     "compliance.para_forbidden": "节日福利发放现金、购物卡等{n}笔、金额{amount}元",
     "compliance.para_budget": "决算超过预算的科目{n}个、超支{excess}元",

@@ -11,7 +11,8 @@ Semantics (issue 14):
 - ``per_payment``: the per-person amount of a row above the cap (equal to the cap is allowed);
 - ``per_person_year``: per calendar year and category, amounts summed per person (named rows)
   or per sub-union (group rows' per-capita amounts); the row at which the running sum first
-  exceeds the cap is flagged, with the year's total (up to the period's end) as the amount;
+  exceeds the cap is flagged, with the year's total (up to the period's end) as the amount and
+  (total − cap) × that row's 人次 as the money over the standard;
 - ``duplicate``: the same person (same school and sub-union), the same category, paid again
   within ``window_days`` days (inclusive, across the new year too): the later payment;
 - ``forbidden``: a word of ``words`` in 项目 or 备注 of a row of ``categories`` (节日福利);
@@ -441,8 +442,9 @@ def check(store: Store, f: Filters, rules: RuleSet) -> pd.DataFrame:
 
     ``amount_yuan`` is the figure compared with ``limit_yuan`` (per capita for group rows; the
     year's total for ``per_person_year``; the payment for ``duplicate`` and ``forbidden``; 决算 for
-    ``budget``); ``excess_yuan`` the money over the standard (for group rows × 人次; the later
-    payment for a duplicate; none for a forbidden word).  Names are not masked here.
+    ``budget``); ``excess_yuan`` the money over the standard (per capita × 人次 of the row for group
+    rows, also for ``per_person_year``; the later payment for a duplicate; none for a forbidden
+    word).  Names are not masked here.
     """
     frames = []
     runs = {
@@ -459,10 +461,10 @@ def check(store: Store, f: Filters, rules: RuleSet) -> pd.DataFrame:
         if not len(frame):
             continue
         frame = frame.assign(rule=rule, severity=SEVERITY[rule], message=_messages(rule, frame, rules))
-        if rule == "per_payment":
+        if rule in ("per_payment", "per_person_year"):
             times = frame["person_times"].fillna(1).clip(lower=1)
             frame["excess_yuan"] = ((frame["amount_yuan"] - frame["limit_yuan"]) * times).round(2)
-        elif rule in ("per_person_year", "budget"):
+        elif rule == "budget":
             frame["excess_yuan"] = (frame["amount_yuan"] - frame["limit_yuan"]).round(2)
         elif rule == "duplicate":
             frame["excess_yuan"] = frame["amount_yuan"]
@@ -477,7 +479,11 @@ def check(store: Store, f: Filters, rules: RuleSet) -> pd.DataFrame:
 
 
 def totals(flags: pd.DataFrame) -> pd.DataFrame:
-    """Per rule: rule, label, severity, flags (笔数), amount_yuan (flagged rows' money), excess_yuan."""
+    """Per rule: rule, label, severity, flags (笔数), amount_yuan (flagged rows' money), excess_yuan.
+
+    ``amount_yuan`` is None for ``per_person_year``: its flagged row only marks where the year's
+    sum crossed the cap, so that row's own money says nothing.
+    """
     rows = []
     for rule in RULES:
         part = flags[flags["rule"] == rule]
@@ -487,7 +493,7 @@ def totals(flags: pd.DataFrame) -> pd.DataFrame:
                 "label": t(f"compliance.rule.{rule}"),
                 "severity": SEVERITY[rule],
                 "flags": len(part),
-                "amount_yuan": float(part["row_amount_yuan"].fillna(0).sum()),
+                "amount_yuan": None if rule == "per_person_year" else float(part["row_amount_yuan"].fillna(0).sum()),
                 "excess_yuan": float(part["excess_yuan"].fillna(0).sum()),
             }
         )

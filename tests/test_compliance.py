@@ -186,7 +186,7 @@ def test_amounts_limits_and_excess(ledger_db):
     single = flags.loc[("per_payment", WELFARE_FIRST_ROW)]
     assert (single["amount_yuan"], single["limit_yuan"], single["excess_yuan"]) == (800.0, 600.0, 200.0)
     year = flags.loc[("per_person_year", WELFARE_FIRST_ROW + 9)]  # 语文组: 1,600 a head in 2024
-    assert (year["amount_yuan"], year["limit_yuan"], year["excess_yuan"]) == (1600.0, 1500.0, 100.0)
+    assert (year["amount_yuan"], year["limit_yuan"], year["excess_yuan"]) == (1600.0, 1500.0, 5000.0)  # × 50
     birthday = flags.loc[("per_person_year", WELFARE_FIRST_ROW + 16)]
     assert birthday["message"] == "2024年生日慰问累计至本行400元、全年400元，超过年度标准300元/人，超出100元"
     dup = flags.loc[("duplicate", WELFARE_FIRST_ROW + 21)]
@@ -227,7 +227,7 @@ def test_paragraph(ledger_db):
         text = compliance.paragraph(f, rules, compliance.check(store, f, rules), compliance.welfare_spend(store, f))
     assert text == (
         "经审查，2024年福利慰问支出共24笔、合计15.24万元，对照“测试规则”逐笔核对，"
-        "共发现超标准发放2笔、金额3,300元（超出标准700元）；超过年度人均标准2处、超出200元；"
+        "共发现超标准发放2笔、金额3,300元（超出标准700元）；超过年度人均标准2处、超出5,100元（按人次计）；"
         "重复发放2笔、金额1,000元；节日福利发放现金、购物卡等2笔、金额16,000元；"
         "决算超过预算的科目1个、超支20,000元。上述问题已逐笔列出（见附表），请相关分工会核实并整改。"
     )
