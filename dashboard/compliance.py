@@ -497,7 +497,7 @@ def totals(flags: pd.DataFrame) -> pd.DataFrame:
                 "excess_yuan": float(part["excess_yuan"].fillna(0).sum()),
             }
         )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows).astype({"amount_yuan": float, "excess_yuan": float})
 
 
 def welfare_spend(store: Store, f: Filters) -> tuple[int, float]:

@@ -18,11 +18,17 @@ from dashboard.queries import Filters
 from dashboard.workbook import _write, neutralise
 
 
-def flag_table(flags: pd.DataFrame, *, reveal: bool = False) -> pd.DataFrame:
-    """The flags as the page and the workbook show them: Chinese headers, names masked unless ``reveal``."""
+def flag_table(flags: pd.DataFrame, *, reveal: bool = False, drop_empty: bool = False) -> pd.DataFrame:
+    """The flags as the page and the workbook show them: Chinese headers, names masked unless ``reveal``.
+
+    Only one-person rows are masked: a group row's 对象 (全体会员) names nobody.  ``drop_empty``
+    leaves out columns with no value (a budget line has no date, person or 人次).
+    """
+    single = flags["person_times"].fillna(1) <= 1
+    recipient = flags["recipient"].where(~single, mask_column(flags["recipient"]))
     shown = flags.assign(
         rule=flags["rule"].map(lambda r: t(f"compliance.rule.{r}")),
-        recipient=flags["recipient"] if reveal else mask_column(flags["recipient"]),
+        recipient=flags["recipient"] if reveal else recipient,
         date=pd.to_datetime(flags["date"]),
     )
     columns = {
@@ -42,7 +48,10 @@ def flag_table(flags: pd.DataFrame, *, reveal: bool = False) -> pd.DataFrame:
         "source_sheet": WELFARE_ROW_COLUMNS["source_sheet"],
         "source_row": WELFARE_ROW_COLUMNS["source_row"],
     }
-    return shown[list(columns)].rename(columns=columns)
+    shown = shown[list(columns)]
+    if drop_empty:
+        shown = shown.dropna(axis=1, how="all")
+    return shown.rename(columns=columns)
 
 
 def totals_table(flags: pd.DataFrame) -> pd.DataFrame:

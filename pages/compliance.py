@@ -85,4 +85,4 @@ if rules is not None:
             for row in totals[totals["flags"] > 0].itertuples(index=False):
                 st.markdown(f"**{row.label}**　{row.flags}笔 · {t('compliance.severity', severity=row.severity)}")
                 part = flags[flags["rule"] == row.rule]
-                app.table(compliance_export.flag_table(part, reveal=reveal), key=f"c_flags_{row.rule}")
+                app.table(compliance_export.flag_table(part, reveal=reveal, drop_empty=True), key=f"c_flags_{row.rule}")

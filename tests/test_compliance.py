@@ -345,3 +345,18 @@ def test_page_shows_flags_by_rule_and_the_paragraph(page_db):
     at.toggle[0].set_value(True).run()
     shown = pd.concat([d.value for d in at.dataframe if "说明" in d.value.columns])
     assert "张三" in set(shown["对象"])
+
+
+def test_flag_table_masks_people_not_groups():
+    flags = pd.DataFrame(
+        {
+            **{c: [None, None] for c in compliance.FLAG_COLUMNS},
+            "rule": ["per_payment", "per_person_year"],
+            "recipient": ["张三", "全体会员"],
+            "person_times": [1, 40],
+        }
+    )
+    shown = compliance_export.flag_table(flags, drop_empty=True)
+    assert list(shown["对象"]) == ["张*", "全体会员"]
+    assert "日期" not in shown.columns and "行号" not in shown.columns
+    assert list(compliance_export.flag_table(flags, reveal=True)["对象"]) == ["张三", "全体会员"]
