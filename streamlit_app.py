@@ -15,6 +15,7 @@ pages = {
         st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
         st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
         st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"),
+        st.Page("pages/compliance.py", title=t("page.compliance"), icon=":material/fact_check:"),
     ],
     "数据": [
         st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"),

@@ -6,6 +6,8 @@
   pack, by FILE's suffix: .pptx (slides), .md / .txt (report sentences), .xlsx (tables).
 - ``backup --out FILE [--db DB]``: a consistent copy of the database (restore: put it in place of
   the database file while the app is stopped).
+- ``compliance --period PERIOD [--rules FILE] [--org NAME] [--db DB] [--json]``: 经费合规检查 (issue 14)
+  against a rule file (default: the union's saved rules, else rules/generic.toml).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 """
@@ -19,7 +21,7 @@ from pathlib import Path
 
 from core.labels import t
 from core.store import Store, StoreBusy, resolve_db_path
-from dashboard import deck, pack, queries, sentences, workbook
+from dashboard import compliance, deck, pack, queries, sentences, workbook
 from loaders.loading import remove_batch
 
 
@@ -43,6 +45,11 @@ def main(argv: list[str] | None = None) -> int:
     p_backup = sub.add_parser("backup", help="备份数据库到一个新文件")
     p_backup.add_argument("--out", required=True, help="备份文件（.duckdb），不能已存在")
     _add_common(p_backup)
+    p_compliance = sub.add_parser("compliance", help="经费合规检查：对照规则列出超标准、重复发放等问题")
+    p_compliance.add_argument("--period", required=True, help="2022 或 2022-2023学年")
+    p_compliance.add_argument("--rules", help="规则文件（.toml）；默认为本工会已保存的规则，否则 rules/generic.toml")
+    p_compliance.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _add_common(p_compliance)
     p_batches = sub.add_parser("batches", help="列出已导入的批次")
     _add_common(p_batches)
     p_remove = sub.add_parser("remove", help="删除一个批次")
@@ -70,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "report":
             return _report(store, args)
+        if args.command == "compliance":
+            return _compliance(store, args)
         if args.command == "backup":
             try:
                 target = store.backup(args.out)
@@ -124,6 +133,28 @@ def _report(store: Store, args: argparse.Namespace) -> int:
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(payload)
     print(f"已生成 {out}")
+    return 0
+
+
+def _compliance(store: Store, args: argparse.Namespace) -> int:
+    try:
+        filters = queries.Filters.of(args.period, args.org)
+        rules = compliance.read_rules_file(args.rules) if args.rules else compliance.default_rules(store)
+    except (ValueError, OSError) as err:  # RulesError is a ValueError
+        message = f"找不到规则文件：{args.rules}" if isinstance(err, FileNotFoundError) else str(err)
+        print(message, file=sys.stderr)
+        return 2
+    for warning in rules.warnings:
+        print(t("compliance.warning", text=warning), file=sys.stderr)
+    flags = compliance.check(store, filters, rules)
+    if args.json:
+        print(json.dumps(compliance.as_json(rules, flags), ensure_ascii=False, indent=2))
+        return 0
+    print(f"{rules.name}（{rules.source}）")
+    for flag in flags.itertuples(index=False):
+        where = f"{flag.source_file} {flag.source_sheet} 第{flag.source_row}行"
+        print(f"[{t(f'compliance.rule.{flag.rule}')}] {where}：{flag.message}")
+    print(compliance.paragraph(filters, rules, flags, compliance.welfare_spend(store, filters)))
     return 0
 
 
