@@ -254,7 +254,8 @@ def assign(
 
 
 def kind_score(decisions: dict[int, Decision], kind: str) -> float:
-    """How well a kind explains the sheet: the evidence of its fields, its required fields twice."""
+    """How well a kind explains the sheet: the evidence of its fields, plus 3 × the share of its required fields."""
     found = {d.field for d in decisions.values()}
     score = sum(d.confidence for d in decisions.values() if d.field not in ("seq", "note", "org"))
-    return score + sum(2 for f in vocab.REQUIRED_FIELDS[kind] if f in found)
+    required = vocab.REQUIRED_FIELDS[kind]
+    return score + 3 * sum(1 for f in required if f in found) / len(required)
