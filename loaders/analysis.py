@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from core.labels import t
+from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
 from loaders.mapping import NO_MAPPINGS, UserMappings
@@ -41,6 +42,16 @@ class SheetReport:
     @property
     def skipped(self) -> int:
         return sum(self.result.skipped.values()) if self.result else 0
+
+    @property
+    def withheld(self) -> dict[str, int]:
+        """Category (身份证号, 电话号码, 住址 …) → rows from which such values were not imported."""
+        return self.result.withheld if self.result else {}
+
+    @property
+    def withheld_note(self) -> str:
+        """ "已按最小必要原则不导入：身份证号（3 行）" or ""."""
+        return withheld_text(self.withheld)
 
 
 @dataclass

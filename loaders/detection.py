@@ -9,6 +9,7 @@ import pandas as pd
 
 from core import vocab
 from core.labels import field_label, kind_label, t
+from core.privacy import withheld_category
 from core.text import cell_text, is_blank, nfkc
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys, map_columns
 from loaders.normalize import normalize_header, year_in_text
@@ -44,6 +45,8 @@ class Layout:
     ``year_columns``: for a headcount table with one column per year, column → year.
     ``default_year``: the year in the title, sheet name or file name (for 3月8日).
     ``money_unit``: 万元 when a note such as 金额单位：万元 sits above the header.
+    ``withheld``: column index → category (身份证号, 电话号码, 住址 …) of columns never imported
+    (最小必要): by header here, by value in loaders.validation.
     """
 
     header_rows: tuple[int, ...]
@@ -56,6 +59,7 @@ class Layout:
     default_year: int | None = None
     money_unit: str | None = None
     title: str = ""
+    withheld: dict[int, str] = field(default_factory=dict)
 
     @property
     def data_start(self) -> int:
@@ -65,7 +69,11 @@ class Layout:
     @property
     def unmapped(self) -> list[str]:
         """Headers of non-empty columns that map to no field (shown to the user, not imported)."""
-        return [h for j, h in enumerate(self.headers) if h and j not in self.fields and j not in self.year_columns]
+        return [
+            h
+            for j, h in enumerate(self.headers)
+            if h and j not in self.fields and j not in self.year_columns and j not in self.withheld
+        ]
 
     def column_of(self, fld: str) -> int | None:
         """The column index holding ``fld``, or None."""
@@ -152,7 +160,11 @@ def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, fi
 
 
 def _choose_kind(
-    keys: list[list[str]], forced: str | None, user: UserMappings, hidden: frozenset[int] = frozenset()
+    keys: list[list[str]],
+    forced: str | None,
+    user: UserMappings,
+    hidden: frozenset[int] = frozenset(),
+    excluded: frozenset[int] = frozenset(),
 ) -> tuple[str, dict[int, str]] | None:
     candidates = vocab.KINDS
     if forced == "members":
@@ -161,7 +173,7 @@ def _choose_kind(
         candidates = (forced,)
     best: tuple[int, str, dict[int, str]] | None = None
     for kind in candidates:
-        fields = map_columns(keys, kind, user, hidden)
+        fields = map_columns(keys, kind, user, hidden, excluded)
         found = set(fields.values())
         if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not (
             kind == "member_counts" and any(_YEAR_HEADER.match(k[0]) for k in keys if k)
@@ -210,7 +222,9 @@ def detect_layout(
     two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
     headers, keys, units = _join_headers(upper, lower if two_rows else None, sheet.merged, header_row)
     found_headers = "、".join(h for h in headers if h)
-    chosen = _choose_kind(keys, kind, user, frozenset(sheet.hidden_columns))
+    # Identity numbers, phone numbers and addresses are never imported, whatever a mapping says.
+    withheld = {j: c for j, k in enumerate(keys) if (c := withheld_category(k))}
+    chosen = _choose_kind(keys, kind, user, frozenset(sheet.hidden_columns), frozenset(withheld))
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
@@ -246,4 +260,5 @@ def detect_layout(
         default_year=_default_year(rows, header_row, sheet.name, filename),
         money_unit=_money_unit(rows, header_row),
         title=title,
+        withheld=withheld,
     )

@@ -100,6 +100,9 @@ for upload in files:
                 f"不合格 {len(sheet.rejected)} 行 ｜ 跳过 {sheet.skipped} 行"
             )
             problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
+            if sheet.withheld_note:
+                note = f"工作表“{fmt.md(sheet.sheet)}”：{fmt.md(sheet.withheld_note)}"
+                st.info(note, icon=":material/shield_person:")
             with st.expander(title, expanded=problems or len(report.data_sheets) == 1):
                 mapping = pd.DataFrame(
                     {
