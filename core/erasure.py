@@ -220,15 +220,21 @@ def plan(store: Store, target: Target) -> Plan:
         if table == "roster" and target.member_id:
             scope.append("(staff_id = ? OR name <> ?)")
             scope_params += [target.member_id, name]
-        if sub_unions is not None and table != "roster":
-            if not _has_column(store, table, "sub_union"):
-                result.skipped.append(table)
-                continue
-            scope.append("list_contains(?, sub_union)")
-            scope_params.append(sub_unions)
         person, person_params = _person_match(table, name)
         text, text_params = _text_match(TEXT_COLUMNS[table], name)
         match = " OR ".join(p for p in (person, text) if p)
+        if sub_unions is not None and table != "roster":
+            if not _has_column(store, table, "sub_union"):
+                # A namesake in the same organisation: rows without a sub-union cannot be told apart.
+                where = " AND ".join([*scope, f"({match})"])
+                if store.scalar(
+                    f"SELECT count(*) FROM {quote_ident(table)} WHERE {where}",
+                    [*scope_params, *person_params, *text_params],
+                ):
+                    result.skipped.append(table)
+                continue
+            scope.append("list_contains(?, sub_union)")
+            scope_params.append(sub_unions)
         where = " AND ".join([*scope, f"({match})"])
         params = [*scope_params, *person_params, *text_params]
         _count(store, result, table, where, params, name)

@@ -55,7 +55,7 @@ _ESTATE = (
 _ADDRESS = re.compile(rf"(?P<lead>家住|住在|居住在|现住|住址[:：]?|地址[:：]?)?(?P<addr>{_ROAD}|{_ESTATE})")
 # Cheap test first: most cells hold none of these, and skip the patterns.
 _MAYBE = re.compile(r"\d{7}|\d{3,4}[ -]\d{4}|[路街巷弄道里号栋幢室苑村]|电话|手机|tel", re.IGNORECASE)
-_LEFTOVER = re.compile(r"[\s,，;；:：、。.()（）\-]|家住|住在|居住在|现住|住址|地址|电话|手机|联系方式")
+_LEFTOVER = re.compile(r"[\s,，;；:：、。.()（）\-]|家住|住在|居住在|现住|住址|地址|电话|手机|联系方式|联系")
 
 
 def mask(category: str) -> str:

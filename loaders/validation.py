@@ -256,6 +256,9 @@ def validate_sheet(
 
 # --- minimum necessary (最小必要): identity numbers, phones and addresses are never imported ---------
 
+# A column whose filled cells are at least this share identity numbers, phones or addresses is dropped
+# whatever its header says; below it, such values are cut out of the cells (a 备注 column with a few).
+WITHHELD_COLUMN_SHARE = 0.8
 # Fields parsed into numbers or dates: their cells are never stored as text.
 _TYPED_FIELDS = vocab.DATE_FIELDS | vocab.MONEY_FIELDS | vocab.COUNT_FIELDS | {"year"}
 
@@ -264,7 +267,7 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
     """Drop the columns that hold identity numbers, phone numbers or addresses; count their rows.
 
     A column goes when its header names such data (detection put it in ``layout.withheld``) or
-    when at least half of its filled cells are such a value, whatever the header says.  Adds the
+    when at least WITHHELD_COLUMN_SHARE of its filled cells are such a value, whatever the header says.  Adds the
     positional indexes of the rows with a filled cell to ``rows[category]``; returns the layout
     without those columns.
     """
@@ -280,14 +283,20 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
         if not any(found):
             continue
         hits = Counter(found[c] for c in codes if found[c])
-        if sum(hits.values()) * 2 >= len(series):
+        if sum(hits.values()) >= WITHHELD_COLUMN_SHARE * len(series):
             withheld[j] = hits.most_common(1)[0][0]
     if not withheld:
         return layout
     for j, category in withheld.items():
-        if j in data.columns:
-            filled = data[j].map(lambda v: not is_blank(v)).to_numpy(dtype=bool)
-            rows[category].update(np.flatnonzero(filled).tolist())
+        if j not in data.columns:
+            continue
+        # Each filled row counts under what its cell holds (the column's category when unclear).
+        for i, value in enumerate(data[j].tolist()):
+            if is_blank(value):
+                continue
+            text = cell_text(value)
+            for found_category in redact(text)[1] or {wholly_withheld(text) or category}:
+                rows[found_category].add(i)
     fields = {j: f for j, f in layout.fields.items() if j not in withheld}
     return replace(layout, fields=fields, withheld=withheld)
 
