@@ -124,8 +124,13 @@ def salt(store: Store) -> str:
     return value
 
 
+def _re2_literal(text: str) -> str:
+    """``text`` as a literal in a DuckDB (RE2) pattern: only its metacharacters get a backslash."""
+    return re.sub(r"([\\.^$|?*+()\[\]{}])", r"\\\1", text)
+
+
 def _list_pattern(name: str) -> str:
-    return _LIST_LEFT + re.escape(name) + _LIST_RIGHT
+    return _LIST_LEFT + _re2_literal(name) + _LIST_RIGHT
 
 
 def _has_column(store: Store, table: str, column: str) -> bool:

@@ -158,7 +158,7 @@ ZH: dict[str, str] = {
     "privacy.confirm": "确认处理？金额、人次等数字不变，姓名不可恢复。输入 yes 继续：",
     "privacy.cancelled": "已取消，数据库未改动",
     "privacy.forgotten": "已处理 {rows} 行：“{name}”已替换为 {pseudonym}（操作已记入历史记录，不含姓名）",
-    "privacy.retention_off": "保存期限未设置（默认不自动处理）。可用 --years N 或在“数据管理”页设置",
+    "privacy.retention_off": "保存期限未设置（默认不自动处理）：姓名一直保存，直到删除批次或删除某人的信息",
     "privacy.retention_done": "保存期限 {years} 年：已把截至 {cutoff} 结束的期间中的 {rows} 行姓名替换为化名",
     "privacy.retention_set": "保存期限已设为 {years} 年",
     "privacy.oldest": "库中最早的姓名记录：{date}（约 {years} 年前）",
