@@ -138,8 +138,15 @@ def analyse_file(
                 status="data",
                 kind=layout.kind,
                 headers=layout.headers,
-                mapping={layout.headers[j]: fld for j, fld in layout.fields.items() if j < len(layout.headers)},
-                unmapped=layout.unmapped,
+                mapping={
+                    layout.headers[j]: fld
+                    for j, fld in layout.fields.items()
+                    if j < len(layout.headers) and j not in result.withheld_columns
+                },
+                # columns dropped for holding identity numbers, phones or addresses are not offered for mapping
+                unmapped=[
+                    h for j, h in enumerate(layout.headers) if h in layout.unmapped and j not in result.withheld_columns
+                ],
                 converted=[
                     layout.headers[j]
                     for j, fld in layout.fields.items()

@@ -58,6 +58,7 @@ class SheetResult:
     skipped: Counter = field(default_factory=Counter)
     unknown_values: Counter = field(default_factory=Counter)
     withheld: dict[str, int] = field(default_factory=dict)
+    withheld_columns: dict[int, str] = field(default_factory=dict)  # column index → category, not imported
 
     @property
     def accepted(self) -> int:
@@ -251,6 +252,7 @@ def validate_sheet(
         skipped=skipped,
         unknown_values=unknown,
         withheld={category: len(rows) for category, rows in withheld_rows.items()},
+        withheld_columns=dict(layout.withheld),
     )
 
 

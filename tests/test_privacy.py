@@ -437,3 +437,69 @@ def test_retention_on_a_fixed_clock(tmp_path, capsys):
     with Store(db) as store:
         assert store.scalar("SELECT recipient FROM welfare WHERE year(date) = 2022").startswith("已删除人员-")
         assert store.scalar("SELECT recipient FROM welfare WHERE year(date) = 2024") == "老王"
+
+
+# --- pages -----------------------------------------------------------------------------------------
+
+
+def _start() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_upload_page_reports_what_was_not_imported(app_db):  # noqa: F811
+    at = _start()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="uploader").set_value(("2022年慰问台账.xlsx", _pii_ledger(), "application/octet-stream")).run()
+    assert not at.exception
+    notes = [i.value for i in at.info if "已按最小必要原则不导入" in i.value]
+    assert notes and "身份证号（4 行）" in notes[0]
+    shown = " ".join(str(v) for d in at.dataframe for v in d.value.astype(str).to_numpy().ravel())
+    assert not [s for s in SECRETS if s in shown]
+    assert "腰椎" not in shown  # the preview hides health notes
+
+
+def test_welfare_rows_hide_sensitive_notes_until_revealed(app_db, tmp_path):  # noqa: F811
+    at = _start()
+    from dashboard.app import get_store
+
+    path = tmp_path / "2022年慰问台账.xlsx"
+    path.write_bytes(_pii_ledger())
+    load_path(get_store(), path, accept_valid=True, isolated=False)
+    at.switch_page("pages/welfare.py").run()
+    period = at.selectbox(key="f_period_year")
+    period.set_value(next(o for o in period.options if "2022" in o)).run()
+
+    def notes() -> list[str]:
+        frame = next(d.value for d in at.dataframe if "备注" in d.value.columns)
+        return [n for n in frame["备注"] if isinstance(n, str)]
+
+    hidden = notes()
+    assert t("privacy.note_hidden") in hidden
+    at.toggle(key="reveal_福利慰问").set_value(True).run()
+    revealed = notes()
+    assert t("privacy.note_hidden") not in revealed and len(revealed) == len(hidden)
+    assert "住院治疗(腰椎手术),家住〔已删除住址〕" in revealed
+    assert list(get_store().query("SELECT action FROM history")["action"]) == ["reveal_notes"]
+
+
+def test_manage_page_forgets_a_person(app_db):  # noqa: F811
+    at = _start()
+    from dashboard.app import get_store
+
+    store = get_store()
+    name = store.scalar(
+        "SELECT recipient FROM welfare WHERE length(recipient) = 3 GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+    )
+    before = queries.summary(store, queries.Filters.of("2025"))
+    at.switch_page("pages/manage.py").run()
+    at.text_input[0].set_value(name)
+    next(b for b in at.button if b.label == "查看将处理的数据").click().run()
+    assert any("福利慰问" in str(d.value) for d in at.dataframe)
+    at.checkbox(key="forget_confirm").check().run()
+    at.button(key="forget_go").click().run()
+    assert any("已删除人员-" in s.value for s in at.success), [s.value for s in at.success]
+    assert not [(tb, c) for tb, c, v in all_text(store) if name in v]
+    assert queries.summary(store, queries.Filters.of("2025")) == before
