@@ -144,7 +144,8 @@ with app.guard("个人信息保护"):
             st.warning(
                 f"已超过保存期限、仍含姓名的记录：{'、'.join(f'{app.table_label(k)} {v} 行' for k, v in due.items())}。"
             )
-            if st.button("立即替换为化名", key="retention_go"):
+            sure = st.checkbox("我确认替换这些姓名（不可恢复，建议先备份）", key="retention_confirm")
+            if st.button("立即替换为化名", key="retention_go", disabled=not sure):
                 rows, cutoff = app.apply_retention(current_years)
                 st.success(t("privacy.retention_done", years=current_years, cutoff=f"{cutoff:%Y-%m-%d}", rows=rows))
         else:
