@@ -19,6 +19,8 @@ import pandas as pd
 
 from core.labels import t
 
+OWNER_ONLY_UMASK = 0o077  # new files 0600, new folders 0700
+
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "union.duckdb"
 ENV_DB = "UNION_DB"
 
@@ -92,8 +94,35 @@ CREATE TABLE budget (
     batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
     source_row INTEGER NOT NULL);
 """,
+    # 2: history of acts on personal information (forget, retention, reveal), never naming the person (issue 20).
+    """
+CREATE SEQUENCE history_seq START 1;
+CREATE TABLE history (
+    history_id INTEGER PRIMARY KEY DEFAULT nextval('history_seq'), acted_at TIMESTAMP NOT NULL,
+    action VARCHAR NOT NULL, detail VARCHAR);
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def owner_only_files() -> None:
+    """From now on this process creates files 0600 and folders 0700 (POSIX; no-op elsewhere).
+
+    Set when a store file opens, so the database, its .wal (which DuckDB creates itself),
+    backups, temporary files and command-line exports made afterwards are the owner's only
+    (个人信息保护法 Art. 51).  A process-wide umask, because DuckDB creates files we never see.
+    """
+    if os.name == "posix":
+        os.umask(OWNER_ONLY_UMASK)
+
+
+def make_owner_only(path: str | os.PathLike) -> None:
+    """chmod an existing file to 0600 (a folder to 0700) on POSIX; missing paths and foreign files are left."""
+    if os.name != "posix":
+        return
+    p = Path(path)
+    with contextlib.suppress(OSError):
+        p.chmod(0o700 if p.is_dir() else 0o600)
 
 
 class StoreBusy(Exception):
@@ -124,6 +153,7 @@ class Store:
     def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False) -> None:
         self.path = str(path)
         if self.path != ":memory:":
+            owner_only_files()
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = duckdb.connect(self.path, read_only=read_only)
@@ -131,6 +161,10 @@ class Store:
             if "lock" in str(err).lower():
                 raise StoreBusy(t("db.busy")) from err
             raise
+        if self.path != ":memory:":
+            # A store made before this rule (mode 644) becomes the owner's only too.
+            make_owner_only(self.path)
+            make_owner_only(self.path + ".wal")
         self._write_lock = threading.RLock()
         if not read_only:
             self._migrate()
@@ -201,7 +235,7 @@ class Store:
                 cur.close()
 
     def backup(self, target: str | os.PathLike) -> Path:
-        """Write a consistent copy of the whole database to ``target`` (a new DuckDB file).
+        """Write a consistent copy of the whole database to ``target`` (a new DuckDB file, mode 0600).
 
         Uses ATTACH + COPY FROM DATABASE inside the write lock, so no batch is half in the
         copy.  Restore: stop the app and put the copy in place of the database file (or
@@ -210,6 +244,7 @@ class Store:
         target = Path(target).resolve()
         if target.exists():
             raise FileExistsError(str(target))
+        owner_only_files()
         target.parent.mkdir(parents=True, exist_ok=True)
         with self._write_lock:
             cur = self._conn.cursor()
@@ -223,6 +258,7 @@ class Store:
                     cur.execute("DETACH backup_copy")
             finally:
                 cur.close()
+        make_owner_only(target)
         return target
 
     def data_version(self) -> int:

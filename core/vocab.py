@@ -469,3 +469,72 @@ SUMMARY_SHEETS: tuple[str, ...] = (
     "汇总表",
     "总表",
 )
+
+# --- personal information (个人信息, 最小必要) -------------------------------------------
+# Identity numbers, phone numbers and street addresses are never stored (个人信息保护法 Art. 6, 28):
+# a column is dropped when its header contains one of these words (after normalize_header) or
+# when its values look like them (core.privacy), and such values are cut out of any other text.
+# Category → header words (a header containing the word, e.g. 家庭住址, 手机号码).
+WITHHELD_HEADER_WORDS: dict[str, tuple[str, ...]] = {
+    "身份证号": ("身份证", "身份号码", "证件号", "证件号码", "公民身份"),
+    "医保号": ("医保", "社保卡", "社会保障卡", "医疗保险号", "医疗保险卡", "社保号"),
+    "银行卡号": ("银行卡", "银行账号", "银行帐号", "卡号", "账号", "帐号", "开户行账号"),
+    "电话号码": ("电话", "手机", "联系方式", "联系号码", "移动电话", "手机号"),
+    "住址": ("住址", "地址", "住所", "居住地", "家庭住址", "通讯地址"),
+}
+WITHHELD_ORDER: tuple[str, ...] = tuple(WITHHELD_HEADER_WORDS)
+
+# Health and family details (敏感个人信息, Art. 28): welfare categories whose notes tell of an
+# illness, a death in the family or hardship, and note words that do.  Such notes are shown only
+# in row-level views after the user reveals them, never in exports or the congress pack.
+SENSITIVE_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "health": ("生病住院慰问", "大病救助"),
+    "family": ("亲属去世慰问", "困难补助"),
+}
+SENSITIVE_NOTE_WORDS: dict[str, tuple[str, ...]] = {
+    "health": (
+        "病",
+        "住院",
+        "手术",
+        "癌",
+        "瘤",
+        "化疗",
+        "放疗",
+        "透析",
+        "骨折",
+        "治疗",
+        "医院",
+        "门诊",
+        "确诊",
+        "抑郁",
+        "康复",
+        "残疾",
+        "伤残",
+        "怀孕",
+        "流产",
+        "心梗",
+        "中风",
+        "脑梗",
+        "ICU",
+    ),
+    "family": (
+        "去世",
+        "病故",
+        "逝世",
+        "丧",
+        "离婚",
+        "单亲",
+        "低保",
+        "困难",
+        "父亲",
+        "母亲",
+        "配偶",
+        "丈夫",
+        "妻子",
+        "子女",
+        "儿子",
+        "女儿",
+        "家属",
+        "遗属",
+    ),
+}

@@ -10,17 +10,23 @@
   against a rule file (default: the union's saved rules, else rules/generic.toml).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
+- ``forget --person NAME [--org ORG] [--member-id ID] [--db DB] [--yes]``: list what names the
+  person, then replace the name with a stable pseudonym everywhere (figures do not move).
+- ``retention status|set|apply [--years N] [--db DB]``: the retention setting (years after the end
+  of a period; 0 = off) and pseudonymising the names of rows past it.
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 import sys
 from pathlib import Path
 
+from core import erasure
 from core.labels import t
-from core.store import Store, StoreBusy, resolve_db_path
+from core.store import Store, StoreBusy, make_owner_only, resolve_db_path
 from dashboard import compliance, deck, pack, queries, sentences, workbook
 from loaders.loading import remove_batch
 
@@ -55,6 +61,16 @@ def main(argv: list[str] | None = None) -> int:
     p_remove = sub.add_parser("remove", help="删除一个批次")
     p_remove.add_argument("batch_id", type=int)
     _add_common(p_remove)
+    p_forget = sub.add_parser("forget", help="删除某人的个人信息（姓名替换为化名，数字不变）")
+    p_forget.add_argument("--person", required=True, help="姓名")
+    p_forget.add_argument("--member-id", help="工号（会员名册中有同名会员时必填）")
+    p_forget.add_argument("--yes", action="store_true", help="不再询问，直接处理")
+    _add_common(p_forget)
+    p_retention = sub.add_parser("retention", help="保存期限：查看、设置、执行")
+    p_retention.add_argument("action", choices=["status", "set", "apply"])
+    p_retention.add_argument("--years", type=int, help="期间结束后保存的年数（0 为不自动处理）")
+    p_retention.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
+    _add_common(p_retention)
     args = parser.parse_args(argv)
 
     try:
@@ -87,6 +103,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(f"已备份到 {target}")
             return 0
+        if args.command == "forget":
+            return _forget(store, args)
+        if args.command == "retention":
+            return _retention(store, args)
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
@@ -132,6 +152,7 @@ def _report(store: Store, args: argparse.Namespace) -> int:
         payload = sentences.as_text(data).encode("utf-8")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_bytes(payload)
+    make_owner_only(out)  # an existing file keeps its mode on rewrite: 0600 either way
     print(f"已生成 {out}")
     return 0
 
@@ -155,6 +176,63 @@ def _compliance(store: Store, args: argparse.Namespace) -> int:
         where = f"{flag.source_file} {flag.source_sheet} 第{flag.source_row}行"
         print(f"[{t(f'compliance.rule.{flag.rule}')}] {where}：{flag.message}")
     print(compliance.paragraph(filters, rules, flags, compliance.welfare_spend(store, filters)))
+    return 0
+
+
+def _forget(store: Store, args: argparse.Namespace) -> int:
+    target = erasure.Target(args.person.strip(), args.org, args.member_id)
+    try:
+        planned = erasure.plan(store, target)
+    except erasure.Ambiguous as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    if not planned.total:
+        print(t("privacy.nothing", name=target.name), file=sys.stderr)
+        return 1
+    print(t("privacy.plan_head", name=target.name, pseudonym=planned.pseudonym))
+    for table, rows in planned.rows.items():
+        columns = "、".join(erasure.column_label(c) for c in planned.columns.get(table, []))
+        print(t("privacy.plan_line", table=erasure.TABLE_LABELS[table], rows=rows, columns=columns))
+    for table in planned.skipped:
+        print(t("privacy.plan_skipped", table=erasure.TABLE_LABELS[table]))
+    if not args.yes:
+        try:
+            answer = input(t("privacy.confirm"))
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("yes", "y", "是"):
+            print(t("privacy.cancelled"))
+            return 1
+    rows = erasure.forget(store, planned)
+    print(t("privacy.forgotten", rows=rows, name=target.name, pseudonym=planned.pseudonym))
+    return 0
+
+
+def _retention(store: Store, args: argparse.Namespace) -> int:
+    today = args.today or dt.date.today()
+    if args.action == "set":
+        if args.years is None or args.years < 0:
+            print("请用 --years N 指定年数（0 为不自动处理）", file=sys.stderr)
+            return 2
+        erasure.set_retention_years(store, args.years)
+        print(t("privacy.retention_set", years=args.years) if args.years else t("privacy.retention_off"))
+        return 0
+    years = args.years if args.years else erasure.retention_years(store)
+    oldest = erasure.oldest_named(store)
+    if args.action == "status":
+        print(t("privacy.retention_set", years=years) if years else t("privacy.retention_off"))
+        if oldest is None:
+            print(t("privacy.no_names"))
+        else:
+            print(t("privacy.oldest", date=oldest.isoformat(), years=f"{(today - oldest).days / 365.25:.1f}"))
+        return 0
+    if not years:
+        print(t("privacy.retention_off"), file=sys.stderr)
+        return 2
+    if args.years:
+        erasure.set_retention_years(store, args.years)
+    rows, cutoff = erasure.apply_retention(store, today, years)
+    print(t("privacy.retention_done", years=years, cutoff=cutoff.isoformat(), rows=rows))
     return 0
 
 

@@ -8,6 +8,7 @@ store's data version, which every load and removal bumps.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import logging
 import tempfile
 from collections.abc import Iterator
@@ -16,6 +17,13 @@ from pathlib import Path
 import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+
+from core import erasure
+from core.access import accounts_exist, is_loopback
+from core.erasure import Ambiguous as Ambiguous
+from core.erasure import Plan as Plan
+from core.erasure import Target as Target
+from core.erasure import column_label as column_label
 
 # Re-exported (``X as X``) for the pages, which import only dashboard modules.
 from core.labels import AWARD_ROW_COLUMNS as AWARD_ROW_COLUMNS
@@ -77,6 +85,23 @@ def store() -> Store:
     except StoreBusy:
         st.error(t("db.busy"))
         st.stop()
+
+
+def local_only() -> None:
+    """Refuse a client on another computer while no account exists: one Chinese message, nothing else.
+
+    Called by streamlit_app.py before navigation, so no page, data, upload or download is reached.
+    st.context.ip_address is None for this computer (127.0.0.1, ::1) and for a connection
+    without a peer address; AppTest's stand-in runtime gives a mock object, read as None too.
+    """
+    address = st.context.ip_address
+    if is_loopback(address if isinstance(address, str) else None):
+        return
+    with contextlib.suppress(StoreBusy):
+        if accounts_exist(get_store()):
+            return
+    st.error(t("privacy.remote_refused"))
+    st.stop()
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
@@ -252,3 +277,73 @@ def _batches(version: int) -> pd.DataFrame:
 def batches() -> pd.DataFrame:
     """The loaded batches, newest first (cached by data version)."""
     return _batches(store().data_version())
+
+
+# --- personal information (数据管理 · 个人信息保护) ---------------------------------------------------
+
+
+def record_reveal(page: str) -> None:
+    """Record in history that sensitive notes were revealed on ``page`` (no names, no rows)."""
+    with store().transaction() as cur:
+        erasure.record_history(cur, "reveal_notes", {"page": page})
+
+
+def reveal_toggle(page: str) -> bool:
+    """The switch that shows notes about health or family matters in a row view; switching it on is recorded."""
+
+    def revealed() -> None:
+        if st.session_state.get(f"reveal_{page}"):
+            record_reveal(page)
+
+    return st.toggle(
+        "显示涉及健康或家庭情况的备注",
+        value=False,
+        key=f"reveal_{page}",
+        on_change=revealed,
+        help="此类备注属于敏感个人信息，默认隐去；打开时会记入历史记录。导出和汇报材料中始终不含此类备注。",
+    )
+
+
+def forget_plan(target: Target) -> Plan:
+    """What forgetting ``target`` touches (raises Ambiguous with a Chinese message)."""
+    return erasure.plan(store(), target)
+
+
+def forget(planned: Plan) -> int:
+    """Replace the person's name with the pseudonym everywhere; returns the rows changed."""
+    return erasure.forget(store(), planned)
+
+
+def table_label(table: str) -> str:
+    """Chinese name of a table in a forget plan (福利慰问, 会员名册 …)."""
+    return erasure.TABLE_LABELS[table]
+
+
+def retention_years() -> int | None:
+    """The retention setting in years (None: off)."""
+    return erasure.retention_years(store())
+
+
+def set_retention_years(years: int | None) -> None:
+    """Save the retention setting (None or 0: off)."""
+    erasure.set_retention_years(store(), years)
+
+
+def retention_due(years: int, today: dt.date | None = None) -> dict[str, int]:
+    """Rows still naming someone past ``years`` after their period, per table."""
+    return erasure.retention_due(store(), today or dt.date.today(), years)
+
+
+def apply_retention(years: int, today: dt.date | None = None) -> tuple[int, dt.date | None]:
+    """Pseudonymise names past retention; (rows changed, cutoff)."""
+    return erasure.apply_retention(store(), today or dt.date.today(), years)
+
+
+def oldest_named() -> dt.date | None:
+    """The date of the oldest row that still names someone."""
+    return erasure.oldest_named(store())
+
+
+def privacy_history(limit: int = 20) -> pd.DataFrame:
+    """The latest acts on personal information (forget, retention, reveal), newest first."""
+    return erasure.history(store(), limit)

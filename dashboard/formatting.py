@@ -7,6 +7,9 @@ import re
 
 import pandas as pd
 
+from core.labels import t
+from core.privacy import is_sensitive_note
+
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
@@ -99,3 +102,19 @@ def formula_safe_column(series: pd.Series) -> pd.Series:
     text = series.astype("string")
     risky = text.str.startswith(FORMULA_STARTS).fillna(False).astype(bool)
     return series.astype(object).where(~risky, "'" + text) if risky.any() else series
+
+
+def hide_sensitive_notes(frame: pd.DataFrame, note: str = "note", category: str = "category") -> pd.DataFrame:
+    """``frame`` with notes that tell of health or family matters replaced by 〔涉及健康或家庭情况，已隐去〕.
+
+    For exports, the congress pack and row views before the user reveals them (core.privacy).
+    """
+    if note not in frame.columns or frame.empty:
+        return frame
+    categories = frame[category] if category in frame.columns else pd.Series(None, index=frame.index)
+    hidden = [is_sensitive_note(c, n) for c, n in zip(categories, frame[note], strict=True)]
+    if not any(hidden):
+        return frame
+    return frame.assign(
+        **{note: frame[note].astype(object).where(~pd.Series(hidden, index=frame.index), t("privacy.note_hidden"))}
+    )

@@ -15,7 +15,7 @@ import pandas as pd
 from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from core.store import Store
 from dashboard import queries
-from dashboard.formatting import mask_column
+from dashboard.formatting import hide_sensitive_notes, mask_column
 from dashboard.queries import Filters
 
 
@@ -113,6 +113,8 @@ DETAIL_LIMIT = 20_000  # rows per detail sheet; a district's year is filtered in
 def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
     """The period's rows for the workbook's detail sheets, names masked (张*), Chinese headers.
 
+    Notes that tell of health or family matters are left out (〔涉及健康或家庭情况，已隐去〕).
+
     A sheet over DETAIL_LIMIT rows is replaced by a one-line note saying how to export it.
     """
     welfare_rows = queries.welfare_totals(store, f)["rows"]
@@ -120,7 +122,8 @@ def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
         note = pd.DataFrame({"说明": [t("pack.detail_too_long", rows=f"{welfare_rows:,}", limit=f"{DETAIL_LIMIT:,}")]})
         return {"福利慰问明细": note, "获奖名单": note.iloc[0:0]}
     welfare = queries.welfare_rows(store, f)
-    welfare = welfare.assign(recipient=mask_column(welfare["recipient"])).drop(columns=["source_file"])
+    welfare = hide_sensitive_notes(welfare.assign(recipient=mask_column(welfare["recipient"])))
+    welfare = welfare.drop(columns=["source_file"])
     awards = queries.award_rows(store, f)
     awards = awards.assign(recipient=mask_column(awards["recipient"]))
     return {

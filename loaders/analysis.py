@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from core.labels import t
+from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
 from loaders.mapping import NO_MAPPINGS, UserMappings
@@ -41,6 +42,16 @@ class SheetReport:
     @property
     def skipped(self) -> int:
         return sum(self.result.skipped.values()) if self.result else 0
+
+    @property
+    def withheld(self) -> dict[str, int]:
+        """Category (身份证号, 电话号码, 住址 …) → rows from which such values were not imported."""
+        return self.result.withheld if self.result else {}
+
+    @property
+    def withheld_note(self) -> str:
+        """ "已按最小必要原则不导入：身份证号（3 行）" or ""."""
+        return withheld_text(self.withheld)
 
 
 @dataclass
@@ -127,8 +138,15 @@ def analyse_file(
                 status="data",
                 kind=layout.kind,
                 headers=layout.headers,
-                mapping={layout.headers[j]: fld for j, fld in layout.fields.items() if j < len(layout.headers)},
-                unmapped=layout.unmapped,
+                mapping={
+                    layout.headers[j]: fld
+                    for j, fld in layout.fields.items()
+                    if j < len(layout.headers) and j not in result.withheld_columns
+                },
+                # columns dropped for holding identity numbers, phones or addresses are not offered for mapping
+                unmapped=[
+                    h for j, h in enumerate(layout.headers) if h in layout.unmapped and j not in result.withheld_columns
+                ],
                 converted=[
                     layout.headers[j]
                     for j, fld in layout.fields.items()

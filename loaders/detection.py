@@ -9,6 +9,7 @@ import pandas as pd
 
 from core import vocab
 from core.labels import field_label, kind_label, t
+from core.privacy import withheld_category
 from core.text import cell_text, is_blank, nfkc
 from core.vocab_rules import YEAR_COLUMN, header_rule
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys
@@ -46,6 +47,8 @@ class Layout:
     ``year_columns``: for a headcount table with one column per year, column → year.
     ``default_year``: the year in the title, sheet name or file name (for 3月8日).
     ``money_unit``: 万元 when a note such as 金额单位：万元 sits above the header.
+    ``withheld``: column index → category (身份证号, 电话号码, 住址 …) of columns never imported
+    (最小必要): by header here, by value in loaders.validation.
     """
 
     header_rows: tuple[int, ...]
@@ -59,6 +62,7 @@ class Layout:
     money_unit: str | None = None
     title: str = ""
     decisions: dict[int, Decision] = field(default_factory=dict)  # column → why it became its field
+    withheld: dict[int, str] = field(default_factory=dict)  # column → personal-data category never imported
 
     @property
     def data_start(self) -> int:
@@ -68,7 +72,11 @@ class Layout:
     @property
     def unmapped(self) -> list[str]:
         """Headers of non-empty columns that map to no field (shown to the user, not imported)."""
-        return [h for j, h in enumerate(self.headers) if h and j not in self.fields and j not in self.year_columns]
+        return [
+            h
+            for j, h in enumerate(self.headers)
+            if h and j not in self.fields and j not in self.year_columns and j not in self.withheld
+        ]
 
     def column_of(self, fld: str) -> int | None:
         """The column index holding ``fld``, or None."""
@@ -163,8 +171,12 @@ def _choose_kind(
     forced: str | None,
     user: UserMappings,
     hidden: frozenset[int] = frozenset(),
+    excluded: frozenset[int] = frozenset(),
 ) -> tuple[str, dict[int, Decision]] | None:
-    """The kind that explains the sheet best (header and value evidence) and its column decisions."""
+    """The kind that explains the sheet best (header and value evidence) and its column decisions.
+
+    ``excluded`` columns (personal data withheld) never become a field.
+    """
     candidates = vocab.KINDS
     if forced == "members":
         candidates = ("member_counts", "roster")
@@ -172,7 +184,7 @@ def _choose_kind(
         candidates = (forced,)
     best: tuple[float, str, dict[int, Decision]] | None = None
     for kind in candidates:
-        decisions = assign(keys, profiles, kind, user, hidden)
+        decisions = assign(keys, profiles, kind, user, hidden, excluded)
         if kind == "member_counts":
             # A year column (2023年末会员数) is one year's headcount, unpivoted below; never 会员人数 itself.
             decisions = {j: d for j, d in decisions.items() if not (keys[j] and _YEAR_HEADER.match(keys[j][0]))}
@@ -229,7 +241,9 @@ def detect_layout(
     profiles = [
         profile(body[j], default_year) if j in body.columns else profile(pd.Series([])) for j in range(len(keys))
     ]
-    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns))
+    # Identity numbers, phone numbers and addresses are never imported, whatever a mapping says.
+    withheld = {j: c for j, k in enumerate(keys) if (c := withheld_category(k))}
+    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns), frozenset(withheld))
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
@@ -267,4 +281,5 @@ def detect_layout(
         decisions=decisions,
         money_unit=_money_unit(rows, header_row),
         title=title,
+        withheld=withheld,
     )

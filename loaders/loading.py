@@ -138,6 +138,8 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
                 "accepted": s.accepted,
                 "rejected": len(s.rejected),
                 "skipped": dict(s.result.skipped) if s.result else {},
+                "withheld": s.withheld,
+                "withheld_note": s.withheld_note,
             }
             for s in report.sheets
         ]

@@ -90,19 +90,21 @@ def map_columns(
     kind: str,
     user: UserMappings = NO_MAPPINGS,
     hidden: frozenset[int] = frozenset(),
+    excluded: frozenset[int] = frozenset(),
 ) -> dict[int, str]:
     """Map columns to fields for ``kind``: column index → field.
 
     ``header_keys[j]`` lists the candidate keys of column j, most specific first (the
     lower row of a two-row header, then the upper).  When two columns map to the same
     field the first (leftmost) visible one wins and the other stays unmapped, so nothing
-    is counted twice; a ``hidden`` column is used only for a field no visible column has.
+    is counted twice; a ``hidden`` column is used only for a field no visible column has; an
+    ``excluded`` column (identity numbers, phones, addresses: never imported) maps to nothing.
     """
     mapped: dict[int, str] = {}
     taken: set[str] = set()
     order = [j for j in range(len(header_keys)) if j not in hidden] + sorted(hidden)
     for j in order:
-        if j >= len(header_keys):
+        if j >= len(header_keys) or j in excluded:
             continue
         for key in header_keys[j]:
             fld = header_field(key, kind, user)

@@ -208,11 +208,17 @@ def assign(
     kind: str,
     user: UserMappings = NO_MAPPINGS,
     hidden: frozenset[int] = frozenset(),
+    excluded: frozenset[int] = frozenset(),
 ) -> dict[int, Decision]:
-    """The best consistent column → field assignment for ``kind`` (each field once, each column once)."""
+    """The best consistent column → field assignment for ``kind`` (each field once, each column once).
+
+    ``excluded`` columns (personal data that is never stored) take no field.
+    """
     candidates: list[tuple[float, int, int, str, str, float, str]] = []
     value_fields = [f for f in vocab.VALUE_VOCABULARIES.get(kind, {})]
     for j, keys in enumerate(header_keys):
+        if j in excluded:
+            continue
         p = profiles[j] if j < len(profiles) else Profile(0, 0, 0, 0, 0, 0, 0, 0, 0, ())
         seen: set[str] = set()
         for fld, weight, source in header_evidence(keys, kind, user):

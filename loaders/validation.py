@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -18,6 +18,7 @@ import pandas as pd
 
 from core import vocab
 from core.labels import field_label, t
+from core.privacy import redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
@@ -47,7 +48,9 @@ class SheetResult:
 
     ``records``: accepted rows, one column per store column (see core.store), plus
     ``source_row``.  ``skipped``: reason → count.  ``unknown_values``: (field, value) →
-    count of values outside the standard vocabulary (kept as written).
+    count of values outside the standard vocabulary (kept as written).  ``withheld``:
+    category (身份证号, 电话号码, 住址 …) → rows of the sheet from which such values were not
+    imported (a column dropped, or a value cut out of a note).
     """
 
     kind: str
@@ -55,6 +58,8 @@ class SheetResult:
     rejected: list[RejectedRow] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
     unknown_values: Counter = field(default_factory=Counter)
+    withheld: dict[str, int] = field(default_factory=dict)
+    withheld_columns: dict[int, str] = field(default_factory=dict)  # column index → category, not imported
 
     @property
     def accepted(self) -> int:
@@ -217,6 +222,8 @@ def validate_sheet(
     data_index = data.index.tolist()
     if layout.year_columns:
         data, data_index, layout = _unpivot_years(data, layout)
+    withheld_rows: defaultdict[str, set[int]] = defaultdict(set)
+    layout = _withhold_columns(data, layout, withheld_rows)
 
     def cells(col: int) -> pd.Series:
         return data[col] if col in data.columns else pd.Series(None, index=data.index, dtype=object)
@@ -226,6 +233,7 @@ def validate_sheet(
     }
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
+    _redact_records(records, withheld_rows)
     org_col = columns.get("org")
     records["org"] = [(org_col.values[i] if org_col and org_col.values[i] else default_org) for i in range(len(rows))]
     records["source_row"] = [i + 1 for i in data_index]
@@ -237,11 +245,14 @@ def validate_sheet(
             skipped[t("skip.subtotal")] += 1
         elif row_reasons:
             raw = {
-                (layout.headers[j] or f"第{j + 1}列"): (v.cell if isinstance(v, UncachedFormula) else cell_text(v))
+                (layout.headers[j] or f"第{j + 1}列"): (
+                    v.cell if isinstance(v, UncachedFormula) else redact(cell_text(v))[0]
+                )
                 for j, v in enumerate(data.iloc[n].tolist())
-                if j < len(layout.headers) and not is_blank(v)
+                if j < len(layout.headers) and j not in layout.withheld and not is_blank(v)
             }
-            rejected.append(RejectedRow(row=data_index[n] + 1, reason="；".join(row_reasons), raw=raw))
+            reason = redact("；".join(row_reasons))[0]
+            rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
         else:
             keep.append(n)
     frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
@@ -251,7 +262,71 @@ def validate_sheet(
         rejected=rejected,
         skipped=skipped,
         unknown_values=unknown,
+        withheld={category: len(rows) for category, rows in withheld_rows.items()},
+        withheld_columns=dict(layout.withheld),
     )
+
+
+# --- minimum necessary (最小必要): identity numbers, phones and addresses are never imported ---------
+
+# A column whose filled cells are at least this share identity numbers, phones or addresses is dropped
+# whatever its header says; below it, such values are cut out of the cells (a 备注 column with a few).
+WITHHELD_COLUMN_SHARE = 0.8
+# Fields parsed into numbers or dates: their cells are never stored as text.
+_TYPED_FIELDS = vocab.DATE_FIELDS | vocab.MONEY_FIELDS | vocab.COUNT_FIELDS | {"year"}
+
+
+def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str, set[int]]) -> Layout:
+    """Drop the columns that hold identity numbers, phone numbers or addresses; count their rows.
+
+    A column goes when its header names such data (detection put it in ``layout.withheld``) or
+    when at least WITHHELD_COLUMN_SHARE of its filled cells are such a value, whatever the header says.  Adds the
+    positional indexes of the rows with a filled cell to ``rows[category]``; returns the layout
+    without those columns.
+    """
+    withheld = dict(layout.withheld)
+    for j in data.columns:
+        if j in withheld or j in layout.year_columns or layout.fields.get(j) in _TYPED_FIELDS:
+            continue
+        series = data[j].dropna()
+        if series.empty:
+            continue
+        codes, uniques = pd.factorize(series)
+        found = [wholly_withheld(cell_text(u)) for u in uniques]
+        if not any(found):
+            continue
+        hits = Counter(found[c] for c in codes if found[c])
+        if sum(hits.values()) >= WITHHELD_COLUMN_SHARE * len(series):
+            withheld[j] = hits.most_common(1)[0][0]
+    if not withheld:
+        return layout
+    for j, category in withheld.items():
+        if j not in data.columns:
+            continue
+        # Each filled row counts under what its cell holds (the column's category when unclear).
+        for i, value in enumerate(data[j].tolist()):
+            if is_blank(value):
+                continue
+            text = cell_text(value)
+            for found_category in redact(text)[1] or {wholly_withheld(text) or category}:
+                rows[found_category].add(i)
+    fields = {j: f for j, f in layout.fields.items() if j not in withheld}
+    return replace(layout, fields=fields, withheld=withheld)
+
+
+def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) -> None:
+    """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
+    for values in records.values():
+        # Each distinct text once; most columns have nothing to cut and are left as they are.
+        cuts = {v: cut for v in {v for v in values if isinstance(v, str)} if (cut := redact(v))[1]}
+        if not cuts:
+            continue
+        for i, value in enumerate(values):
+            if isinstance(value, str) and value in cuts:
+                text, found = cuts[value]
+                values[i] = text
+                for category in found:
+                    rows[category].add(i)
 
 
 # --- per-kind record builders --------------------------------------------------------

@@ -100,6 +100,9 @@ for upload in files:
                 f"不合格 {len(sheet.rejected)} 行 ｜ 跳过 {sheet.skipped} 行"
             )
             problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
+            if sheet.withheld_note:
+                note = f"工作表“{fmt.md(sheet.sheet)}”：{fmt.md(sheet.withheld_note)}"
+                st.info(note, icon=":material/shield_person:")
             with st.expander(title, expanded=problems or len(report.data_sheets) == 1):
                 mapping = pd.DataFrame(
                     {
@@ -131,8 +134,8 @@ for upload in files:
                     )
                 if result.unknown_values:
                     uploads.value_mapping_form(store, upload.name, sheet)
-                st.markdown("**预览（前 20 行，姓名已脱敏）**")
-                preview = result.records.head(20).copy()
+                st.markdown("**预览（前 20 行，姓名已脱敏，涉及健康或家庭情况的备注已隐去）**")
+                preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
                 for column in ("recipient", "name", "proposer"):
                     if column in preview and sheet.kind != "activities":
                         preview[column] = fmt.mask_column(preview[column])

@@ -121,8 +121,13 @@ with app.guard("预算执行"):
         )
 
 with app.guard("明细"), st.expander("查看明细（含姓名，仅限授权人员）"):
-    show_names = st.toggle("显示完整姓名", value=False, help="默认脱敏显示（张*）。会议材料中始终只用汇总数。")
+    left, right = st.columns(2)
+    show_names = left.toggle("显示完整姓名", value=False, help="默认脱敏显示（张*）。会议材料中始终只用汇总数。")
+    with right:
+        show_notes = app.reveal_toggle("福利慰问")
     rows = app.q("welfare_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
+    if not show_notes:
+        rows = fmt.hide_sensitive_notes(rows)
     app.table(rows, WELFARE_ROW_COLUMNS)
