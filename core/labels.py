@@ -146,12 +146,10 @@ ZH: dict[str, str] = {
     "pack.detail_too_long": "本期明细共 {rows} 行，超过 {limit} 行未导出。请在看板左侧选择单个学校后再导出明细。",
     # --- units and shared words (pages, sidebar, charts)
     "unit.wan": "万元",
-    "unit.yuan": "元",
     "unit.person_times": "人次",
     "unit.people": "人",
     "unit.items": "项",
     "unit.pieces": "件",
-    "unit.days": "天",
     "unit.month": "月份",
     "text.list_sep": "、",
     "text.none": "—",
@@ -194,6 +192,7 @@ ZH: dict[str, str] = {
     "chart.flow_total": "提案 {total}件",
     "chart.flow_decision": "{decision} {n}件",
     "chart.flow_link": "件",
+    "chart.colon": "：",
     # --- 总览 (pages/overview.py)
     "overview.section.kpis": "关键指标",
     "overview.section.trend": "近年趋势",
