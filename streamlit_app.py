@@ -10,7 +10,7 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", 
 app.local_only()
 
 pages = {
-    "看板": [
+    t("nav.dashboards"): [
         st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
         st.Page("pages/welfare.py", title=t("page.welfare"), icon=":material/volunteer_activism:"),
         st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
@@ -19,12 +19,12 @@ pages = {
         st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"),
         st.Page("pages/compliance.py", title=t("page.compliance"), icon=":material/fact_check:"),
     ],
-    "数据": [
+    t("nav.data"): [
         st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"),
         st.Page("pages/manage.py", title=t("page.manage"), icon=":material/database:"),
     ],
 }
 navigation = st.navigation(pages)
-with app.guard("左侧筛选栏"):
+with app.guard(t("sidebar.section")):
     app.sidebar()
 navigation.run()

@@ -385,6 +385,7 @@ ACCEPTED_DECISIONS: tuple[str, ...] = ("立案", "作为意见建议")
 # handled (已办结): an accepted proposal whose 办理状态 is 已办结 or 已落实.
 HANDLED_STATUSES: tuple[str, ...] = ("已办结", "已落实")
 IN_PROGRESS = "办理中"
+HANDLED_KEY = "已办结"  # the figure's key in summary --json and proposal_totals
 SATISFACTION: dict[str, tuple[str, ...]] = {
     "满意": ("满意", "非常满意"),
     "基本满意": ("基本满意", "比较满意", "较满意"),

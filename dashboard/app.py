@@ -27,24 +27,39 @@ from core.erasure import column_label as column_label
 
 # Re-exported (``X as X``) for the pages, which import only dashboard modules.
 from core.labels import AWARD_ROW_COLUMNS as AWARD_ROW_COLUMNS
+from core.labels import BATCH_COLUMNS as BATCH_COLUMNS
+from core.labels import DEPARTMENT_COLUMNS as DEPARTMENT_COLUMNS
+from core.labels import HEADER_MAPPING_COLUMNS as HEADER_MAPPING_COLUMNS
+from core.labels import OPEN_PROPOSAL_COLUMNS as OPEN_PROPOSAL_COLUMNS
+from core.labels import PARTICIPATION_COLUMNS as PARTICIPATION_COLUMNS
+from core.labels import REJECTED_ROW_COLUMNS as REJECTED_ROW_COLUMNS
+from core.labels import TOP_ACTIVITY_COLUMNS as TOP_ACTIVITY_COLUMNS
+from core.labels import UPLOAD_FILE_COLUMNS as UPLOAD_FILE_COLUMNS
+from core.labels import WELFARE_CATEGORY_COLUMNS as WELFARE_CATEGORY_COLUMNS
 from core.labels import WELFARE_ROW_COLUMNS as WELFARE_ROW_COLUMNS
+from core.labels import WELFARE_SUB_UNION_COLUMNS as WELFARE_SUB_UNION_COLUMNS
 from core.labels import field_label as field_label
 from core.labels import kind_label as kind_label
 from core.labels import t
 from core.periods import Period
 from core.store import Store, StoreBusy, resolve_db_path
+from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
 from dashboard import demo, pack, queries
-from dashboard.formatting import formula_safe_column, md
+from dashboard.formatting import formula_safe_column, md, with_headers
 from loaders.loading import list_batches, load_path, remove_batch
 
 log = logging.getLogger(__name__)
-PERIOD_KINDS = {"year": "自然年", "academic": "学年"}
-NO_COMPARE = "不比较"
+PERIOD_KINDS = ("year", "academic")
+# The standard words the pages read figures by (queries return them as keys): 立案, 作为意见建议,
+# 不予立案, 合并; 个人, 集体.
+FILED, ADVICE, DECLINED, MERGED = DECISION_ORDER
+HANDLED = HANDLED_KEY  # the key of 已办结 in proposal_totals
+INDIVIDUAL, COLLECTIVE = AWARD_TYPES
 
 
-@st.cache_resource(show_spinner="正在打开数据库（首次启动时载入演示数据，约需几秒）……")
+@st.cache_resource(show_spinner=t("app.opening"))
 def get_store(path: str | None = None) -> Store:
     """The process's one open store (DuckDB connection); demo data loaded on first start."""
     store = Store(path or resolve_db_path())
@@ -105,18 +120,13 @@ def local_only() -> None:
 
 
 @st.cache_data(show_spinner=False, max_entries=1024)
-def _cached(
-    name: str, kind: str, start_year: int, org: str | None, subs: tuple[str, ...], version: int, extra: tuple
-) -> object:
-    filters = queries.Filters(Period(kind, start_year), org, subs)
+def _cached(name: str, filters: queries.Filters, version: int, extra: tuple) -> object:
     return getattr(queries, name)(get_store(), filters, *extra)
 
 
 def q(name: str, filters: queries.Filters, *extra: object) -> object:
-    """Run ``queries.<name>(store, filters, *extra)`` through the cache (keyed by data version)."""
-    s = store()
-    p = filters.period
-    return _cached(name, p.kind, p.start_year, filters.org, filters.sub_unions, s.data_version(), tuple(extra))
+    """Run ``queries.<name>(store, filters, *extra)`` through the cache (keyed by filters and data version)."""
+    return _cached(name, filters, store().data_version(), tuple(extra))
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -130,32 +140,83 @@ def lists(org: str | None = None) -> tuple[list[int], list[str], list[str]]:
     return _lists(store().data_version(), org)
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def _period_starts(kind: str, version: int, org: str | None) -> list[int]:
+    s = get_store()
+    return queries.available_years(s, org) if kind == "year" else queries.academic_years(s, org)
+
+
+def periods(kind: str, org: str | None = None) -> list[Period]:
+    """Every period of ``kind`` (year / academic) that holds data, newest first (cached by data version).
+
+    Calendar years with any row; academic years with any dated row between 1 September and 31 August,
+    the current, unfinished one included.
+    """
+    return [Period(kind, y) for y in reversed(_period_starts(kind, store().data_version(), org))]
+
+
+def compare_options(current: Period, available: list[Period]) -> tuple[list[tuple[str, int] | None], int]:
+    """The comparison choices for ``current`` as plain (kind, start_year) tuples, newest first, then None
+    (不比较), and the index of the default: ``current.previous()`` when it holds data, else the newest earlier
+    period with data (else 不比较)."""
+    options: list[tuple[str, int] | None] = [
+        (p.kind, p.start_year) for p in available if p.kind == current.kind and p.start_year < current.start_year
+    ]
+    previous = current.previous()
+    default = (
+        options.index((previous.kind, previous.start_year)) if (previous.kind, previous.start_year) in options else 0
+    )
+    return [*options, None], default
+
+
+def _compare_label(option: tuple[str, int] | None) -> str:
+    return t("sidebar.no_compare") if option is None else Period(*option).label
+
+
+def _org_label(option: str | None) -> str:
+    return t("sidebar.all_orgs") if option is None else option
+
+
 def sidebar() -> None:
-    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state."""
+    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state.
+
+    Session state holds plain data only: ``filters`` = ((kind, start_year), org, sub-unions) and
+    ``compare`` = (kind, start_year) or None.
+    """
     years, _, orgs = lists()
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
         if not years:
-            st.info("还没有数据：请到“上传台账”页导入台账。")
+            st.info(t("sidebar.empty"))
+            st.session_state["filters"] = None
             return
         org = None
         if len(orgs) > 1:
-            org = st.selectbox("学校（基层工会）", ["全部", *orgs], key="f_org")
-            org = None if org == "全部" else org
-        kind_label = st.radio("统计口径", list(PERIOD_KINDS.values()), horizontal=True, key="f_kind")
-        kind = next(k for k, v in PERIOD_KINDS.items() if v == kind_label)
-        starts = years if kind == "year" else sorted({y - 1 for y in years} | set(years))[:-1] or years
-        labels = [Period(kind, y).label for y in reversed(starts)]
-        label = st.selectbox("统计期间", labels, key=f"f_period_{kind}")
-        current = next(Period(kind, y) for y in starts if Period(kind, y).label == label)
-        compare_options = [Period(kind, y).label for y in reversed(starts) if y < current.start_year] or []
-        compare = st.selectbox("对比期间", [*compare_options, NO_COMPARE], index=0, key=f"f_compare_{kind}_{label}")
+            org = st.selectbox(t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org")
+        kinds = {t(f"period.kind.{k}"): k for k in PERIOD_KINDS}
+        kind = kinds[st.radio(t("sidebar.kind"), list(kinds), horizontal=True, key="f_kind")]
+        available = periods(kind)
+        if not available:
+            st.info(t("sidebar.no_periods", kind=t(f"period.kind.{kind}")))
+            st.session_state["filters"] = None
+            return
+        # The widget shows labels; each label is looked up among the computed periods, never parsed.
+        by_label = {p.label: p for p in available}
+        current = by_label[st.selectbox(t("sidebar.period"), list(by_label), key=f"f_period_{kind}")]
+        options, default = compare_options(current, available)
+        compare = st.selectbox(
+            t("sidebar.compare"),
+            options,
+            index=default,
+            format_func=_compare_label,
+            key=f"f_compare_{kind}_{current.start_year}",
+        )
         subs = lists(org)[1]
-        chosen = st.multiselect("分工会（不选为全部）", subs, key="f_subs", placeholder="全部分工会")
-        st.session_state["filters"] = (kind, current.start_year, org, tuple(chosen))
-        st.session_state["compare"] = None if compare == NO_COMPARE else int(compare[:4])
+        chosen = st.multiselect(t("sidebar.sub_unions"), subs, key="f_subs", placeholder=t("sidebar.all_sub_unions"))
+        st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
+        st.session_state["compare"] = None if compare is None else tuple(compare)
         if store().get_meta("demo") == "true":
-            st.caption("当前显示的是演示数据（东湖实验学校工会，虚构）。可在“数据管理”页一键清除。")
+            st.caption(t("sidebar.demo"))
 
 
 def filters() -> tuple[queries.Filters | None, queries.Filters | None]:
@@ -163,10 +224,10 @@ def filters() -> tuple[queries.Filters | None, queries.Filters | None]:
     chosen = st.session_state.get("filters")
     if not chosen:
         return None, None
-    kind, year, org, subs = chosen
-    current = queries.Filters(Period(kind, year), org, subs)
-    compare_year = st.session_state.get("compare")
-    compare = None if compare_year is None else current.with_period(Period(kind, compare_year))
+    (kind, start_year), org, subs = chosen
+    current = queries.Filters(Period(kind, start_year), org, subs)
+    compare_period = st.session_state.get("compare")
+    compare = None if compare_period is None else current.with_period(Period(*compare_period))
     return current, compare
 
 
@@ -174,7 +235,7 @@ def require_filters() -> tuple[queries.Filters, queries.Filters | None]:
     """The filters, or an info box and stop when the store is empty."""
     current, compare = filters()
     if current is None:
-        st.info("数据库里还没有台账数据。请先到“上传台账”页导入，或在“数据管理”页恢复演示数据。")
+        st.info(t("app.no_data"))
         st.stop()
     return current, compare
 
@@ -188,18 +249,19 @@ def guard(what: str) -> Iterator[None]:
         st.error(t("db.busy"))
     except Exception as err:  # noqa: BLE001 - a page must never show a traceback
         log.exception("page section failed: %s", what)
-        st.error(f"“{what}”暂时无法显示：{md(err)}。请刷新页面重试；如仍出错，请把台账文件发给管理员。")
+        st.error(t("app.section_failed", what=what, error=md(err)))
 
 
 def period_caption(current: queries.Filters, compare: queries.Filters | None) -> str:
     """The line under a page title: which period, against which, which sub-unions."""
-    text = f"统计期间：{current.period.display}（{current.period.start:%Y-%m-%d} 至 {current.period.end:%Y-%m-%d}）"
+    p = current.period
+    text = t("caption.period", display=p.display, start=p.start, end=p.end)
     if compare:
-        text += f" ｜ 对比：{compare.period.display}"
+        text += t("caption.compare", display=compare.period.display)
     if current.org:
-        text += f" ｜ 学校：{md(current.org)}"
+        text += t("caption.org", org=md(current.org))
     if current.sub_unions:
-        text += f" ｜ 分工会：{'、'.join(md(s) for s in current.sub_unions)}"
+        text += t("caption.sub_unions", names=t("text.list_sep").join(md(s) for s in current.sub_unions))
     return text
 
 
@@ -210,7 +272,8 @@ def frame_or_none(value: object) -> pd.DataFrame | None:
 
 def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str | None = None) -> None:
     """Show a table with Chinese column ``names``: dates as YYYY-MM-DD, 元 with 2 decimals, rates as %."""
-    shown = frame.rename(columns=names or {})
+    shown = with_headers(frame, names)
+    yuan, rate, days = t("table.yuan_marker"), t("table.rate_suffix"), t("table.days_marker")
     config: dict[str, object] = {}
     for column in shown.columns:
         dtype = shown[column].dtype
@@ -219,11 +282,11 @@ def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str 
             shown[column] = formula_safe_column(shown[column])
         if pd.api.types.is_datetime64_any_dtype(dtype):
             config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
-        elif "（元）" in str(column) and pd.api.types.is_numeric_dtype(dtype):
+        elif yuan in str(column) and pd.api.types.is_numeric_dtype(dtype):
             config[column] = st.column_config.NumberColumn(format="%.2f")
-        elif str(column).endswith("率") and pd.api.types.is_numeric_dtype(dtype):
+        elif str(column).endswith(rate) and pd.api.types.is_numeric_dtype(dtype):
             config[column] = st.column_config.NumberColumn(format="percent")
-        elif "天数" in str(column) and pd.api.types.is_numeric_dtype(dtype):
+        elif days in str(column) and pd.api.types.is_numeric_dtype(dtype):
             config[column] = st.column_config.NumberColumn(format="%.0f")
     st.dataframe(shown, hide_index=True, column_config=config, key=key)
 
@@ -242,24 +305,14 @@ def ensure_navigation() -> None:
         st.rerun()
 
 
-@st.cache_data(show_spinner="正在汇总……", max_entries=32)
-def _pack(kind: str, year: int, org: str | None, subs: tuple[str, ...], compare_year: int | None, version: int):
-    current = queries.Filters(Period(kind, year), org, subs)
-    previous = None if compare_year is None else current.with_period(Period(kind, compare_year))
-    return pack.gather(get_store(), current, previous)
+@st.cache_data(show_spinner=t("app.summing"), max_entries=32)
+def _pack(current: queries.Filters, compare: queries.Filters | None, version: int):
+    return pack.gather(get_store(), current, compare)
 
 
 def pack_data(current: queries.Filters, compare: queries.Filters | None):
-    """The congress pack's figures for the sidebar's filters (cached by data version)."""
-    p = current.period
-    return _pack(
-        p.kind,
-        p.start_year,
-        current.org,
-        current.sub_unions,
-        compare.period.start_year if compare else None,
-        store().data_version(),
-    )
+    """The congress pack's figures for the sidebar's filters (cached by the filters' periods and data version)."""
+    return _pack(current, compare, store().data_version())
 
 
 def backup_bytes() -> bytes:
@@ -296,11 +349,11 @@ def reveal_toggle(page: str) -> bool:
             record_reveal(page)
 
     return st.toggle(
-        "显示涉及健康或家庭情况的备注",
+        t("privacy.reveal"),
         value=False,
         key=f"reveal_{page}",
         on_change=revealed,
-        help="此类备注属于敏感个人信息，默认隐去；打开时会记入历史记录。导出和汇报材料中始终不含此类备注。",
+        help=t("privacy.reveal_help"),
     )
 
 

@@ -13,7 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from core.vocab import DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
+from core.labels import t
+from core.vocab import AWARD_TYPES, DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = (
@@ -40,13 +41,14 @@ _FIXED = {
     **{c: PALETTE[i] for i, c in enumerate(LEVEL_ORDER)},
     **{c: PALETTE[i + 1] for i, c in enumerate(DECISION_ORDER)},
     **{c: PALETTE[i + 5] for i, c in enumerate(STATUS_ORDER)},
-    "个人": PALETTE[1],
-    "集体": PALETTE[0],
-    "本期": PALETTE[0],
-    "对比期": "#95a5a6",
-    "预算数": "#95a5a6",
-    "决算数": PALETTE[0],
+    **dict(zip(AWARD_TYPES, (PALETTE[1], PALETTE[0]), strict=True)),  # 个人, 集体
+    t("chart.current"): PALETTE[0],
+    t("chart.previous"): "#95a5a6",
+    t("welfare.budget"): "#95a5a6",
+    t("welfare.final"): PALETTE[0],
 }
+WAN = t("unit.wan")  # amounts in 万元 get two decimals
+COLON = t("chart.colon")  # between a name and its value in hover text
 
 
 def colour(key: str) -> str:
@@ -58,7 +60,7 @@ def colour(key: str) -> str:
 
 def _with_unit(title: str, unit: str) -> str:
     """A vertical axis cannot show a Chinese unit upright, so the unit goes into the title."""
-    return title if unit in title else f"{title}（{unit}）"
+    return title if unit in title else t("chart.with_unit", title=title, unit=unit)
 
 
 def _layout(fig: go.Figure, title: str, height: int = 360, **kwargs) -> go.Figure:
@@ -100,7 +102,7 @@ def hbar(
     """Horizontal bars, biggest on top: ``frame[label]`` against ``frame[value]`` (in ``unit``)."""
     data = frame.sort_values(value, ascending=True)
     custom = data[extra] if extra else None
-    hover = f"%{{y}}<br>%{{x:,.2f}}{unit}" if unit == "万元" else f"%{{y}}<br>%{{x:,}}{unit}"
+    hover = f"%{{y}}<br>%{{x:,.2f}}{unit}" if unit == WAN else f"%{{y}}<br>%{{x:,}}{unit}"
     if extra:
         hover += f"<br>%{{customdata:,}}{extra_unit}"
     fig = go.Figure(
@@ -111,7 +113,7 @@ def hbar(
             marker_color=[colour(k) for k in data[label]] if colour_by_label else PALETTE[0],
             customdata=custom,
             hovertemplate=hover + "<extra></extra>",
-            text=[f"{v:,.2f}" if unit == "万元" else f"{v:,.0f}" for v in data[value]],
+            text=[f"{v:,.2f}" if unit == WAN else f"{v:,.0f}" for v in data[value]],
             textposition="auto",
         )
     )
@@ -130,7 +132,7 @@ def vbar(
     colour_key: str | None = None,
 ) -> go.Figure:
     """Vertical bars in the frame's order (months, years): ``frame[value]`` in ``unit``."""
-    fmt = ",.2f" if unit == "万元" else ","
+    fmt = ",.2f" if unit == WAN else ","
     fig = go.Figure(
         go.Bar(
             x=frame[label].astype(str),
@@ -150,7 +152,7 @@ def grouped(
     frame: pd.DataFrame, label: str, series: dict[str, str], title: str, unit: str, horizontal: bool = False
 ) -> go.Figure:
     """Grouped bars: one trace per entry of ``series`` (display name → column)."""
-    fmt = ",.2f" if unit == "万元" else ","
+    fmt = ",.2f" if unit == WAN else ","
     fig = go.Figure()
     for name, column in series.items():
         if horizontal:
@@ -160,7 +162,7 @@ def grouped(
                 name=name,
                 orientation="h",
                 marker_color=colour(name),
-                hovertemplate=f"%{{y}}<br>{name}：%{{x:{fmt}}}{unit}<extra></extra>",
+                hovertemplate=f"%{{y}}<br>{name}{COLON}%{{x:{fmt}}}{unit}<extra></extra>",
             )
         else:
             fig.add_bar(
@@ -168,7 +170,7 @@ def grouped(
                 y=frame[column],
                 name=name,
                 marker_color=colour(name),
-                hovertemplate=f"%{{x}}<br>{name}：%{{y:{fmt}}}{unit}<extra></extra>",
+                hovertemplate=f"%{{x}}<br>{name}{COLON}%{{y:{fmt}}}{unit}<extra></extra>",
             )
     if horizontal:
         fig.update_xaxes(title_text=unit)
@@ -203,7 +205,7 @@ def stacked(
             y=[int(part[value].get(v, 0)) if v in part.index else 0 for v in xs],
             name=str(key),
             marker_color=colour(str(key)),
-            hovertemplate=f"%{{x}} · {key}：%{{y}}{unit}<extra></extra>",
+            hovertemplate=f"%{{x}} · {key}{COLON}%{{y}}{unit}<extra></extra>",
         )
     fig.update_xaxes(type="category")
     return _layout(fig, _with_unit(title, unit), barmode="stack")
@@ -232,12 +234,12 @@ def proposal_flow(decisions: pd.DataFrame, statuses: pd.DataFrame, total: int, t
 
     ``decisions``: key, proposals; ``statuses``: decision, status, proposals (accepted ones).
     """
-    nodes = [f"提案 {total}件"]
+    nodes = [t("chart.flow_total", total=total)]
     node_colours = ["#7f8c8d"]
     index = {}
     for row in decisions.itertuples():
         index[row.key] = len(nodes)
-        nodes.append(f"{row.key} {row.proposals}件")
+        nodes.append(t("chart.flow_decision", decision=row.key, n=row.proposals))
         node_colours.append(colour(row.key))
     sources, targets, values, colours = [], [], [], []
     for row in decisions.itertuples():
@@ -267,7 +269,11 @@ def proposal_flow(decisions: pd.DataFrame, statuses: pd.DataFrame, total: int, t
                 "target": targets,
                 "value": values,
                 "color": [c + "55" for c in colours],
-                "hovertemplate": "%{source.label} → %{target.label}：%{value}件<extra></extra>",
+                "hovertemplate": "%{source.label} → %{target.label}"
+                + COLON
+                + "%{value}"
+                + t("chart.flow_link")
+                + "<extra></extra>",
             },
         )
     )
@@ -277,7 +283,9 @@ def proposal_flow(decisions: pd.DataFrame, statuses: pd.DataFrame, total: int, t
 def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure:
     """Small multiples of yearly trends: display name → (frame with year/value, unit)."""
     names = list(series)
-    fig = make_subplots(rows=1, cols=len(names), subplot_titles=[f"{n}（{series[n][1]}）" for n in names])
+    fig = make_subplots(
+        rows=1, cols=len(names), subplot_titles=[t("chart.with_unit", title=n, unit=series[n][1]) for n in names]
+    )
     for i, name in enumerate(names, start=1):
         frame, unit = series[name]
         fig.add_scatter(
@@ -285,9 +293,9 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
             y=frame["value"],
             mode="lines+markers",
             line={"color": PALETTE[(i - 1) % len(PALETTE)]},
-            hovertemplate=f"%{{x}}：%{{y:,.2f}}{unit}<extra>{name}</extra>"
-            if unit == "万元"
-            else f"%{{x}}：%{{y:,}}{unit}<extra>{name}</extra>",
+            hovertemplate=f"%{{x}}{COLON}%{{y:,.2f}}{unit}<extra>{name}</extra>"
+            if unit == WAN
+            else f"%{{x}}{COLON}%{{y:,}}{unit}<extra>{name}</extra>",
             row=1,
             col=i,
             showlegend=False,

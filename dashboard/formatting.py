@@ -63,6 +63,12 @@ def delta_points(current: float | None, previous: float | None) -> str | None:
     return f"{(current - previous) * 100:+.1f}个百分点"
 
 
+def with_headers(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:
+    """The frame with Chinese column headers: ``names`` is one of core.labels' column dicts
+    (data column → header); columns it does not name keep their names."""
+    return frame.rename(columns=names or {})
+
+
 def mask_name(name: object) -> object:
     """Mask a personal name (姓名脱敏): 张三 → 张*, 欧阳娜娜 → 欧***; group names stay.
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from core.periods import Period, parse_period
+from core.periods import ACADEMIC_START_MONTH, Period, parse_period
 from core.store import Store
 from core.vocab import (
     ACCEPTED_DECISIONS,
@@ -474,6 +474,23 @@ def available_years(store: Store, org: str | None = None) -> list[int]:
               UNION ALL SELECT year(coalesce(session_date, submit_date)), org FROM proposals
               UNION ALL SELECT year, org FROM awards UNION ALL SELECT year, org FROM member_counts)
             WHERE y IS NOT NULL{scope} ORDER BY y""",
+        params,
+    )
+    return [int(y) for y in frame["y"]]
+
+
+def academic_years(store: Store, org: str | None = None) -> list[int]:
+    """Start years of the academic years (学年, 1 Sept – 31 Aug) holding any dated row, ascending.
+
+    Counted from dates, not from calendar years: a welfare payment on 2026-10-12 puts 2026-2027学年 in the list.
+    """
+    scope, params = _scope(Filters(Period("year", 2000), org), None)
+    frame = store.query(
+        f"""SELECT DISTINCT CASE WHEN month(d) >= {ACADEMIC_START_MONTH} THEN year(d) ELSE year(d) - 1 END AS y FROM (
+              SELECT date AS d, org FROM welfare UNION ALL SELECT start_date, org FROM activities
+              UNION ALL SELECT coalesce(session_date, submit_date), org FROM proposals
+              UNION ALL SELECT award_date, org FROM awards)
+            WHERE d IS NOT NULL{scope} ORDER BY y""",
         params,
     )
     return [int(y) for y in frame["y"]]

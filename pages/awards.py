@@ -11,29 +11,34 @@ st.title(t("page.awards"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
 if current.period.kind == "academic":
-    st.caption("学年口径按获奖日期统计；自然年口径按台账中的“年度”统计。")
+    st.caption(t("awards.academic_note"))
+ITEMS = t("unit.items")
 
-with app.guard("获奖指标"):
+with app.guard(t("awards.section.kpis")):
     totals = app.q("award_totals", current)
     before = app.q("award_totals", compare) if compare else None
     c = st.columns(3)
     c[0].metric(
-        "获奖总数",
-        fmt.count(totals["total"], "项"),
+        t("metric.awards_total"),
+        fmt.count(totals["total"], ITEMS),
         fmt.delta_text(totals["total"], before and before["total"]),
         border=True,
     )
-    c[1].metric("个人", fmt.count(totals["个人"], "项"), border=True)
-    c[2].metric("集体", fmt.count(totals["集体"], "项"), border=True)
+    c[1].metric(app.INDIVIDUAL, fmt.count(totals[app.INDIVIDUAL], ITEMS), border=True)
+    c[2].metric(app.COLLECTIVE, fmt.count(totals[app.COLLECTIVE], ITEMS), border=True)
     c = st.columns(5)
     for col, level in zip(c, app.LEVEL_ORDER, strict=True):
         n = totals["by_level"][level]
-        col.metric(level, fmt.count(n, "项"), None if before is None else f"{n - before['by_level'][level]:+d}项")
+        col.metric(
+            level,
+            fmt.count(n, ITEMS),
+            None if before is None else t("text.delta_items", n=n - before["by_level"][level]),
+        )
 
-with app.guard("按级别与类型"):
+with app.guard(t("awards.section.level_type")):
     level_type = app.frame_or_none(app.q("awards_by", current, "level_type"))
     if level_type is None:
-        st.info("本期间没有获奖记录。")
+        st.info(t("awards.none"))
     else:
         left, right = st.columns(2)
         left.plotly_chart(
@@ -42,9 +47,9 @@ with app.guard("按级别与类型"):
                 "level",
                 "award_type",
                 "n",
-                "按级别（个人 / 集体）",
-                "项",
-                order=("个人", "集体"),
+                t("awards.by_level_type"),
+                ITEMS,
+                order=(app.INDIVIDUAL, app.COLLECTIVE),
                 x_order=app.LEVEL_ORDER,
             ),
             key="lt",
@@ -52,22 +57,26 @@ with app.guard("按级别与类型"):
         by_sub = app.frame_or_none(app.q("awards_by", current, "sub_union"))
         if by_sub is not None:
             right.plotly_chart(
-                charts.hbar(by_sub.head(15), "sub_union", "n", "按分工会（前15）", "项", colour_by_label=False),
+                charts.hbar(by_sub.head(15), "sub_union", "n", t("awards.by_sub_union"), ITEMS, colour_by_label=False),
                 key="sub",
             )
 
-with app.guard("历年"):
+with app.guard(t("awards.section.years")):
     trend = app.q("yearly_trend", current)
     if len(trend) > 1:
-        st.plotly_chart(charts.vbar(trend, "year", "awards", "历年获奖数", "项", colour_key="省级"), key="years")
+        # coloured as 省级 awards
+        st.plotly_chart(
+            charts.vbar(trend, "year", "awards", t("awards.by_year"), ITEMS, colour_key=app.LEVEL_ORDER[1]),
+            key="years",
+        )
 
-with app.guard("等次"):
+with app.guard(t("awards.section.grades")):
     grades = app.frame_or_none(app.q("awards_by", current, "grade"))
     if grades is not None:
-        st.plotly_chart(charts.hbar(grades, "grade", "n", "竞赛获奖等次", "项"), key="grade")
+        st.plotly_chart(charts.hbar(grades, "grade", "n", t("awards.grades"), ITEMS), key="grade")
 
-with app.guard("获奖名单"), st.expander("获奖名单"):
-    show_names = st.toggle("显示完整姓名", value=False)
+with app.guard(t("awards.section.list")), st.expander(t("awards.list")):
+    show_names = st.toggle(t("text.show_full_names"), value=False)
     rows = app.q("award_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))

@@ -55,7 +55,7 @@ if rules is not None:
         for column, row in zip(columns, totals.itertuples(index=False), strict=True):
             column.metric(
                 row.label,
-                f"{row.flags}笔" if row.flags else t("compliance.rule_none"),
+                t("compliance.flag_count", n=row.flags) if row.flags else t("compliance.rule_none"),
                 border=True,
                 help=t("compliance.severity", severity=row.severity),
             )
@@ -83,6 +83,13 @@ if rules is not None:
         else:
             reveal = st.toggle(t("compliance.show_names"), value=False, help=t("compliance.show_names_help"))
             for row in totals[totals["flags"] > 0].itertuples(index=False):
-                st.markdown(f"**{row.label}**　{row.flags}笔 · {t('compliance.severity', severity=row.severity)}")
+                st.markdown(
+                    t(
+                        "compliance.rule_heading",
+                        rule=row.label,
+                        n=row.flags,
+                        severity=t("compliance.severity", severity=row.severity),
+                    )
+                )
                 part = flags[flags["rule"] == row.rule]
                 app.table(compliance_export.flag_table(part, reveal=reveal, drop_empty=True), key=f"c_flags_{row.rule}")

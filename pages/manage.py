@@ -6,71 +6,51 @@ import streamlit as st
 
 from dashboard import app, templates
 from dashboard import formatting as fmt
-from dashboard.app import kind_label, t
+from dashboard.app import BATCH_COLUMNS, kind_label, t
 
 app.ensure_navigation()
 st.title(t("page.manage"))
 store = app.store()
 
-with app.guard("已导入的批次"):
-    st.subheader("已导入的批次")
+with app.guard(t("manage.section.batches")):
+    st.subheader(t("manage.batches"))
     batches = app.batches()
-    st.caption(f"数据库中共有 {len(batches)} 批、{int(batches['rows_accepted'].sum()) if len(batches) else 0} 行记录。")
+    rows = int(batches["rows_accepted"].sum()) if len(batches) else 0
+    st.caption(t("manage.batch_count", n=len(batches), rows=rows))
     if len(batches) == 0:
-        st.info("还没有导入任何台账。")
+        st.info(t("manage.no_batches"))
     else:
-        st.dataframe(
-            batches.assign(
-                kinds=batches["kinds"].map(lambda k: "、".join(kind_label(x) for x in k.split(",") if x))
-            ).rename(
-                columns={
-                    "batch_id": "批次",
-                    "file_name": "文件",
-                    "kinds": "台账类型",
-                    "rows_accepted": "导入行数",
-                    "rows_rejected": "不合格行数",
-                    "rows_skipped": "跳过行数",
-                    "loaded_at": "导入时间",
-                    "partial": "部分导入",
-                }
-            ),
-            hide_index=True,
-        )
+        kinds = batches["kinds"].map(lambda k: t("text.list_sep").join(kind_label(x) for x in k.split(",") if x))
+        st.dataframe(fmt.with_headers(batches.assign(kinds=kinds), BATCH_COLUMNS), hide_index=True)
         with st.form("remove_batch"):
             labels = {
-                f"第 {r.batch_id} 批：{r.file_name}（{r.rows_accepted} 行）": int(r.batch_id)
+                t("manage.batch_option", batch_id=r.batch_id, file=r.file_name, rows=r.rows_accepted): int(r.batch_id)
                 for r in batches.itertuples()
             }
-            choice = st.selectbox("删除批次", list(labels))
-            confirm = st.checkbox("我确认删除这一批及其全部数据（不可恢复，建议先备份）")
-            if st.form_submit_button("删除", type="primary"):
+            choice = st.selectbox(t("manage.remove"), list(labels))
+            confirm = st.checkbox(t("manage.confirm"))
+            if st.form_submit_button(t("manage.remove_button"), type="primary"):
                 if not confirm:
-                    st.warning("请先勾选确认。")
+                    st.warning(t("manage.confirm_first"))
                 elif app.remove_batch(store, labels[choice]):
-                    st.success(f"已删除：{fmt.md(choice)}")
+                    st.success(t("manage.removed", batch=fmt.md(choice)))
                     st.rerun()
 
-with app.guard("备份"):
-    st.subheader("备份")
-    st.caption(
-        "下载整个数据库的一致副本（.duckdb 文件）。恢复方法：停止看板，用备份文件替换 data/union.duckdb"
-        "（或设置环境变量 UNION_DB 指向备份文件）后重新启动。命令行：python -m dashboard backup --out 备份.duckdb"
-    )
+with app.guard(t("manage.section.backup")):
+    st.subheader(t("manage.backup"))
+    st.caption(t("manage.backup_help"))
     st.download_button(
-        "备份数据库",
+        t("manage.backup_button"),
         lambda: app.backup_bytes(),
-        file_name=f"工会数据备份-{datetime.date.today():%Y%m%d}.duckdb",
+        file_name=t("manage.backup_file", day=datetime.date.today()),
         mime="application/octet-stream",
         icon=":material/backup:",
         key="backup",
     )
 
-with app.guard("个人信息保护"):
-    st.subheader("个人信息保护")
-    st.caption(
-        "身份证号、医保号、银行卡号、电话号码和住址在导入时一律不保存；涉及健康或家庭情况的备注默认隐去，"
-        "不进入导出和汇报材料。下面可以删除某个人的信息，或设置姓名的保存期限。详见 README“个人信息保护”。"
-    )
+with app.guard(t("privacy.section")):
+    st.subheader(t("privacy.section"))
+    st.caption(t("privacy.section_help"))
     oldest = app.oldest_named()
     today = datetime.date.today()
     if oldest is None:
@@ -78,21 +58,18 @@ with app.guard("个人信息保护"):
     else:
         st.markdown(t("privacy.oldest", date=f"{oldest:%Y-%m-%d}", years=f"{(today - oldest).days / 365.25:.1f}"))
 
-    st.markdown("**删除某人的个人信息**")
-    st.caption(
-        "把此人在全部台账中的姓名（对象、名单中的姓名、名册姓名、提案人、备注中提到的姓名）替换为固定化名，"
-        "并清除名册中的工号和出生年月。金额、人次、类别不变，各项统计数字不变。操作记入历史记录，不记录姓名。"
-    )
+    st.markdown(t("privacy.forget_title"))
+    st.caption(t("privacy.forget_help"))
     _, _, org_names = app.lists()
     with st.form("forget_person"):
         c1, c2, c3 = st.columns(3)
-        person = c1.text_input("姓名")
-        org_choice = c2.selectbox("学校（基层工会）", ["不指定", *org_names])
-        member_id = c3.text_input("工号（有同名会员时填写）")
-        if st.form_submit_button("查看将处理的数据"):
+        person = c1.text_input(t("privacy.person"))
+        org_choice = c2.selectbox(t("field.org"), [t("privacy.any_org"), *org_names])
+        member_id = c3.text_input(t("privacy.member_id"))
+        if st.form_submit_button(t("privacy.plan_button")):
             st.session_state["forget_target"] = [
                 person.strip(),
-                None if org_choice == "不指定" else org_choice,
+                None if org_choice == t("privacy.any_org") else org_choice,
                 member_id.strip() or None,
             ]
     chosen = st.session_state.get("forget_target")
@@ -101,7 +78,7 @@ with app.guard("个人信息保护"):
         try:
             planned = app.forget_plan(target)
         except app.Ambiguous as err:
-            st.warning(str(err).replace("--org", "“学校”").replace("--member-id", "“工号”"))
+            st.warning(str(err).replace("--org", t("privacy.org_box")).replace("--member-id", t("privacy.id_box")))
             planned = None
         if planned is not None and not planned.total:
             st.info(t("privacy.nothing", name=fmt.md(target.name)))
@@ -109,32 +86,34 @@ with app.guard("个人信息保护"):
             st.markdown(t("privacy.plan_head", name=fmt.md(target.name), pseudonym=planned.pseudonym))
             st.dataframe(
                 {
-                    "数据表": [app.table_label(table) for table in planned.rows],
-                    "行数": list(planned.rows.values()),
-                    "涉及的列": ["、".join(app.column_label(c) for c in planned.columns[x]) for x in planned.rows],
+                    t("privacy.col.table"): [app.table_label(table) for table in planned.rows],
+                    t("privacy.col.rows"): list(planned.rows.values()),
+                    t("privacy.col.columns"): [
+                        t("text.list_sep").join(app.column_label(c) for c in planned.columns[x]) for x in planned.rows
+                    ],
                 },
                 hide_index=True,
             )
             for table in planned.skipped:
                 st.caption(t("privacy.plan_skipped", table=app.table_label(table)).strip())
-            sure = st.checkbox("我确认替换此人的姓名（不可恢复，建议先备份）", key="forget_confirm")
-            if st.button("替换为化名", type="primary", disabled=not sure, key="forget_go"):
+            sure = st.checkbox(t("privacy.forget_confirm"), key="forget_confirm")
+            if st.button(t("privacy.forget_go"), type="primary", disabled=not sure, key="forget_go"):
                 rows = app.forget(planned)
                 st.session_state.pop("forget_target", None)
                 st.success(t("privacy.forgotten", rows=rows, name=fmt.md(target.name), pseudonym=planned.pseudonym))
 
-    st.markdown("**保存期限**")
+    st.markdown(t("privacy.retention_title"))
     current_years = app.retention_years()
     with st.form("retention"):
         years = st.number_input(
-            "期间结束后保存姓名的年数（0 为不自动处理）",
+            t("privacy.retention_years"),
             min_value=0,
             max_value=100,
             value=current_years or 0,
             step=1,
-            help="期间按自然年和学年中较晚结束的一个计算。到期后，这些行中的姓名替换为化名，备注清除，数字不变。",
+            help=t("privacy.retention_help"),
         )
-        if st.form_submit_button("保存设置"):
+        if st.form_submit_button(t("privacy.retention_save")):
             app.set_retention_years(int(years))
             st.success(t("privacy.retention_set", years=int(years)) if years else t("privacy.retention_off"))
             current_years = int(years) or None
@@ -142,49 +121,58 @@ with app.guard("个人信息保护"):
         due = app.retention_due(current_years)
         if due:
             st.warning(
-                f"已超过保存期限、仍含姓名的记录：{'、'.join(f'{app.table_label(k)} {v} 行' for k, v in due.items())}。"
+                t(
+                    "privacy.retention_due",
+                    rows=t("text.list_sep").join(
+                        t("privacy.table_rows", table=app.table_label(k), rows=v) for k, v in due.items()
+                    ),
+                )
             )
-            sure = st.checkbox("我确认替换这些姓名（不可恢复，建议先备份）", key="retention_confirm")
-            if st.button("立即替换为化名", key="retention_go", disabled=not sure):
+            sure = st.checkbox(t("privacy.retention_confirm"), key="retention_confirm")
+            if st.button(t("privacy.retention_go"), key="retention_go", disabled=not sure):
                 rows, cutoff = app.apply_retention(current_years)
                 st.success(t("privacy.retention_done", years=current_years, cutoff=f"{cutoff:%Y-%m-%d}", rows=rows))
         else:
-            st.caption("没有超过保存期限的姓名记录。命令行：python -m dashboard retention apply")
+            st.caption(t("privacy.retention_none_due"))
     else:
         st.caption(t("privacy.retention_off"))
 
     acts = app.privacy_history()
     if len(acts):
-        with st.expander("历史记录（删除、到期处理、查看敏感备注）"):
-            names = {"forget": "删除个人信息", "retention": "到期处理", "reveal_notes": "查看敏感备注"}
+        with st.expander(t("privacy.history")):
+            names = {a: t(f"privacy.action.{a}") for a in ("forget", "retention", "reveal_notes")}
             st.dataframe(
                 acts.assign(action=acts["action"].map(lambda a: names.get(a, a))).rename(
-                    columns={"acted_at": "时间", "action": "操作", "detail": "详情"}
+                    columns={
+                        "acted_at": t("privacy.col.time"),
+                        "action": t("privacy.col.action"),
+                        "detail": t("privacy.col.detail"),
+                    }
                 ),
                 hide_index=True,
             )
 
-with app.guard("台账模板"):
-    st.subheader("下载台账模板")
-    st.caption("标准表头 + 示例行 + 填表说明。按模板填写的台账可直接导入。")
+with app.guard(t("manage.section.templates")):
+    st.subheader(t("manage.templates"))
+    st.caption(t("manage.templates_help"))
     cols = st.columns(4)
     for i, kind in enumerate(app.KINDS):
         cols[i % 4].download_button(
             kind_label(kind),
             templates.template_bytes(kind),
-            file_name=f"{kind_label(kind).replace('/', '')}模板.xlsx",
+            file_name=t("manage.template_file", kind=kind_label(kind).replace("/", "")),
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             key=f"tpl_{kind}",
         )
 
-with app.guard("演示数据"):
-    st.subheader("演示数据")
+with app.guard(t("manage.section.demo")):
+    st.subheader(t("manage.demo"))
     if store.get_meta("demo") == "true":
-        st.warning("当前数据库包含演示数据（虚构的东湖实验学校工会）。导入本校台账前建议先清除。")
-        if st.button("清除演示数据"):
+        st.warning(t("manage.demo_loaded"))
+        if st.button(t("manage.clear_demo")):
             removed = app.clear_demo(store)
-            st.success(f"已清除 {removed} 批演示数据。")
+            st.success(t("manage.demo_cleared", n=removed))
             st.rerun()
-    elif st.button("重新载入演示数据"):
+    elif st.button(t("manage.reload_demo")):
         app.ensure_demo(store, force=True)
         st.rerun()

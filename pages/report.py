@@ -10,59 +10,56 @@ from dashboard.app import t
 app.ensure_navigation()
 st.title(t("page.report"))
 current, compare = app.require_filters()
-st.caption(app.period_caption(current, compare) + " ｜ 期间和对比期在左侧栏选择")
+st.caption(app.period_caption(current, compare) + t("report.caption"))
 
-with app.guard("汇报材料"):
+with app.guard(t("report.section")):
     data = app.pack_data(current, compare)
-    name = st.text_input("单位名称（用于幻灯片标题）", value=data.union_name)
+    name = st.text_input(t("report.union_name"), value=data.union_name)
     data = dataclasses.replace(data, union_name=name.strip() or data.union_name)
     if current.sub_unions:
-        st.warning("已按分工会筛选：材料只包含所选分工会的数据。")
+        st.warning(t("report.filtered"))
 
-    st.subheader("下载")
-    stem = f"{data.union_name}{data.current.label}工作数据"
+    st.subheader(t("report.downloads"))
+    stem = t("report.stem", union=data.union_name, period=data.current.label)
     c1, c2, c3, c4 = st.columns(4)
     c1.download_button(
-        "幻灯片 PPTX",
+        t("report.pptx"),
         lambda: deck.build_deck(data),
-        file_name=f"{stem}汇报.pptx",
+        file_name=t("report.pptx_file", stem=stem),
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
         type="primary",
         icon=":material/slideshow:",
         key="dl_pptx",
     )
     c2.download_button(
-        "数据表 Excel",
+        t("report.xlsx"),
         lambda: workbook.build_workbook(data, pack.detail_rows(app.store(), current)),
-        file_name=f"{stem}.xlsx",
+        file_name=t("report.xlsx_file", stem=stem),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_chart:",
         key="dl_xlsx",
     )
     c3.download_button(
-        "数据摘要 TXT",
+        t("report.txt"),
         sentences.as_text(data).encode("utf-8"),
-        file_name=f"{stem}摘要.txt",
+        file_name=t("report.txt_file", stem=stem),
         mime="text/plain",
         icon=":material/article:",
         key="dl_txt",
     )
     c4.download_button(
-        "数据摘要 Markdown",
+        t("report.md"),
         sentences.as_markdown(data).encode("utf-8"),
-        file_name=f"{stem}摘要.md",
+        file_name=t("report.md_file", stem=stem),
         mime="text/markdown",
         icon=":material/article:",
         key="dl_md",
     )
-    st.caption(
-        "幻灯片中的图表是可编辑的 PowerPoint/WPS 原生图表；会议材料只含汇总数，不含个人姓名。"
-        "Excel 明细表中的姓名已脱敏。"
-    )
+    st.caption(t("report.privacy"))
 
-    st.subheader("数据摘要（可直接复制到工作报告）")
+    st.subheader(t("report.sentences"))
     if len(sentences.sentences(data)) == 0:
-        st.info("本期间没有台账数据。")
+        st.info(t("report.none"))
     else:
         for area in sentences.AREAS:
             texts = [s.text for s in sentences.sentences(data) if s.area == area]
@@ -70,12 +67,12 @@ with app.guard("汇报材料"):
                 st.markdown(f"**{area}**")
                 st.code("".join(texts), language=None, wrap_lines=True)
 
-    st.subheader("主要指标")
+    st.subheader(t("report.kpis"))
     kpi = workbook.kpi_table(data)
 
     def show(v: object) -> str:
         if v is None:
-            return "—"
+            return t("text.none")
         if isinstance(v, float):
             return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
         return f"{v:,}" if isinstance(v, int) else str(v)

@@ -158,3 +158,63 @@ def test_welfare_rows_masked_by_default(app_db):
     assert frames, "the row table is there"
     names = [n for n in frames[0]["对象"] if isinstance(n, str) and 2 <= len(n) <= 4]
     assert names and all(n[1:] == "*" * (len(n) - 1) for n in names)
+
+
+def test_current_academic_year_is_selectable_and_shows_its_figures(app_db):
+    """Today (2026-11-27 in the demo) lies in 2026-2027学年: its 160,300 元 and 5 activities must be reachable."""
+    at = start()
+    store = live_store()
+    at.radio(key="f_kind").set_value("学年").run()
+    period = at.selectbox(key="f_period_academic")
+    assert "2026-2027学年" in period.options
+    # every academic year holding a dated row is offered, counted from dates (independently of the app's query)
+    starts = store.query(
+        """SELECT DISTINCT CASE WHEN month(d) >= 9 THEN year(d) ELSE year(d) - 1 END AS y FROM (
+             SELECT date AS d FROM welfare UNION ALL SELECT start_date FROM activities
+             UNION ALL SELECT coalesce(session_date, submit_date) FROM proposals
+             UNION ALL SELECT award_date FROM awards) WHERE d IS NOT NULL ORDER BY y DESC"""
+    )["y"]
+    assert period.options == [f"{y}-{y + 1}学年" for y in starts]
+    period.set_value("2026-2027学年").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+
+    # the comparison period defaults to the previous academic year, kept as plain data
+    assert at.selectbox(key="f_compare_academic_2026").value == ("academic", 2025)
+    assert at.session_state["compare"] == ("academic", 2025)
+    assert at.session_state["filters"] == (("academic", 2026), None, ())
+
+    welfare_yuan, person_times = store.query(
+        "SELECT sum(amount_yuan)::DOUBLE, sum(person_times)::BIGINT FROM welfare "
+        "WHERE date BETWEEN DATE '2026-09-01' AND DATE '2027-08-31'"
+    ).iloc[0]
+    events, participants = store.query(
+        "SELECT count(*), sum(participants)::BIGINT FROM activities "
+        "WHERE start_date BETWEEN DATE '2026-09-01' AND DATE '2027-08-31'"
+    ).iloc[0]
+    assert (welfare_yuan, events) == (160_300, 5)
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(welfare_yuan) == "16.03万元"
+    assert metric(at, "慰问/福利人次") == fmt.count(person_times, "人次")
+    assert metric(at, "活动参与人次") == fmt.count(participants, "人次")
+    help_text = next(m.proto.help for m in at.metric if m.label == "活动参与人次")
+    assert help_text == f"共 {events} 项活动" == "共 5 项活动"
+    assert "统计期间：2026-2027学年（2026-09-01 至 2027-08-31） ｜ 对比：2025-2026学年" in [c.value for c in at.caption]
+
+    at.switch_page("pages/activities.py").run()
+    assert metric(at, "活动场次") == "5项"
+
+
+def test_comparison_options_are_computed_periods():
+    from core.periods import Period
+    from dashboard.app import compare_options
+
+    available = [Period("academic", y) for y in (2026, 2025, 2024, 2023)]
+    options, default = compare_options(Period("academic", 2026), available)
+    assert options == [("academic", 2025), ("academic", 2024), ("academic", 2023), None]
+    previous = Period("academic", 2026).previous()
+    assert options[default] == (previous.kind, previous.start_year)
+    # a gap: the previous period has no data, so the newest earlier one is the default
+    options, default = compare_options(Period("year", 2026), [Period("year", 2026), Period("year", 2023)])
+    assert options == [("year", 2023), None] and default == 0
+    # the earliest period compares with nothing
+    options, default = compare_options(Period("year", 2023), [Period("year", 2026), Period("year", 2023)])
+    assert options == [None] and default == 0
