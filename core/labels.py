@@ -124,15 +124,29 @@ ZH: dict[str, str] = {
     "file.internal_error": "读取该文件时程序出错（{error}），未导入任何数据。请把该文件发给管理员",
     "file.reader_crashed": "读取该文件时读取程序异常退出（文件过大或格式异常），未导入任何数据",
     "file.reader_timeout": "读取该文件超过 {seconds} 秒，已停止，未导入任何数据",
+    "file.write_failed": "写入数据库时出错（{error}），该文件未导入任何数据，其他文件不受影响",
     "file.duplicate": "该文件已导入过（第 {batch_id} 批，{loaded_at}），未重复导入",
     "file.rejected_rows": "有 {count} 行不合格，整个文件未导入。可修改后重新上传，或确认“只导入合格行”",
     "file.no_ledger": "文件中没有可识别的台账",
     "file.loaded": "已导入第 {batch_id} 批：{rows} 行",
     "file.not_found": "找不到文件或文件夹：{path}",
     "limits.text": "单个文件不超过 {upload} MB；解压后合计不超过 {unzipped} MB、单个部件不超过 {entry} MB，"
-    "压缩比不超过 {ratio} 倍；每个工作表不超过 {rows} 行、{cols} 列、{cells} 个单元格；"
+    "压缩比不超过 {ratio} 倍；每个工作表不超过 {rows} 行、{cols} 列、{cells} 个单元格，"
+    "每个单元格不超过 {cell_chars} 个字符（CSV 同样适用）；"
     "读取时间不超过 {seconds} 秒、内存不超过 {memory} MB。",
+    "limits.bounds": "每一行的数值须在合理范围内，否则该行不合格并注明原因：金额不超过 {amount} 万元、"
+    "人数（人次）不超过 {count}、日期不早于 {year} 年且不晚于今天之后一年、日期范围的结束不早于开始。",
+    "reason.amount_implausible": "金额超出合理范围（单行不超过 {limit} 万元）：“{value}”",
+    "reason.count_implausible": "人数超出合理范围（不超过 {limit}）：“{value}”",
+    "reason.too_large": "数值过大：“{value}”",
+    "reason.date_implausible": "日期超出合理范围（{low} 至 {high}）：“{value}”",
+    "reason.year_implausible": "年度超出合理范围（{low} 至 {high}）：“{value}”",
+    "reason.range_reversed": "结束日期 {end} 早于开始日期 {start}",
     "db.busy": "数据库正忙（另一个程序正在写入），请稍后重试",
+    "db.not_store": "“{path}”不是本系统的数据库（文件不存在、不是 DuckDB 数据库，或没有工会台账的表），未做任何改动",
+    "backup.unverified": "备份校验未通过（{reason}），未生成备份文件，请重试",
+    "backup.exists": "备份文件已存在：{path}，请换一个文件名",
+    "backup.done": "已备份到 {path}",
     # --- command line
     "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",
     "cli.reject_line": "    第 {row} 行：{reason}",
