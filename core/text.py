@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 import unicodedata
 
 import pandas as pd
@@ -34,3 +35,47 @@ def cell_text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+# Characters a ledger cell never means and that make look-alike values (生育\u200b慰问 ≠ 生育慰问)
+# or rewrite a terminal or a line's direction: ANSI escape sequences, C0 controls except tab,
+# line feed and carriage return, DEL and C1 controls, zero-width characters and joiners, the
+# soft hyphen, BOMs (U+FEFF) and bidirectional embeddings, overrides and isolates.  Written so
+# that Python's re and RE2 (pandas' Arrow strings) read it alike.
+INVISIBLE_PATTERN = (
+    "\x1b\\[[0-?]*[ -/]*[@-~]"
+    "|[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\ufeff]"
+)
+_INVISIBLE = re.compile(INVISIBLE_PATTERN)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without invisible and control characters (INVISIBLE_PATTERN); tabs and newlines stay.
+
+    "生育\u200b慰问" → "生育慰问"; "\ufeff张伟" → "张伟"; "\x1b[31m王\x1b[0m" → "王";
+    "\u202e王五" → "王五"; "a\x00b" → "ab".
+    """
+    return _INVISIBLE.sub("", text)
+
+
+def strip_invisible_column(series: pd.Series) -> pd.Series:
+    """:func:`strip_invisible` over a column of cell texts, one call per distinct affected value.
+
+    The search runs over the whole column at once (RE2 for Arrow strings); only the cells
+    that hold such a character are rewritten, and a cell left empty becomes missing (None).
+    Returns ``series`` itself when nothing needs cleaning.
+    """
+    if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
+        return series
+    hits = series.str.contains(INVISIBLE_PATTERN, regex=True, na=False)
+    if series.dtype == object:
+        hits = hits.astype(bool)
+    if not hits.any():
+        return series
+    affected = series[hits]
+    cleaned = {value: strip_invisible(value) for value in affected.unique() if isinstance(value, str)}
+    out = series.astype(object)
+    values = [cleaned.get(v, v) if isinstance(v, str) else v for v in affected.tolist()]
+    out[hits] = [v if not isinstance(v, str) or v.strip() else None for v in values]
+    return out
