@@ -149,6 +149,7 @@ ZH: dict[str, str] = {
     "reason.date_implausible": "日期超出合理范围（{low} 至 {high}）：“{value}”",
     "reason.year_implausible": "年度超出合理范围（{low} 至 {high}）：“{value}”",
     "reason.range_reversed": "结束日期 {end} 早于开始日期 {start}",
+    "export.note_withheld": "（备注已隐去）",
     "db.busy": "数据库正忙（另一个程序正在写入），请稍后重试",
     "db.not_store": "“{path}”不是本系统的数据库（文件不存在、不是 DuckDB 数据库，或没有工会台账的表），未做任何改动",
     "backup.unverified": "备份校验未通过（{reason}），未生成备份文件，请重试",

@@ -68,14 +68,14 @@ def strip_invisible_column(series: pd.Series) -> pd.Series:
     """
     if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
         return series
-    hits = series.str.contains(INVISIBLE_PATTERN, regex=True, na=False)
-    if series.dtype == object:
-        hits = hits.astype(bool)
-    if not hits.any():
+    # Search the distinct values only (a ledger column repeats its dates and categories).
+    uniques = pd.Series(series.dropna().unique(), dtype=series.dtype)
+    found = uniques.str.contains(INVISIBLE_PATTERN, regex=True, na=False)
+    if not found.astype(bool).any():
         return series
-    affected = series[hits]
-    cleaned = {value: strip_invisible(value) for value in affected.unique() if isinstance(value, str)}
+    cleaned = {v: strip_invisible(v) for v in uniques[found.astype(bool)].tolist() if isinstance(v, str)}
+    cleaned = {k: (v if v.strip() else None) for k, v in cleaned.items()}
+    hits = series.isin(list(cleaned)).to_numpy(dtype=bool)
     out = series.astype(object)
-    values = [cleaned.get(v, v) if isinstance(v, str) else v for v in affected.tolist()]
-    out[hits] = [v if not isinstance(v, str) or v.strip() else None for v in values]
+    out[hits] = [cleaned[v] for v in series[hits].tolist()]
     return out

@@ -15,7 +15,7 @@ import pandas as pd
 from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from core.store import Store
 from dashboard import queries
-from dashboard.formatting import mask_column
+from dashboard.formatting import mask_column, mask_note_column
 from dashboard.queries import Filters
 
 
@@ -120,7 +120,9 @@ def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
         note = pd.DataFrame({"说明": [t("pack.detail_too_long", rows=f"{welfare_rows:,}", limit=f"{DETAIL_LIMIT:,}")]})
         return {"福利慰问明细": note, "获奖名单": note.iloc[0:0]}
     welfare = queries.welfare_rows(store, f)
-    welfare = welfare.assign(recipient=mask_column(welfare["recipient"])).drop(columns=["source_file"])
+    welfare = welfare.assign(recipient=mask_column(welfare["recipient"]), note=mask_note_column(welfare["note"])).drop(
+        columns=["source_file"]
+    )
     awards = queries.award_rows(store, f)
     awards = awards.assign(recipient=mask_column(awards["recipient"]))
     return {

@@ -85,22 +85,27 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     if frame.empty:
         return reasons
     filled = frame.notna()
-    mask = filled.to_numpy()
-    count = pd.Series(mask.sum(axis=1), index=frame.index)
-    # The first filled cell of each row, found with whole-frame operations: the work follows
-    # the cell count, never rows × columns in Python (issue 12: 10,000 columns took 122 s).
-    first_col = mask.argmax(axis=1)
-    leading = pd.Series(
-        frame.to_numpy(dtype=object)[np.arange(len(frame)), first_col], index=frame.index, dtype=object
-    ).where(count > 0, None)
-    leading = leading.astype("string")
+    count = filled.sum(axis=1)
+    # The first filled cell of each row: column 0, and for the rows where it is empty the
+    # column argmax finds.  Only the columns that are some row's first filled one are read,
+    # so the work follows the cells, never rows × columns in Python (issue 12).
+    leading = frame.iloc[:, 0].astype("string")
+    missing = (leading.isna() & (count > 0)).to_numpy()
+    if missing.any():
+        first_col = filled.to_numpy()[missing].argmax(axis=1)
+        rows = np.flatnonzero(missing)
+        for j in np.unique(first_col):
+            at = rows[first_col == j]
+            leading.iloc[at] = frame.iloc[at, j].astype("string").to_numpy()
     # Only rows whose first cell could start a marker are normalised (NFKC, no spaces).
     candidate = leading.str.contains(_MARKER_START, regex=True).fillna(False)
     first = pd.Series("", index=frame.index, dtype="string")
     first[candidate] = _squeeze(leading[candidate])
-    # A repeated header: its cells equal the header texts as written.
+    # A repeated header: its cells equal the header texts as written (one vectorised isin per column).
     header_texts = {h.strip() for h in layout.headers for h in h.split("/") if h.strip()}
-    header_hits = pd.Series(frame.isin(header_texts).to_numpy().sum(axis=1), index=frame.index)
+    header_hits = pd.Series(0, index=frame.index)
+    for j in range(frame.shape[1]):
+        header_hits += frame.iloc[:, j].isin(header_texts).fillna(False).astype(int)
     first_col_only = filled.iloc[:, 0] & (count == 1)
     in_merged = pd.Series(frame.index.isin(list(merged_rows)), index=frame.index)
     reasons[(count == 1) & (first_col_only | in_merged)] = "skip.section"
