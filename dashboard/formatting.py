@@ -123,14 +123,16 @@ def _mask_one(name: str) -> str:
 def mask_name(name: object) -> object:
     """Mask a personal-name field (姓名脱敏) by rule, whatever its length; group names stay.
 
-    Rules: a value naming a group (a word of GROUP_WORDS: 高温及户外作业人员, 语文教研组)
-    stays; a list of names (王建国、李秀英 / 王建国,李秀英) is masked name by name
+    Rules: a value of more than 4 characters naming a group (a word of GROUP_WORDS:
+    高温及户外作业人员, 语文教研组) stays; a list of names (王建国、李秀英 / 王建国,李秀英) is masked name by name
     (王**、李**); any other value is one person's name and keeps only its first character
     (张伟 → 张*, 张伟（退休） → 张*（*）, 阿卜杜拉·买买提 → 阿***·***, Zhang Wei → Z**** ***).
     """
     if not isinstance(name, str) or not name.strip():
         return name
-    if any(word in name for word in GROUP_WORDS):
+    # Short values are masked even with a group word (全体会员 → 全***): over-masking a
+    # small group costs little, a 4-character name that happens to hold 会 or 班 would leak.
+    if len(name.strip()) > 4 and any(word in name for word in GROUP_WORDS):
         return name
     parts = _LIST_SPLIT.split(name.strip())
     # Separators are kept; a space between Latin name parts belongs to one name.
