@@ -101,6 +101,14 @@ CREATE TABLE history (
     history_id INTEGER PRIMARY KEY DEFAULT nextval('history_seq'), acted_at TIMESTAMP NOT NULL,
     action VARCHAR NOT NULL, detail VARCHAR);
 """,
+    # 3: one batch per file content (issue 12: two sessions committing the same file at once both
+    # passed the duplicate check).  A store that already holds such twins keeps them, renamed, so
+    # that the index can be built; removing one in 数据管理 corrects the figures.
+    """
+UPDATE batches SET sha256 = sha256 || '#' || CAST(batch_id AS VARCHAR)
+    WHERE batch_id NOT IN (SELECT min(batch_id) FROM batches GROUP BY sha256);
+CREATE UNIQUE INDEX batches_sha256 ON batches (sha256);
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -129,6 +137,14 @@ class StoreBusy(Exception):
     """Another process holds the database file for writing (数据库正忙)."""
 
 
+class BackupError(Exception):
+    """A backup copy did not verify (no file is left at the target)."""
+
+
+class NotAStore(Exception):
+    """The file is missing, is not a DuckDB database, or holds tables of something else (不是本系统的数据库)."""
+
+
 def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     """The database path: ``--db`` if given, else $UNION_DB, else data/union.duckdb."""
     if cli_value:
@@ -151,26 +167,63 @@ class Store:
     """
 
     def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False) -> None:
+        """Open (read-write: create and migrate) the store at ``path``.
+
+        ``read_only`` opens an existing store for reading only, so that readers share the file
+        (ten parallel ``summary`` calls); it raises :class:`NotAStore` for a missing file, a
+        file that is not DuckDB, or a database without this product's schema, and never
+        creates anything.  Read-write raises :class:`NotAStore` for a database that holds
+        other tables but not this schema (a new or empty file becomes a store).
+        """
         self.path = str(path)
+        self.read_only = read_only
         if self.path != ":memory:":
             owner_only_files()
+        if self.path != ":memory:" and not read_only:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        if read_only and (self.path == ":memory:" or not Path(self.path).is_file()):
+            raise NotAStore(t("db.not_store", path=self.path))
         try:
             self._conn = duckdb.connect(self.path, read_only=read_only)
         except duckdb.IOException as err:
             if "lock" in str(err).lower():
                 raise StoreBusy(t("db.busy")) from err
-            raise
-        if self.path != ":memory:":
+            raise NotAStore(t("db.not_store", path=self.path)) from err
+        except duckdb.Error as err:
+            raise NotAStore(t("db.not_store", path=self.path)) from err
+        if self.path != ":memory:" and not read_only:
             # A store made before this rule (mode 644) becomes the owner's only too.
             make_owner_only(self.path)
             make_owner_only(self.path + ".wal")
         self._write_lock = threading.RLock()
-        if not read_only:
-            self._migrate()
-        # Only this process can write while it holds the file (DuckDB's lock), so the version
-        # is read once and refreshed after each commit, not queried on every page run.
-        self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        try:
+            if not self._is_store():
+                raise NotAStore(t("db.not_store", path=self.path))
+            if not read_only:
+                self._migrate()
+            # Only this process can write while it holds the file (DuckDB's lock), so the version
+            # is read once and refreshed after each commit, not queried on every page run.
+            self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _is_store(self) -> bool:
+        """True when the database holds this product's schema, or (read-write only) no table at all."""
+        tables = {
+            row[0]
+            for row in self._conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                "AND table_schema = 'main'"
+            ).fetchall()
+        }
+        if {"schema_migrations", "meta", "batches"} <= tables:
+            return True
+        return not self.read_only and not tables
+
+    def schema_version(self) -> int:
+        """The number of migrations applied."""
+        return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     def close(self) -> None:
         """Close the database (checkpointing it)."""
@@ -235,31 +288,72 @@ class Store:
                 cur.close()
 
     def backup(self, target: str | os.PathLike) -> Path:
-        """Write a consistent copy of the whole database to ``target`` (a new DuckDB file, mode 0600).
+        """Write a consistent, verified copy of the whole database to ``target`` (a new DuckDB file, mode 0600).
 
-        Uses ATTACH + COPY FROM DATABASE inside the write lock, so no batch is half in the
-        copy.  Restore: stop the app and put the copy in place of the database file (or
-        start with ``UNION_DB=<copy>``).  Raises FileExistsError if ``target`` exists.
+        Copies (ATTACH + COPY FROM DATABASE, inside the write lock, so no batch is half in
+        the copy) into a hidden temporary file in the same folder, verifies it (it opens, has
+        this schema version and the same row count in every table), then links it to
+        ``target`` in one step: a kill at any moment leaves no file at ``target`` or a
+        complete backup.  Restore: stop the app and put the copy in place of the database
+        file (or start with ``UNION_DB=<copy>``).  Raises FileExistsError if ``target``
+        exists, BackupError if the copy does not verify.
         """
         target = Path(target).resolve()
         if target.exists():
             raise FileExistsError(str(target))
         owner_only_files()
         target.parent.mkdir(parents=True, exist_ok=True)
-        with self._write_lock:
-            cur = self._conn.cursor()
-            try:
-                name = cur.execute("SELECT current_database()").fetchone()[0]
-                literal = "'" + str(target).replace("'", "''") + "'"  # ATTACH takes no bound parameters
-                cur.execute(f"ATTACH {literal} AS backup_copy")
+        temp = target.parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        try:
+            with self._write_lock:
+                cur = self._conn.cursor()
                 try:
-                    cur.execute(f"COPY FROM DATABASE {quote_ident(name)} TO backup_copy")
+                    name = cur.execute("SELECT current_database()").fetchone()[0]
+                    literal = "'" + str(temp).replace("'", "''") + "'"  # ATTACH takes no bound parameters
+                    cur.execute(f"ATTACH {literal} AS backup_copy (READ_WRITE)")
+                    try:
+                        cur.execute(f"COPY FROM DATABASE {quote_ident(name)} TO backup_copy")
+                    finally:
+                        cur.execute("DETACH backup_copy")
                 finally:
-                    cur.execute("DETACH backup_copy")
-            finally:
-                cur.close()
-        make_owner_only(target)
+                    cur.close()
+                expected = self._table_counts(self._conn)
+            self._verify_copy(temp, expected, self.schema_version())
+            # A hard link appears at once and, unlike rename, never replaces a file made meanwhile.
+            os.link(temp, target)
+            make_owner_only(target)
+        finally:
+            for leftover in (temp, Path(f"{temp}.wal")):
+                with contextlib.suppress(FileNotFoundError):
+                    leftover.unlink()
         return target
+
+    @staticmethod
+    def _table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                "AND table_schema = 'main' ORDER BY table_name"
+            ).fetchall()
+        ]
+        return {table: conn.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0] for table in tables}
+
+    @staticmethod
+    def _verify_copy(path: Path, expected: dict[str, int], expected_version: int) -> None:
+        try:
+            copy = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as err:
+            raise BackupError(t("backup.unverified", reason=str(err))) from err
+        try:
+            counts = Store._table_counts(copy)
+            version = copy.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
+        except duckdb.Error as err:
+            raise BackupError(t("backup.unverified", reason=str(err))) from err
+        finally:
+            copy.close()
+        if version != expected_version or counts != expected:
+            raise BackupError(t("backup.unverified", reason=f"{version}/{expected_version}"))
 
     def data_version(self) -> int:
         """A number that changes after every load or removal (the cache key of queries)."""

@@ -26,9 +26,11 @@ from pathlib import Path
 
 from core import erasure
 from core.labels import t
-from core.store import Store, StoreBusy, make_owner_only, resolve_db_path
+from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
 from dashboard import compliance, deck, pack, queries, sentences, workbook
 from loaders.loading import remove_batch
+
+READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -73,11 +75,19 @@ def main(argv: list[str] | None = None) -> int:
     _add_common(p_retention)
     args = parser.parse_args(argv)
 
+    # Readers open the store read-only, so that they share the file and never create tables
+    # in a file that is not a store; only ``remove`` writes, and only into an existing store.
+    path = resolve_db_path(args.db)
     try:
-        store = Store(resolve_db_path(args.db))
+        if args.command == "remove" and not Path(path).is_file():
+            raise NotAStore(t("db.not_store", path=path))
+        store = Store(path, read_only=args.command in READ_ONLY_COMMANDS)
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2
+    except NotAStore as err:
+        print(str(err), file=sys.stderr)
+        return 1
     with store:
         if args.command == "summary":
             try:
@@ -99,9 +109,12 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 target = store.backup(args.out)
             except FileExistsError:
-                print(f"备份文件已存在：{args.out}，请换一个文件名", file=sys.stderr)
+                print(t("backup.exists", path=args.out), file=sys.stderr)
                 return 2
-            print(f"已备份到 {target}")
+            except BackupError as err:
+                print(str(err), file=sys.stderr)
+                return 1
+            print(t("backup.done", path=target))
             return 0
         if args.command == "forget":
             return _forget(store, args)

@@ -7,6 +7,7 @@ this machine (MEASURED.md), and the page reruns on every click.
 
 from __future__ import annotations
 
+import html
 import zlib
 
 import pandas as pd
@@ -63,7 +64,33 @@ def _with_unit(title: str, unit: str) -> str:
     return title if unit in title else t("chart.with_unit", title=title, unit=unit)
 
 
+def plotly_text(value: object) -> str:
+    """Ledger text made literal for Plotly, which renders <a href>, <b> and <br> in labels and hovers.
+
+    HTML-escaped (& < > and quotes), and % as an entity so that "%{x}" in a value is no template.
+    """
+    return html.escape(str(value)).replace("%", "&#37;")
+
+
+def _escape_user_text(fig: go.Figure) -> None:
+    """Every category, trace name and Sankey node label of ``fig`` through :func:`plotly_text`.
+
+    Axis values, legend names and node labels come from ledgers (categories, sub-unions,
+    activity names); numbers and our own templates are left as they are.
+    """
+    for trace in fig.data:
+        for attr in ("x", "y", "labels"):
+            values = getattr(trace, attr, None) if attr in trace else None
+            if values is not None and any(isinstance(v, str) for v in values):
+                trace[attr] = [plotly_text(v) if isinstance(v, str) else v for v in values]
+        if "name" in trace and isinstance(trace.name, str):
+            trace.name = plotly_text(trace.name)
+        if trace.type == "sankey" and trace.node.label is not None:
+            trace.node.label = [plotly_text(v) for v in trace.node.label]
+
+
 def _layout(fig: go.Figure, title: str, height: int = 360, **kwargs) -> go.Figure:
+    _escape_user_text(fig)
     kwargs.setdefault("margin", {"l": 10, "r": 10, "t": 50, "b": 10})
     fig.update_layout(
         title={"text": title, "x": 0, "xanchor": "left", "font": {"size": 16}},
@@ -205,7 +232,7 @@ def stacked(
             y=[int(part[value].get(v, 0)) if v in part.index else 0 for v in xs],
             name=str(key),
             marker_color=colour(str(key)),
-            hovertemplate=f"%{{x}} · {key}{COLON}%{{y}}{unit}<extra></extra>",
+            hovertemplate=f"%{{x}} · {plotly_text(key)}{COLON}%{{y}}{unit}<extra></extra>",
         )
     fig.update_xaxes(type="category")
     return _layout(fig, _with_unit(title, unit), barmode="stack")

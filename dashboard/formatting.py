@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 
@@ -69,19 +70,100 @@ def with_headers(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFr
     return frame.rename(columns=names or {})
 
 
-def mask_name(name: object) -> object:
-    """Mask a personal name (姓名脱敏): 张三 → 张*, 欧阳娜娜 → 欧***; group names stay.
+# Words that make a recipient a group, not a person (集体 awards, welfare for a whole staff).
+GROUP_WORDS = (
+    "全体",
+    "教职工",
+    "人员",
+    "职工",
+    "教师",
+    "员工",
+    "学生",
+    "家属",
+    "会员",
+    "代表",
+    "组",
+    "室",
+    "部",
+    "处",
+    "科",
+    "院",
+    "系",
+    "所",
+    "馆",
+    "队",
+    "班",
+    "团",
+    "会",
+    "站",
+    "中心",
+    "学校",
+    "学院",
+    "小学",
+    "中学",
+    "幼儿园",
+    "工会",
+    "委员",
+    "集体",
+    "年级",
+    "支部",
+    "协会",
+    "俱乐部",
+)
+_LIST_SPLIT = re.compile(r"([、，,；;/／\s]+)")
+_SUFFIX = re.compile(r"^(?P<name>[^（(【\[]+)(?P<suffix>[（(【\[].*)$")
+_NAME_PART = re.compile(r"[^\s·•・.\-]")
 
-    Only 2–4 character names are masked; longer texts (高温及户外作业人员) are groups.
+
+def _mask_one(name: str) -> str:
+    """One person's name: the first character kept, every other letter or character a *.
+
+    张伟 → 张*; 欧阳娜娜 → 欧***; 阿卜杜拉·买买提 → 阿***·***; Zhang Wei → Z**** ***.
+    A bracketed suffix (（退休）) is masked too (it may name a relation: （配偶））.
     """
-    if not isinstance(name, str) or not name or len(name) > 4:
+    if m := _SUFFIX.match(name):
+        return _mask_one(m["name"]) + "（*）"
+    head, rest = name[:1], name[1:]
+    return head + _NAME_PART.sub("*", rest)
+
+
+def mask_name(name: object) -> object:
+    """Mask a personal-name field (姓名脱敏) by rule, whatever its length; group names stay.
+
+    Rules: a value of more than 4 characters naming a group (a word of GROUP_WORDS:
+    高温及户外作业人员, 语文教研组) stays; a list of names (王建国、李秀英 / 王建国,李秀英) is masked name by name
+    (王**、李**); any other value is one person's name and keeps only its first character
+    (张伟 → 张*, 张伟（退休） → 张*（*）, 阿卜杜拉·买买提 → 阿***·***, Zhang Wei → Z**** ***).
+    """
+    if not isinstance(name, str) or not name.strip():
         return name
-    return name[0] + "*" * (len(name) - 1)
+    # Short values are masked even with a group word (全体会员 → 全***): over-masking a
+    # small group costs little, a 4-character name that happens to hold 会 or 班 would leak.
+    if len(name.strip()) > 4 and any(word in name for word in GROUP_WORDS):
+        return name
+    parts = _LIST_SPLIT.split(name.strip())
+    # Separators are kept; a space between Latin name parts belongs to one name.
+    if len([p for p in parts if p and not _LIST_SPLIT.fullmatch(p)]) > 1 and not name.isascii():
+        return "".join(p if _LIST_SPLIT.fullmatch(p) or not p else _mask_one(p) for p in parts)
+    return _mask_one(name.strip())
 
 
 def mask_column(series: pd.Series) -> pd.Series:
-    """:func:`mask_name` over a column."""
-    return series.map(mask_name)
+    """:func:`mask_name` over a column, once per distinct value."""
+    uniques = {v: mask_name(v) for v in series.dropna().unique()}
+    return series.map(lambda v: uniques.get(v, v) if isinstance(v, str) else v)
+
+
+def mask_note(note: object) -> object:
+    """A 备注 for an export: withheld when it holds anything (代领人：周美玲（配偶）, a diagnosis)."""
+    if not isinstance(note, str) or not note.strip() or note == t("privacy.note_hidden"):
+        return note  # blank, or already withheld as a health or family detail
+    return t("export.note_withheld")
+
+
+def mask_note_column(series: pd.Series) -> pd.Series:
+    """:func:`mask_note` over a column."""
+    return series.map(mask_note)
 
 
 def md(text: object) -> str:
@@ -91,7 +173,28 @@ def md(text: object) -> str:
     colour directives could act on gets a backslash, so "**粗**", "[链接](http://x)" or
     "<b>" show exactly as written.
     """
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", _one_line(str(text)))
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\u2028\u2029\x0b\x0c\x85]+")
+_MARKDOWN_EXPORT = re.compile(r"([\\`*_{}\[\]()#+|~!:])")
+
+
+def _one_line(text: str) -> str:
+    """Line breaks as one space: a value with a newline cannot open its own Markdown or HTML block."""
+    return _LINE_BREAKS.sub(" ", text)
+
+
+def md_literal(text: object) -> str:
+    """Text for a Markdown file (the .md export): shows as written in any Markdown or HTML viewer.
+
+    Rules: line breaks become a space; & < > become HTML entities (no <script>, no
+    <img onerror>); \\ ` * _ { } [ ] ( ) # + | ~ ! : get a backslash, so neither
+    emphasis, links ([x](javascript:…)), images nor autolinked URLs (http\\://…) arise.
+    Digits, ".", "-" and "%" stay as they are, so figures read naturally in the raw file.
+    """
+    escaped = html.escape(_one_line(str(text)), quote=False)
+    return _MARKDOWN_EXPORT.sub(r"\\\1", escaped)
 
 
 # Text a spreadsheet program would run as a formula (OWASP CSV injection): = + - @ tab CR.

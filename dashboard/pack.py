@@ -15,7 +15,7 @@ import pandas as pd
 from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from core.store import Store
 from dashboard import queries
-from dashboard.formatting import hide_sensitive_notes, mask_column
+from dashboard.formatting import hide_sensitive_notes, mask_column, mask_note_column
 from dashboard.queries import Filters
 
 
@@ -123,7 +123,7 @@ def detail_rows(store: Store, f: Filters) -> dict[str, pd.DataFrame]:
         return {"福利慰问明细": note, "获奖名单": note.iloc[0:0]}
     welfare = queries.welfare_rows(store, f)
     welfare = hide_sensitive_notes(welfare.assign(recipient=mask_column(welfare["recipient"])))
-    welfare = welfare.drop(columns=["source_file"])
+    welfare = welfare.assign(note=mask_note_column(welfare["note"])).drop(columns=["source_file"])
     awards = queries.award_rows(store, f)
     awards = awards.assign(recipient=mask_column(awards["recipient"]))
     return {

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.vocab import LEVEL_ORDER
-from dashboard.formatting import seed_wan
+from dashboard.formatting import md_literal, seed_wan
 from dashboard.pack import PackData, PeriodFigures
 
 RELIEF = (  # category → how the reports name the people visited
@@ -201,11 +201,13 @@ def sentences(pack: PackData) -> list[Sentence]:
 
 def as_markdown(pack: PackData) -> str:
     """The sentences as a Markdown document: a title, then one paragraph per area."""
-    lines = [f"# {pack.union_name}{pack.current.label}工作数据摘要", ""]
+    # Sentences quote ledger values (categories, activity, session and unit names, grades):
+    # every text is escaped as a whole, so none of them can become markup (issue 12).
+    lines = [f"# {md_literal(pack.union_name)}{md_literal(pack.current.label)}工作数据摘要", ""]
     if pack.previous:
-        lines += [f"对比期间：{pack.previous.label}", ""]
+        lines += [f"对比期间：{md_literal(pack.previous.label)}", ""]
     for area in AREAS:
-        texts = [s.text for s in sentences(pack) if s.area == area]
+        texts = [md_literal(s.text) for s in sentences(pack) if s.area == area]
         if texts:
             lines += [f"## {area}", "", "".join(texts), ""]
     return "\n".join(lines)

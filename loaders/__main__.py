@@ -13,7 +13,7 @@ from pathlib import Path
 
 from core import vocab
 from core.labels import t
-from core.store import Store, StoreBusy, resolve_db_path
+from core.store import NotAStore, Store, StoreBusy, resolve_db_path
 from loaders.loading import describe_kind, load_path
 from loaders.reading import SUPPORTED_SUFFIXES
 
@@ -62,10 +62,21 @@ def main(argv: list[str] | None = None) -> int:
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2
+    except NotAStore as err:
+        print(str(err), file=sys.stderr)
+        return 2
     loaded = failed = duplicates = 0
     with store:
         for path in files:
-            report, result = load_path(store, path, kind=kind, org=args.org, accept_valid=args.accept_valid)
+            try:
+                report, result = load_path(store, path, kind=kind, org=args.org, accept_valid=args.accept_valid)
+            except StoreBusy:
+                raise
+            except Exception as err:  # noqa: BLE001 - one file's failure must not stop the next file
+                # Named by file, without a traceback; the store rolled back this file's transaction.
+                print(f"{path.name}：" + t("file.internal_error", error=f"{type(err).__name__}: {str(err)[:200]}"))
+                failed += 1
+                continue
             print(f"{path.name}：{result.message}")
             for sheet in report.sheets:
                 if sheet.status != "data":

@@ -92,6 +92,8 @@ class FileReport:
         if bad:
             return "；".join(f"工作表“{s.sheet}”：{s.note}" for s in bad)
         if not self.data_sheets:
+            if any(s.kind for s in self.sheets if s.status == "skipped"):
+                return t("file.header_only")
             return t("file.no_ledger")
         return None
 
@@ -132,6 +134,12 @@ def analyse_file(
             )
             continue
         result = validate_sheet(sheet, layout, org or t("org.default"), user)
+        if not result.accepted and not result.rejected:
+            # A header and nothing below it (or only blank and total rows) is no batch.
+            report.sheets.append(
+                SheetReport(sheet=sheet.name, status="skipped", note=t("file.no_rows"), kind=layout.kind)
+            )
+            continue
         report.sheets.append(
             SheetReport(
                 sheet=sheet.name,

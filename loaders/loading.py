@@ -12,6 +12,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from core.labels import kind_label, t
@@ -115,19 +116,11 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
     """
     if report.fatal:
         return CommitResult("refused", report.fatal)
-    existing = store.query(
-        "SELECT batch_id, loaded_at FROM batches WHERE sha256 = ? ORDER BY batch_id LIMIT 1",
-        [report.sha256],
-    )
-    if len(existing):
-        row = existing.iloc[0]
-        loaded_at = pd.Timestamp(row["loaded_at"]).strftime("%Y-%m-%d %H:%M")
-        return CommitResult(
-            "duplicate",
-            t("file.duplicate", batch_id=int(row["batch_id"]), loaded_at=loaded_at),
-        )
     if report.rejected_rows and not accept_valid:
-        return CommitResult("refused", t("file.rejected_rows", count=report.rejected_rows))
+        # A file already loaded says so even when rows would be refused (the duplicate wins).
+        return _duplicate(store, report.sha256) or CommitResult(
+            "refused", t("file.rejected_rows", count=report.rejected_rows)
+        )
     summary = {
         "sheets": [
             {
@@ -144,7 +137,42 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
             for s in report.sheets
         ]
     }
+    try:
+        batch_id = _write_batch(store, report, summary)
+    except (duckdb.ConstraintException, duckdb.TransactionException) as err:
+        # Another session committed the same file between our check and our insert: the
+        # UNIQUE index on batches.sha256 refused the second batch, whose transaction rolled back.
+        if duplicate := _duplicate(store, report.sha256):
+            return duplicate
+        return CommitResult("refused", t("file.write_failed", error=f"{type(err).__name__}: {err}"))
+    except duckdb.Error as err:
+        # Validation keeps every value within its column's type; if one still fails, the
+        # transaction rolled back and the file is refused by name, and the next file still loads.
+        return CommitResult("refused", t("file.write_failed", error=f"{type(err).__name__}: {err}"))
+    if batch_id is None:
+        return _duplicate(store, report.sha256) or CommitResult("duplicate", "")
+    return CommitResult(
+        "loaded",
+        t("file.loaded", batch_id=batch_id, rows=report.accepted_rows),
+        batch_id,
+    )
+
+
+def _duplicate(store: Store, sha256: str) -> CommitResult | None:
+    message = duplicate_message(store, sha256)
+    return CommitResult("duplicate", message) if message else None
+
+
+def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
+    """Insert the batch and its rows in one transaction; None (nothing written) when the file is already in.
+
+    The SHA-256 look-up runs inside the same transaction as the insert, under the store's
+    write lock, so two sessions sharing the store cannot both pass it; the UNIQUE index
+    guards against a second connection to the same file.
+    """
     with store.transaction() as cur:
+        if cur.execute("SELECT 1 FROM batches WHERE sha256 = ? LIMIT 1", [report.sha256]).fetchone():
+            return None
         batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
         cur.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -182,11 +210,7 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
                 cur.execute("INSERT INTO rejected_rows SELECT * FROM rejected_frame")
                 cur.unregister("rejected_frame")
         store.bump_version(cur)
-    return CommitResult(
-        "loaded",
-        t("file.loaded", batch_id=batch_id, rows=report.accepted_rows),
-        batch_id,
-    )
+    return batch_id
 
 
 def remove_batch(store: Store, batch_id: int) -> bool:

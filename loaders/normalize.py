@@ -258,7 +258,12 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
             number = Decimal(text)
         except InvalidOperation:  # pragma: no cover - guarded by the pattern
             raise CellError(t("reason.not_number", value=cell_text(raw))) from None
-    return (number * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+    if not number.is_finite():
+        raise CellError(t("reason.not_number", value=cell_text(raw)))
+    try:
+        return (number * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+    except InvalidOperation:  # more digits than a Decimal context holds (1e308, 40 digits)
+        raise CellError(t("reason.too_large", value=cell_text(raw)[:40])) from None
 
 
 def parse_count(raw: object) -> int | None:

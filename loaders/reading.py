@@ -16,20 +16,27 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from pathlib import PurePath
+from xml.etree.ElementTree import ParseError
 
 import fastexcel
 import pandas as pd
 import python_calamine as pc
 
 from core.labels import t
+from core.text import strip_invisible_column
+from loaders import limits
 from loaders.safety import FileError, check_file, column_number, sheet_parts
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls")
 CSV_SUFFIXES = (".csv", ".txt")
 SUPPORTED_SUFFIXES = SPREADSHEET_SUFFIXES + CSV_SUFFIXES
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")  # Excel's "Unicode 文本" export: UTF-16 with BOM, tab-separated
+# Errors a damaged container raises from the zip, inflate and XML layers (文件已损坏, never a bug of ours).
+DAMAGED = (zipfile.BadZipFile, zlib.error, ParseError, EOFError, KeyError, ValueError, OSError)
 Merged = tuple[tuple[int, int], tuple[int, int]]
 
 
@@ -88,37 +95,65 @@ def read_sheets(data: bytes, filename: str, check: bool = True) -> list[RawSheet
     parts = check_file(data, filename) if check else None
     suffix = suffix_of(filename)
     if suffix in CSV_SUFFIXES:
-        return [_read_csv(data, PurePath(filename).stem)]
+        return [_clean(_read_csv(data, PurePath(filename).stem))]
     if suffix == ".xls":
-        return _read_xls(data)
+        return [_clean(sheet) for sheet in _read_xls(data)]
     try:
         extras = scan_sheet_xml(data, parts)
+    except DAMAGED as err:
+        raise FileError(t("file.damaged") + f"（{type(err).__name__}）") from None
+    try:
         reader = fastexcel.read_excel(data)
-        sheets = []
-        for name in reader.sheet_names:
+        names = reader.sheet_names
+    except fastexcel.FastExcelError as err:
+        raise _reader_error(err, None) from None
+    sheets = []
+    for name in names:
+        try:
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=True)
             table = sheet.to_arrow()
-            frame = table.to_pandas() if table.num_columns else pd.DataFrame()
-            frame.columns = range(frame.shape[1])
-            first_col = sheet.available_columns()[0].absolute_index if frame.shape[1] else 0
-            special, merged, hidden = extras.get(name, ({}, [], set()))
-            frame = _overlay(frame, special, first_col)
-            merged = [((r0, c0 - first_col), (r1, c1 - first_col)) for (r0, c0), (r1, c1) in merged]
-            sheets.append(
-                RawSheet(
-                    name=name,
-                    frame=frame,
-                    visible=sheet.visible == "visible",
-                    merged=merged,
-                    hidden_columns={c - first_col for c in hidden if c >= first_col},
-                )
+        except fastexcel.FastExcelError as err:
+            raise _reader_error(err, name) from None
+        frame = table.to_pandas() if table.num_columns else pd.DataFrame()
+        frame.columns = range(frame.shape[1])
+        first_col = sheet.available_columns()[0].absolute_index if frame.shape[1] else 0
+        special, merged, hidden = extras.get(name, ({}, [], set()))
+        # Invisible characters go before the overlay: an uncached formula's marker starts with NUL.
+        frame = _overlay(_clean_frame(frame), special, first_col)
+        merged = [((r0, c0 - first_col), (r1, c1 - first_col)) for (r0, c0), (r1, c1) in merged]
+        sheets.append(
+            RawSheet(
+                name=name,
+                frame=frame,
+                visible=sheet.visible == "visible",
+                merged=merged,
+                hidden_columns={c - first_col for c in hidden if c >= first_col},
             )
-        return sheets
-    except fastexcel.FastExcelError as err:
-        message = str(err).lower()
-        if "password" in message or "encrypt" in message:
-            raise FileError(t("file.encrypted")) from None
-        raise FileError(t("file.damaged") + f"（{type(err).__name__}）") from None
+        )
+    return sheets
+
+
+def _reader_error(err: Exception, sheet: str | None) -> FileError:
+    message = str(err).lower()
+    if "password" in message or "encrypt" in message:
+        return FileError(t("file.encrypted"))
+    if sheet is not None:
+        return FileError(t("file.damaged_sheet", sheet=sheet) + f"（{type(err).__name__}）")
+    return FileError(t("file.damaged") + f"（{type(err).__name__}）")
+
+
+def _clean_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell without invisible and control characters (core.text), column by column."""
+    for j in frame.columns:
+        cleaned = strip_invisible_column(frame[j])
+        if cleaned is not frame[j]:
+            frame[j] = cleaned
+    return frame
+
+
+def _clean(sheet: RawSheet) -> RawSheet:
+    sheet.frame = _clean_frame(sheet.frame)
+    return sheet
 
 
 def _overlay(frame: pd.DataFrame, special: dict[tuple[int, int], str], first_col: int) -> pd.DataFrame:
@@ -170,31 +205,75 @@ def _read_xls(data: bytes) -> list[RawSheet]:
         raise FileError(t("file.damaged") + f"（{type(err).__name__}）") from None
 
 
-def _read_csv(data: bytes, name: str) -> RawSheet:
+def _decode(data: bytes) -> str:
+    if data.startswith(UTF16_BOMS):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise FileError(t("file.encoding")) from None
     for encoding in CSV_ENCODINGS:
         try:
-            text = data.decode(encoding)
-            break
+            return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    else:
-        raise FileError(t("file.encoding"))
+    raise FileError(t("file.encoding"))
+
+
+def _read_csv(data: bytes, name: str) -> RawSheet:
+    """A CSV or tab-separated text file as one sheet, held to the limits of a worksheet.
+
+    Rows, columns, cells and the length of a cell are checked while the rows stream in,
+    so a 350,000-row file, a 10,000-column row or a 49 MB cell is refused as soon as it
+    crosses its limit, before the next row is read.
+    """
+    text = _decode(data)
     try:
         sep = csv.Sniffer().sniff(text[:8192], delimiters=",\t;").delimiter
     except csv.Error:  # one column, or no delimiter in the sample
         sep = ","
+    # A physical line with many more separators than a sheet may have columns is refused
+    # before csv splits it (a 49 MB single line would otherwise become millions of cells).
+    max_separators = limits.MAX_COLUMNS * 4
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            if len(line) > limits.MAX_COLUMNS * (limits.MAX_CELL_CHARS + 3):
+                raise FileError(t("file.cell_too_long", part=name, limit=f"{limits.MAX_CELL_CHARS:,}"))
+            if line.count(sep) > max_separators:
+                raise FileError(
+                    t("file.columns_too_many", part=name, cols=f"{line.count(sep) + 1:,}", limit=limits.MAX_COLUMNS)
+                )
+            yield line
+
+    rows: list[list[str]] = []
+    cells = 0
+    previous = csv.field_size_limit(limits.MAX_CELL_CHARS)
     try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            header=None,
-            dtype=object,
-            keep_default_na=False,  # "NA", "None", "null" are names, not missing values
-            skip_blank_lines=False,
-            sep=sep,
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+        for row in csv.reader(lines(), delimiter=sep):
+            if len(rows) >= limits.MAX_ROWS:
+                raise FileError(
+                    t("file.rows_too_many", part=name, rows=f"> {limits.MAX_ROWS:,}", limit=f"{limits.MAX_ROWS:,}")
+                )
+            if len(row) > limits.MAX_COLUMNS:
+                raise FileError(t("file.columns_too_many", part=name, cols=f"{len(row):,}", limit=limits.MAX_COLUMNS))
+            cells += len(row)
+            if cells > limits.MAX_CELLS:
+                raise FileError(t("file.cells_too_many", part=name, limit=f"{limits.MAX_CELLS:,}"))
+            rows.append(row)
+    except csv.Error as err:
+        if "field larger than field limit" in str(err):
+            raise FileError(t("file.cell_too_long", part=name, limit=f"{limits.MAX_CELL_CHARS:,}")) from None
         raise FileError(t("file.unreadable", error=str(err))) from None
-    frame = frame.map(lambda v: v if isinstance(v, str) and v.strip() else None)
+    finally:
+        csv.field_size_limit(previous)
+    if not rows:
+        raise FileError(t("file.unreadable", error=t("file.no_rows")))
+    frame = pd.DataFrame(rows, dtype=object)
+    for j in frame.columns:
+        column = frame[j]
+        blank = column.isna() | (column.str.strip() == "").fillna(True).astype(bool)
+        if blank.any():
+            frame[j] = column.where(~blank, None)
     frame.columns = range(frame.shape[1])
     return RawSheet(name=name, frame=frame)
 

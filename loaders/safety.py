@@ -10,7 +10,9 @@ from __future__ import annotations
 import io
 import re
 import zipfile
+import zlib
 from pathlib import PurePath, PurePosixPath
+from xml.etree.ElementTree import ParseError
 
 import defusedxml
 import defusedxml.ElementTree as SafeET
@@ -30,6 +32,7 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _NS_PKG = "{http://schemas.openxmlformats.org/package/2006/relationships}"
 _DIMENSION = re.compile(rb'<dimension ref="([A-Z]{1,3})?(\d+)?(?::([A-Z]{1,3})(\d+))?"')
 _CELL_REF = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"')
+_BAD_SHARED_INDEX = re.compile(rb't="s"><v>(?!\d{1,10}</v>)')
 
 
 class FileError(Exception):
@@ -64,6 +67,9 @@ def check_file(data: bytes, filename: str) -> dict[str, bytes]:
     if not data:
         raise FileError(t("file.empty"))
     head = data[:8]
+    if other := other_format(data):
+        key = "file.not_text_named" if suffix in TEXT_SUFFIXES else "file.other_format"
+        raise FileError(t(key, format=other))
     if suffix in ZIP_SUFFIXES:
         if head == OLE_MAGIC:
             raise FileError(t("file.encrypted"))
@@ -75,9 +81,64 @@ def check_file(data: bytes, filename: str) -> dict[str, bytes]:
             raise FileError(t("file.wrong_suffix", actual=".xlsx"))
         if head != OLE_MAGIC:
             raise FileError(t("file.damaged"))
-    elif b"\x00" in data[:65536] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    elif data.startswith(UTF16_BOMS):
+        return {}
+    elif b"\x00" in data:  # anywhere: a NUL after the first 64 KB used to reach the store
         raise FileError(t("file.not_text"))
     return {}
+
+
+UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+# Files users rename to .xlsx or .csv by mistake, by their first bytes → what to call them.
+_OTHER_MAGIC = (
+    (b"%PDF", "PDF 文档"),
+    (b"\x89PNG", "PNG 图片"),
+    (b"\xff\xd8\xff", "JPEG 图片"),
+    (b"GIF8", "GIF 图片"),
+    (b"{\\rtf", "RTF 文档"),
+    (b"Rar!", "RAR 压缩包"),
+    (b"7z\xbc\xaf", "7z 压缩包"),
+)
+# Parts that name the application of an Office Open XML or OpenDocument package.
+_ZIP_PARTS = (
+    ("word/document.xml", "Word 文档"),
+    ("ppt/presentation.xml", "PowerPoint 演示文稿"),
+)
+# Stream names in an OLE (old Office) file's directory, UTF-16LE.
+_OLE_STREAMS = (
+    ("WordDocument".encode("utf-16-le"), "Word 文档（.doc）"),
+    ("PowerPoint Document".encode("utf-16-le"), "PowerPoint 演示文稿（.ppt）"),
+)
+
+
+def other_format(data: bytes) -> str | None:
+    """The kind of a file that is not a spreadsheet or text (Word, PDF, image …), else None.
+
+    Looks at the first bytes, the part names of a zip package and the stream names of an
+    OLE file; an encrypted workbook (OLE with EncryptedPackage) is not named here.
+    """
+    for magic, name in _OTHER_MAGIC:
+        if data.startswith(magic):
+            return name
+    if data.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = set(archive.namelist())
+        except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+            return None
+        if "xl/workbook.xml" in names:
+            return None
+        for part, name in _ZIP_PARTS:
+            if part in names:
+                return name
+        if "mimetype" in names:
+            return "OpenDocument 文档"
+        return "ZIP 压缩包"
+    if data.startswith(OLE_MAGIC) and "EncryptedPackage".encode("utf-16-le") not in data[: 65536 * 8]:
+        for stream, name in _OLE_STREAMS:
+            if stream in data:
+                return name
+    return None
 
 
 def sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
@@ -127,8 +188,8 @@ def _check_zip(data: bytes) -> dict[str, bytes]:
                 if part in xml:
                     _check_sheet(name, xml[part])
             return {part: xml[part] for part in names if part in xml}
-        except (zipfile.BadZipFile, EOFError, OSError, KeyError, ValueError):
-            raise FileError(t("file.damaged")) from None
+        except (zipfile.BadZipFile, zlib.error, ParseError, EOFError, OSError, KeyError, ValueError) as err:
+            raise FileError(t("file.damaged") + f"（{type(err).__name__}）") from None
 
 
 def _check_doctype(name: str, xml: bytes) -> None:
@@ -162,6 +223,10 @@ def _check_sheet(sheet: str, xml: bytes) -> None:
         raise FileError(t("file.columns_too_many", part=sheet, cols=f"{cols:,}", limit=limits.MAX_COLUMNS))
     if xml.count(b"<c ") > limits.MAX_CELLS:
         raise FileError(t("file.cells_too_many", part=sheet, limit=f"{limits.MAX_CELLS:,}"))
+    # A shared-string index that is not a small whole number (-1, abc, 2^64+1): readers take
+    # it as string 0 (the title) in silence.  An index past the table is the reader's error.
+    if _BAD_SHARED_INDEX.search(xml):
+        raise FileError(t("file.bad_shared_index", sheet=sheet))
 
 
 def defusedxml_ready() -> bool:

@@ -44,8 +44,10 @@ def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_
     except MemoryError:
         conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=t("file.reader_crashed")))
     except Exception as err:  # noqa: BLE001 - a bug of ours must not look like a bad file, nor vanish
-        traceback.print_exc()
-        message = t("file.internal_error", error=f"{type(err).__name__}: {err}")
+        # The place of the bug goes into the message (no traceback on the user's terminal).
+        frame = traceback.extract_tb(err.__traceback__)[-1]
+        where = f"{os.path.basename(frame.filename)}:{frame.lineno}"
+        message = t("file.internal_error", error=f"{type(err).__name__}: {str(err)[:200]} @ {where}")
         conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=message))
     finally:
         conn.close()

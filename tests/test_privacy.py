@@ -305,7 +305,8 @@ def test_sensitive_notes_hidden_in_pack_rows(store, tmp_path):
     path.write_bytes(data)
     load_path(store, path, isolated=False)
     rows = pack.detail_rows(store, queries.Filters(Period("year", 2022), None, ()))["福利慰问明细"]
-    assert list(rows["备注"]) == [t("privacy.note_hidden"), "新婚", t("privacy.note_hidden")]
+    # Health or family notes say so; every other note is withheld from exports too (issue 12).
+    assert list(rows["备注"]) == [t("privacy.note_hidden"), t("export.note_withheld"), t("privacy.note_hidden")]
 
 
 # --- forget ----------------------------------------------------------------------------------------
