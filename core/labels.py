@@ -92,6 +92,9 @@ ZH: dict[str, str] = {
     "reason.not_integer": "人数不是整数：“{value}”",
     "reason.year_unreadable": "年度无法识别：“{value}”",
     "reason.missing": "缺少{field}",
+    "warn.optional_unreadable": "{field}有 {rows} 行无法识别（如第 {row} 行：{reason}），这些格按空白导入，其余内容照常导入",
+    "warn.key_field_empty": "{field}一列为空或没有找到（{rows} 行）：这些行在按{field}统计时计入“未填写”",
+    "warn.column_unmapped": "“{header}”列有 {rows} 个格填了内容，但没有识别为任何字段，不导入；如有用请在“上传台账”页指定",
     "reason.field": "{field}：{reason}",
     "reason.formula_no_value": "公式没有计算结果（请在 Excel/WPS 中打开并保存后再上传）：{cell}",
     # --- file and sheet messages

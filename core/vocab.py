@@ -264,6 +264,18 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "budget": ("subject",),
 }
 
+# Fields whose unreadable value rejects the row (the figures and what places a row in a period).
+# Any other field that cannot be parsed is left empty with a warning: the row still counts.
+FIGURE_FIELDS: dict[str, tuple[str, ...]] = {
+    "welfare": ("date", "amount", "person_times"),
+    "activities": ("name", "start_date", "participants"),
+    "member_counts": ("members", "year"),
+    "roster": ("name",),
+    "proposals": ("title", "session_date", "submit_date"),
+    "awards": ("title", "year", "award_date"),
+    "budget": ("subject", "year", "budget", "final"),
+}
+
 # Money fields, converted to 元 (a header or note in 万元 multiplies by 10,000).
 MONEY_FIELDS: frozenset[str] = frozenset({"amount", "cost", "budget", "final", "unit_rate"})
 COUNT_FIELDS: frozenset[str] = frozenset({"person_times", "participants", "eligible", "members", "female", "seconders"})

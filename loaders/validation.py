@@ -7,6 +7,7 @@ normalisers are pure), so repeated dates, categories and amounts cost one call.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections import Counter, defaultdict
@@ -31,6 +32,7 @@ from loaders.normalize import (
     parse_year,
 )
 from loaders.reading import RawSheet, UncachedFormula
+from loaders.structure import Reconciliation, eligible_from_note, end_date_text, fill_down, reconcile, subtotal_rows
 from loaders.understanding import people_count
 
 
@@ -61,6 +63,10 @@ class SheetResult:
     unknown_values: Counter = field(default_factory=Counter)
     withheld: dict[str, int] = field(default_factory=dict)
     withheld_columns: dict[int, str] = field(default_factory=dict)  # column index → category, not imported
+    seen: int = 0  # rows below the header: seen = accepted rows + rejected + skipped
+    warnings: list[str] = field(default_factory=list)  # said before loading, never a refusal
+    reconciliation: list[Reconciliation] = field(default_factory=list)  # the sheet's own 合计 vs loaded
+    source_rows_accepted: int = 0  # spreadsheet rows accepted (a year-column table gives several records each)
 
     @property
     def accepted(self) -> int:
@@ -270,8 +276,11 @@ def validate_sheet(
     merged_rows = {r0 for (r0, c0), (r1, c1) in sheet.merged if c1 > c0}
     body = sheet.frame.iloc[layout.data_start :]
     reasons_by_row = classify_rows(body, layout, merged_rows)
+    # Subtotals wherever their label sits (1月小计, 实验小学小计) and totals with no label at all.
+    reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
-    data = body[reasons_by_row.isna()]
+    total_rows = [i for i, r in reasons_by_row.items() if r == "skip.total"]
+    data = fill_down(body[reasons_by_row.isna()], layout.fields, sheet.merged, layout.data_start)
     data_index = data.index.tolist()
     if layout.year_columns:
         data, data_index, layout = _unpivot_years(data, layout)
@@ -284,6 +293,7 @@ def validate_sheet(
     columns: dict[str, _Column] = {
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
+    warnings = _optional_failures(columns, kind, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     _redact_records(records, withheld_rows)
@@ -309,6 +319,13 @@ def validate_sheet(
         else:
             keep.append(n)
     frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
+    warnings += _sheet_warnings(frame, layout, sheet, body)
+    loaded = {
+        fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+        for fld, column in _STORE_COLUMN.get(kind, {}).items()
+        if column in frame
+    }
+    unit_of = lambda col: layout.units[col] or layout.money_unit  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
         records=frame,
@@ -317,7 +334,72 @@ def validate_sheet(
         unknown_values=unknown,
         withheld={category: len(rows) for category, rows in withheld_rows.items()},
         withheld_columns=dict(layout.withheld),
+        seen=len(body),
+        warnings=warnings,
+        reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
+        source_rows_accepted=len({records["source_row"][n] for n in keep}),
     )
+
+
+# Store column of each summed field (for reconciliation with the sheet's own total).
+_STORE_COLUMN: dict[str, dict[str, str]] = {
+    "welfare": {"amount": "amount_yuan", "person_times": "person_times"},
+    "activities": {"participants": "participants", "cost": "cost_yuan"},
+    "member_counts": {"members": "members"},
+}
+# Key fields whose absence on every row the user should hear about before loading.
+_KEY_FIELDS: dict[str, tuple[str, ...]] = {
+    "welfare": ("category", "sub_union"),
+    "activities": ("category",),
+    "awards": ("level", "award_type"),
+    "proposals": ("decision",),
+}
+
+
+def _optional_failures(columns: dict[str, _Column], kind: str, data_index: list[int]) -> list[str]:
+    """An optional field that cannot be parsed never rejects a row: the value is left empty, with a warning."""
+    warnings = []
+    for fld, col in columns.items():
+        if (
+            fld in vocab.FIGURE_FIELDS.get(kind, ())
+            or fld in vocab.REQUIRED_FIELDS.get(kind, ())
+            or not len(col.failed)
+        ):
+            continue
+        first = int(col.failed[0])
+        warnings.append(
+            t(
+                "warn.optional_unreadable",
+                field=field_label(fld),
+                rows=len(col.failed),
+                row=data_index[first] + 1,
+                reason=col.errors[first],
+            )
+        )
+        for i in col.failed:
+            col.values[i] = None
+            col.errors[i] = None
+        col.failed = np.array([], dtype=int)
+    return warnings
+
+
+def _sheet_warnings(frame: pd.DataFrame, layout: Layout, sheet: RawSheet, body: pd.DataFrame) -> list[str]:
+    """What the user should see before loading: key fields empty everywhere, data columns left unmapped."""
+    out = []
+    if len(frame):
+        for fld in _KEY_FIELDS.get(layout.kind, ()):
+            column = {"amount": "amount_yuan"}.get(fld, fld)
+            if column not in frame or frame[column].isna().all():
+                out.append(t("warn.key_field_empty", field=field_label(fld), rows=len(frame)))
+    for j, header in enumerate(layout.headers):
+        if j in layout.fields or j in layout.year_columns or j in layout.withheld or j not in body.columns:
+            continue
+        if j in sheet.hidden_columns:
+            continue
+        filled = int(body[j].notna().sum())
+        if filled >= max(3, len(body) // 2):
+            out.append(t("warn.column_unmapped", header=header or f"第{j + 1}列", rows=filled))
+    return out
 
 
 # --- minimum necessary (最小必要): identity numbers, phones and addresses are never imported ---------
@@ -508,6 +590,18 @@ def _build_activities(columns, n, layout):
     _require(_get(columns, "name", n), "name", reasons, _errors(columns, "name"))
     _require(starts, "start_date", reasons, _errors(columns, "start_date"))
     ends = [e.value if e else r for e, r in zip(_get(columns, "end_date", n), range_ends, strict=False)]
+    notes = _get(columns, "note", n)
+    # What a clerk wrote in the note fills an empty field: 至2024/11/14 (end), 应到196人 (eligible).
+    for i, note in enumerate(notes):
+        if ends[i] is None and starts[i] is not None and (text := end_date_text(note)):
+            with contextlib.suppress(CellError):
+                parsed = parse_date(text, starts[i].year)
+                if parsed is not None and parsed.value >= starts[i]:
+                    ends[i] = parsed.value
+    eligible = [
+        e if e is not None else eligible_from_note(note)
+        for e, note in zip(_get(columns, "eligible", n), notes, strict=False)
+    ]
     for i, (start, end) in enumerate(zip(starts, ends, strict=False)):
         if start is not None and end is not None and end < start:
             reasons[i].append(t("reason.range_reversed", start=start.isoformat(), end=end.isoformat()))
@@ -521,7 +615,7 @@ def _build_activities(columns, n, layout):
         "organizer": _get(columns, "organizer", n),
         "category": _vocab_values(columns, "category", n, unknown),
         "participants": _get(columns, "participants", n),
-        "eligible": _get(columns, "eligible", n),
+        "eligible": eligible,
         "cost_yuan": _money(cost),
         "note": _get(columns, "note", n),
     }
