@@ -44,7 +44,7 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "staff_id": "code",
         "name": "person",
         "gender": "vocab",
-        "birth": "text",
+        "birth": "date",
         "sub_union": "unit",
         "join_date": "date",
         "status": "vocab",

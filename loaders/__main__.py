@@ -94,6 +94,8 @@ def main(argv: list[str] | None = None) -> int:
                 )
                 if sheet.withheld_note:
                     print(f"    {sheet.withheld_note}")
+                for line in sheet.explain():
+                    print(f"    {line}")
                 for bad in sheet.rejected[:MAX_REASONS]:
                     print(t("cli.reject_line", row=bad.row, reason=bad.reason))
                 if len(sheet.rejected) > MAX_REASONS:

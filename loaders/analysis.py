@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
-from core.labels import t
+from core.labels import field_label, t
 from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
@@ -30,6 +30,8 @@ class SheetReport:
     unmapped: list[str] = field(default_factory=list)
     converted: list[str] = field(default_factory=list)  # headers whose 万元 were converted to 元
     result: SheetResult | None = None
+    # Why each column became its field: (header, field, source 表头/取值/用户映射…, confidence 0–1).
+    decisions: list[tuple[str, str, str, float]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -52,6 +54,53 @@ class SheetReport:
     def withheld_note(self) -> str:
         """ "已按最小必要原则不导入：身份证号（3 行）" or ""."""
         return withheld_text(self.withheld)
+
+    def explain(self) -> list[str]:
+        """The sheet's report in Chinese lines: column decisions, row accounting, reconciliation, warnings.
+
+        Row accounting: rows seen below the header = rows imported + rejected + skipped (by reason).
+        """
+        if self.result is None:
+            return []
+        r = self.result
+        lines = []
+        if self.decisions:
+            parts = [
+                t("report.decision", header=h or "—", field=field_label(f), source=src, confidence=f"{c:.2f}")
+                for h, f, src, c in self.decisions
+            ]
+            lines.append(t("report.decisions", parts="；".join(parts)))
+        skipped = "、".join(f"{reason} {n}" for reason, n in r.skipped.items()) or t("report.no_skips")
+        lines.append(
+            t(
+                "report.accounting",
+                seen=r.seen,
+                accepted=r.source_rows_accepted,
+                rejected=len(r.rejected),
+                skipped=sum(r.skipped.values()),
+                detail=skipped,
+                ok="✓" if r.seen == r.source_rows_accepted + len(r.rejected) + sum(r.skipped.values()) else "✗",
+            )
+        )
+        for rec in r.reconciliation:
+            unit = t("report.unit_yuan") if rec.field in MONEY_FIELDS else ""
+            if rec.matches:
+                lines.append(
+                    t("report.reconciled", field=field_label(rec.field), row=rec.row, value=f"{rec.written:,.2f}")
+                )
+            else:
+                lines.append(
+                    t(
+                        "report.reconcile_diff",
+                        field=field_label(rec.field),
+                        row=rec.row,
+                        written=f"{rec.written:,.2f}",
+                        loaded=f"{rec.loaded:,.2f}",
+                        diff=f"{rec.difference:+,.2f}{unit}",
+                    )
+                )
+        lines += [t("report.warning", text=w) for w in r.warnings]
+        return lines
 
 
 @dataclass
@@ -163,6 +212,11 @@ def analyse_file(
                     and (layout.units[j] or layout.money_unit) == "万元"
                 ],
                 result=result,
+                decisions=[
+                    (layout.headers[j], d.field, d.source, d.confidence)
+                    for j, d in layout.decisions.items()
+                    if j < len(layout.headers) and j not in result.withheld_columns
+                ],
             )
         )
     return report

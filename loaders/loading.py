@@ -133,6 +133,7 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
                 "skipped": dict(s.result.skipped) if s.result else {},
                 "withheld": s.withheld,
                 "withheld_note": s.withheld_note,
+                "explain": s.explain(),
             }
             for s in report.sheets
         ]

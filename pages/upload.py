@@ -107,6 +107,9 @@ for upload in files:
                 note = t("upload.sheet_note", sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.withheld_note))
                 st.info(note, icon=":material/shield_person:")
             with st.expander(title, expanded=problems or len(report.data_sheets) == 1):
+                # Column decisions with their reasons, row accounting, the sheet's own 合计, warnings.
+                for line in sheet.explain():
+                    st.caption(fmt.md(line))
                 mapping = pd.DataFrame(
                     {
                         "header": list(sheet.mapping),
