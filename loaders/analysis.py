@@ -9,6 +9,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from core.labels import field_label, t
+from core.orgs import org_in_text
 from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
@@ -182,7 +183,9 @@ def analyse_file(
                 )
             )
             continue
-        result = validate_sheet(sheet, layout, org or t("org.default"), user)
+        # The school of rows without a 学校 column: as the user said, else where a person would look.
+        school = org or org_in_text(layout.title, sheet.name, file_name) or t("org.default")
+        result = validate_sheet(sheet, layout, school, user)
         if not result.accepted and not result.rejected:
             # A header and nothing below it (or only blank and total rows) is no batch.
             report.sheets.append(

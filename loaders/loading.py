@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from core.labels import kind_label, t
+from core.orgs import same_org
 from core.store import KIND_TABLES, Store
 from loaders.analysis import FileReport, analyse_file
 from loaders.mapping import UserMappings
@@ -164,6 +165,46 @@ def _duplicate(store: Store, sha256: str) -> CommitResult | None:
     return CommitResult("duplicate", message) if message else None
 
 
+def _unify_orgs(cur, report: FileReport) -> dict[str, str]:
+    """One name per school (实验小学 = 滨江区实验小学; 滨江一中 = 滨江区第一中学), inside the batch's transaction.
+
+    An incoming name that matches exactly one stored name (core.orgs.same_org) takes the longer of
+    the two; stored rows under the shorter name are renamed, so every figure of the school adds up.
+    Rows under the default name (本校工会: no school named anywhere) join the one school the store
+    and the batch name, when there is exactly one.  Returns incoming name → name to store.
+    """
+    incoming = {
+        o for s in report.data_sheets if "org" in s.result.records for o in s.result.records["org"].dropna().unique()
+    }
+    union = " UNION ".join(f'SELECT DISTINCT org FROM "{table}"' for table in KIND_TABLES.values())
+    stored = [row[0] for row in cur.execute(union).fetchall()]
+    default = t("org.default")
+    names: dict[str, str] = {}
+    for name in sorted(incoming, key=len, reverse=True):
+        if name == default:
+            continue
+        pool = [o for o in {*stored, *names.values()} if o != default and o != name]
+        matches = [o for o in pool if same_org(o, name)]
+        if len(matches) != 1:
+            continue
+        other = matches[0]
+        if len(other) >= len(name):
+            names[name] = other
+        else:
+            names[name] = name
+            for table in KIND_TABLES.values():
+                cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [name, other])
+    # Rows that name no school (本校工会) belong to the one school the store knows, if only one.
+    named = {names.get(o, o) for o in incoming if o != default} | {o for o in stored if o != default}
+    named = {names.get(o, o) for o in named}
+    if len(named) == 1:
+        (school,) = named
+        names[default] = school
+        for table in KIND_TABLES.values():
+            cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [school, default])
+    return names
+
+
 def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
     """Insert the batch and its rows in one transaction; None (nothing written) when the file is already in.
 
@@ -190,8 +231,11 @@ def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
                 json.dumps(summary, ensure_ascii=False),
             ],
         )
+        names = _unify_orgs(cur, report)
         for sheet in report.data_sheets:
             frame = sheet.result.records.copy()
+            if "org" in frame:
+                frame["org"] = frame["org"].map(lambda o: names.get(o, o))
             frame["batch_id"] = batch_id
             frame["source_file"] = report.file_name
             frame["source_sheet"] = sheet.sheet
