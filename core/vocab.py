@@ -246,7 +246,7 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
 # Fields whose presence identifies a kind (at least one must be found) and the
 # fields a sheet must have for rows to be read.
 SIGNATURE_FIELDS: dict[str, tuple[str, ...]] = {
-    "welfare": ("amount",),
+    "welfare": ("amount", "unit_rate"),
     "activities": ("name", "participants"),
     "member_counts": ("members",),
     "roster": ("name", "join_date", "staff_id", "gender"),

@@ -156,6 +156,24 @@ def header_rule(key: str, kind: str) -> str | None:
     return None
 
 
+# Words in a title, sheet or file name that say which ledger it is (2023年节日福利发放表 → welfare).
+KIND_WORDS: dict[str, str] = {
+    "welfare": r"慰问|福利|补助|帮扶|送温暖|救助",
+    "activities": r"活动|赛事|比赛记录|文体",
+    "member_counts": r"会员人数|会员数|人数统计",
+    "roster": r"名册|花名册|会员名单",
+    "proposals": r"提案|教代会|职代会",
+    "awards": r"获奖|评优|荣誉|表彰|奖项",
+    "budget": r"预算|决算|预决算|收支",
+}
+_KIND_WORDS = {kind: re.compile(words) for kind, words in KIND_WORDS.items()}
+
+
+def kinds_named(text: str) -> set[str]:
+    """The ledger kinds whose words appear in ``text`` (a title, sheet name or file name)."""
+    return {kind for kind, pattern in _KIND_WORDS.items() if pattern.search(text or "")}
+
+
 # A headcount table's year column: a year with 年末 / 年底 / 年度 / 会员 / 人数 words (2023年末会员数).
 YEAR_COLUMN = re.compile(r"^((?:19|20)\d{2})年?(?:末|底|度|年末|年底)?(?:会员|工会会员)?(?:人数|数|总数|总人数)?$")
 

@@ -11,7 +11,7 @@ from core import vocab
 from core.labels import field_label, kind_label, t
 from core.privacy import withheld_category
 from core.text import cell_text, is_blank, nfkc
-from core.vocab_rules import YEAR_COLUMN, header_rule
+from core.vocab_rules import YEAR_COLUMN, header_rule, kinds_named
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys
 from loaders.normalize import normalize_header, year_in_text
 from loaders.reading import RawSheet
@@ -172,6 +172,7 @@ def _choose_kind(
     user: UserMappings,
     hidden: frozenset[int] = frozenset(),
     excluded: frozenset[int] = frozenset(),
+    context: str = "",
 ) -> tuple[str, dict[int, Decision]] | None:
     """The kind that explains the sheet best (header and value evidence) and its column decisions.
 
@@ -192,7 +193,8 @@ def _choose_kind(
         year_table = kind == "member_counts" and any(k and _YEAR_HEADER.match(k[0]) for k in keys)
         if not found & set(vocab.SIGNATURE_FIELDS[kind]) and not year_table:
             continue
-        score = kind_score(decisions, kind) + (2 if year_table else 0)
+        # The title, sheet and file name say what the ledger is (2023年节日福利发放表), as a person reads them.
+        score = kind_score(decisions, kind) + (2 if year_table else 0) + (1.5 if kind in kinds_named(context) else 0)
         if best is None or score > best[0]:
             best = (score, kind, decisions)
     return None if best is None else (best[1], best[2])
@@ -243,7 +245,10 @@ def detect_layout(
     ]
     # Identity numbers, phone numbers and addresses are never imported, whatever a mapping says.
     withheld = {j: c for j, k in enumerate(keys) if (c := withheld_category(k))}
-    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns), frozenset(withheld))
+    context = " ".join(
+        [*(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)), sheet.name, filename]
+    )
+    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns), frozenset(withheld), context)
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
@@ -258,6 +263,8 @@ def detect_layout(
     missing = [f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in fields.values()]
     if chosen_kind == "member_counts" and year_columns:
         missing = [f for f in missing if f != "members"]
+    if chosen_kind == "welfare" and {"unit_rate", "person_times"} <= set(fields.values()):
+        missing = [f for f in missing if f != "amount"]  # 金额 = 标准（元/人）× 人数, as the clerk would
     if missing:
         raise SheetReject(
             t(

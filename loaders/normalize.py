@@ -155,6 +155,9 @@ def _single(text: str, default_year: int | None, raw: object) -> ParsedDate | No
     return None
 
 
+_VAGUE_PART = re.compile(r"(?<=月)(?:上旬|中旬|下旬|初|中|底|末|左右|间)$")
+
+
 def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | None:
     """Parse a date cell (日期) in any form clerks write.
 
@@ -172,6 +175,7 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
       ranges 2023.12.28-2024.1.2, 10月21日-22日, 7月5日-9日, 2022.3.8—3.10, 3月8日至10日:
       the start is the date, the end is kept in ``end``; an end without year or month
       takes them from the start.
+    - a vague part of a month (2023年3月上旬, 3月中旬, 3月初, 3月底) → that month.
     - error values such as #VALUE! raise with their own reason.
     """
     if is_blank(raw):
@@ -193,6 +197,9 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
         return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(float(text))), "day")
     if parsed := _single(text, default_year, raw):
         return parsed
+    # 2023年3月上旬 / 3月中旬 / 2023年3月初 / 3月底: the month.
+    if (vague := _VAGUE_PART.sub("", text)) != text and (parsed := _single(vague, default_year, raw)):
+        return ParsedDate(parsed.value.replace(day=1), "month")
     parts = _RANGE_SPLIT.split(text)
     if len(parts) == 2 and all(parts):
         start = _single(parts[0], default_year, raw)
@@ -221,6 +228,14 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 CENT = Decimal("0.01")
 
 
+_PLACEHOLDERS = frozenset({"-", "--", "—", "——", "–", "/", "无", "空", "暂无", "n/a", "na", "—/—"})
+
+
+def is_placeholder(raw: object) -> bool:
+    """True for what clerks write in a number cell that has nothing: - — / 无 暂无 N/A."""
+    return isinstance(raw, str) and re.sub(r"\s+", "", nfkc(raw)).lower() in _PLACEHOLDERS
+
+
 def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
     """Parse an amount (金额) into 元 as a Decimal rounded to 0.01.
 
@@ -232,9 +247,10 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
     - ``unit`` "万元" (from the header or a 金额单位：万元 note) multiplies by 10,000.
     - error values (#VALUE!, #REF!, …) raise :class:`CellError` naming the error;
       any other text raises "不是数字".
+    - a placeholder a clerk writes for "none" (- — / 无) is a blank cell.
     Negative numbers are returned; the caller decides whether they are allowed.
     """
-    if is_blank(raw):
+    if is_blank(raw) or is_placeholder(raw):
         return None
     factor = Decimal(10_000) if unit == "万元" else Decimal(1)
     if isinstance(raw, bool):
@@ -266,18 +282,24 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
         raise CellError(t("reason.too_large", value=cell_text(raw)[:40])) from None
 
 
+_APPROXIMATE = re.compile(r"^(?:约|近|共计|合计|共|计|大约)?(\d+)(?:余|多|左右|来)?(?:人次|人|名|位)?$")
+
+
 def parse_count(raw: object) -> int | None:
     """Parse a head count (人数 / 人次): a whole, non-negative number.
 
-    Returns None for a blank cell.  Accepts 12, 12.0, "12", "１２", "12人", "12人次";
-    raises :class:`CellError` for fractions ("不是整数"), negatives ("不能为负数"),
-    error values and other text.
+    Returns None for a blank cell or a placeholder (- — / 无).  Accepts 12, 12.0, "12",
+    "１２", "12人", "12人次", and the approximate forms clerks write for the number they mean:
+    约50, 近50, 共计30人, 50余, 50多人, 50左右 → 50.  Raises :class:`CellError` for fractions
+    ("不是整数"), negatives ("不能为负数"), error values and other text.
     """
     if is_blank(raw):
         return None
     value = raw
     if isinstance(raw, str):
         value = re.sub(r"\s+", "", nfkc(raw)).removesuffix("人次").removesuffix("人").removesuffix("个")
+        # 约50, 近50, 共计30, 50余, 50多, 50左右: the number the clerk wrote.
+        value = _APPROXIMATE.sub(r"\1", value)
     number = parse_number(value)
     if number is None:
         return None

@@ -263,5 +263,7 @@ def kind_score(decisions: dict[int, Decision], kind: str) -> float:
     """How well a kind explains the sheet: the evidence of its fields, plus 3 × the share of its required fields."""
     found = {d.field for d in decisions.values()}
     score = sum(d.confidence for d in decisions.values() if d.field not in ("seq", "note", "org"))
+    if kind == "welfare" and {"unit_rate", "person_times"} <= found:
+        found.add("amount")  # 金额 = 标准（元/人）× 人数
     required = vocab.REQUIRED_FIELDS[kind]
     return score + 3 * sum(1 for f in required if f in found) / len(required)

@@ -560,14 +560,18 @@ def _build_welfare(columns, n, layout):
     unknown: Counter = Counter()
     days, precision, _ = _dates(_get(columns, "date", n))
     _require(days, "date", reasons, _errors(columns, "date"))
-    amount = _get(columns, "amount", n)
-    _require(amount, "amount", reasons, _errors(columns, "amount"))
-    _non_negative(amount, "amount", reasons)
     category = _vocab_values(columns, "category", n, unknown)
     recipient = _get(columns, "recipient", n)
     counts = _get(columns, "person_times", n)
     # A row naming one person with the count left blank counts once (DOMAIN.md).
     person_times = [c if c is not None else (1 if r else None) for c, r in zip(counts, recipient, strict=False)]
+    amount = _get(columns, "amount", n)
+    if "amount" not in columns and "unit_rate" in columns:
+        # No 金额 column: the amount is 标准（元/人）× 人数, as the clerk computes it.
+        rates = _get(columns, "unit_rate", n)
+        amount = [r * c if r is not None and c is not None else None for r, c in zip(rates, person_times, strict=True)]
+    _require(amount, "amount", reasons, _errors(columns, "amount"))
+    _non_negative(amount, "amount", reasons)
     records = {
         "date": days,
         "date_precision": precision,
