@@ -409,14 +409,16 @@ def as_json(statuses: list[Status]) -> dict[str, dict[str, object]]:
 def sentence(status: Status) -> str:
     """The congress sentence: 活动参与人次5,200人次，达到年初目标（不低于5,000人次）。"""
     head = f"{status.name}{status.show(status.actual)}"
+    gap = status.gap or 0.0
+    gap_text = (f"{gap * 100:.1f}".removesuffix(".0") + "个百分点") if status.unit == "rate" else status.show(gap)
     if status.met is None:
         return f"{status.name}年初目标为{status.target_text}，本期间暂无数据。"
     if status.met:
         text = f"{head}，达到年初目标（{status.target_text}）"
     elif status.direction == "at_least":
-        text = f"{head}，距年初目标（{status.target_text}）尚差{status.show(status.gap)}"
+        text = f"{head}，距年初目标（{status.target_text}）尚差{gap_text}"
     else:
-        text = f"{head}，超出年初目标（{status.target_text}）{status.show(status.gap)}"
+        text = f"{head}，超出年初目标（{status.target_text}）{gap_text}"
     if status.running and not status.met:
         text += f"（{status.running_note}，{status.verdict}）"
     return text + "。"

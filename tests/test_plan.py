@@ -91,11 +91,7 @@ def test_import_export_round_trip_and_summary_json(corpus_db, tmp_path):
         ('[period."2022"]\n"welfare.total_yuan" = { at_most = 1 }\n"welfare.no_such" = { at_least = 3 }\n', 3, "指标"),
         ('[period."2022"]\n"members" = { about = 3 }\n', 2, "方向"),
         (
-            (
-                '[period."2022"]\n"members" = { at_least = 3 }\n\n[period."二〇二二"]\n"members" = { at_least = 1 }\n',
-                4,
-                "期间",
-            ),
+            '[period."2022"]\n"members" = { at_least = 3 }\n\n[period."二〇二二"]\n"members" = { at_least = 1 }\n',
             4,
             "期间",
         ),
