@@ -8,6 +8,7 @@ from dashboard.app import t
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
 # No login yet: another computer gets one message and nothing else (个人信息保护法 Art. 51).
 app.local_only()
+app.phone_layout()
 
 pages = {
     t("nav.dashboards"): [

@@ -480,6 +480,23 @@ ZH: dict[str, str] = {
     "report.sentences": "数据摘要（可直接复制到工作报告）",
     "report.none": "本期间没有台账数据。",
     "report.kpis": "主要指标",
+    "report.docx": "工作报告 Word",
+    "report.docx_file": "{stem}工作报告（数据部分）.docx",
+    # --- targets (年度目标, issue 19)
+    "targets.title": "年度目标",
+    "targets.area.welfare": "福利慰问",
+    "targets.area.activities": "活动参与",
+    "targets.area.proposals": "提案办理",
+    "targets.area.awards": "评优获奖",
+    "targets.running": "本期间尚未结束（已过 {share}）：金额、人次、件数等累计指标按已过时间的比例折算目标判断进度正常或落后；比率按当前值判断。",
+    "targets.delta": "{verdict} · 目标{target}",
+    "targets.section": "年度目标",
+    "targets.help": "每行一个目标：期间（2022 或 2022-2023学年）、指标（summary --json 的键，如 welfare.total_yuan，或 参与率、立案率、办结率、满意率、人均慰问、预算执行率）、方向和目标值。比率写小数（0.9 即 90%），金额以元计。也可用命令行 targets import 导入 TOML 文件。",
+    "targets.period_help": "2022 或 2022-2023学年",
+    "targets.save": "保存目标",
+    "targets.saved": "已保存 {n} 项年度目标。",
+    "targets.export": "导出目标 TOML",
+    "targets.export_file": "年度目标.toml",
     # --- 上传台账 (pages/upload.py, dashboard/uploads.py)
     "upload.caption": "支持 .xlsx / .xlsm / .xls / .csv（UTF-8 或 GBK），可一次选多个文件。"
     "导入前会先逐行检查，确认后才写入数据库。",

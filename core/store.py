@@ -109,6 +109,14 @@ UPDATE batches SET sha256 = sha256 || '#' || CAST(batch_id AS VARCHAR)
     WHERE batch_id NOT IN (SELECT min(batch_id) FROM batches GROUP BY sha256);
 CREATE UNIQUE INDEX batches_sha256 ON batches (sha256);
 """,
+    # 4: the year's plan (年度目标, issue 19): one target per period and figure, with a direction.
+    # ``figure`` is a key of ``summary --json`` (welfare.total_yuan) or a page rate (参与率).
+    """
+CREATE TABLE targets (
+    period_kind VARCHAR NOT NULL, start_year INTEGER NOT NULL, figure VARCHAR NOT NULL,
+    direction VARCHAR NOT NULL, target DOUBLE NOT NULL, set_at TIMESTAMP,
+    PRIMARY KEY (period_kind, start_year, figure));
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -8,6 +8,8 @@
   the database file while the app is stopped).
 - ``compliance --period PERIOD [--rules FILE] [--org NAME] [--db DB] [--json]``: 经费合规检查 (issue 14)
   against a rule file (default: the union's saved rules, else rules/generic.toml).
+- ``targets import FILE [--db DB]`` / ``targets export --out FILE [--db DB]``: the year's targets
+  (年度目标) as TOML; a bad file is refused with its line number and nothing is stored.
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 - ``forget --person NAME [--org ORG] [--member-id ID] [--db DB] [--yes]``: list what names the
@@ -27,7 +29,7 @@ from pathlib import Path
 from core import erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
-from dashboard import compliance, deck, pack, queries, sentences, workbook
+from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, workbook
 from loaders.loading import remove_batch
 
 READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup")
@@ -45,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
     _add_common(p_summary)
-    p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx）")
+    p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx / .docx）")
     p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_report.add_argument("--compare", help="对比期间（默认上一期；none 为不比较）")
     p_report.add_argument("--out", required=True, help="输出文件，按后缀决定格式")
@@ -58,6 +60,11 @@ def main(argv: list[str] | None = None) -> int:
     p_compliance.add_argument("--rules", help="规则文件（.toml）；默认为本工会已保存的规则，否则 rules/generic.toml")
     p_compliance.add_argument("--json", action="store_true", help="以 JSON 输出")
     _add_common(p_compliance)
+    p_targets = sub.add_parser("targets", help="年度目标：从 TOML 文件导入，或导出为 TOML 文件")
+    p_targets.add_argument("action", choices=["import", "export"])
+    p_targets.add_argument("file", nargs="?", help="要导入的目标文件（.toml）")
+    p_targets.add_argument("--out", help="导出到的文件（.toml）")
+    _add_common(p_targets)
     p_batches = sub.add_parser("batches", help="列出已导入的批次")
     _add_common(p_batches)
     p_remove = sub.add_parser("remove", help="删除一个批次")
@@ -96,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
                 print(str(err), file=sys.stderr)
                 return 2
             result = queries.summary(store, filters)
+            statuses = targets.evaluate(store, filters)
+            if statuses:  # only when the period has targets: the truth.json shape otherwise
+                result["targets"] = targets.as_json(statuses)
             if args.json:
                 print(json.dumps(result, ensure_ascii=False, indent=2))
             else:
@@ -118,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "forget":
             return _forget(store, args)
+        if args.command == "targets":
+            return _targets(store, args)
         if args.command == "retention":
             return _retention(store, args)
         if args.command == "batches":
@@ -134,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
-REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx")
+REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx", ".docx")
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:
@@ -159,6 +171,8 @@ def _report(store: Store, args: argparse.Namespace) -> int:
         payload = deck.build_deck(data)
     elif suffix == ".xlsx":
         payload = workbook.build_workbook(data, pack.detail_rows(store, current))
+    elif suffix == ".docx":
+        payload = docx_report.build_docx(data)
     elif suffix == ".md":
         payload = sentences.as_markdown(data).encode("utf-8")
     else:
@@ -167,6 +181,33 @@ def _report(store: Store, args: argparse.Namespace) -> int:
     out.write_bytes(payload)
     make_owner_only(out)  # an existing file keeps its mode on rewrite: 0600 either way
     print(f"已生成 {out}")
+    return 0
+
+
+def _targets(store: Store, args: argparse.Namespace) -> int:
+    if args.action == "export":
+        if not args.out:
+            print("请用 --out FILE 指定导出文件", file=sys.stderr)
+            return 2
+        out = Path(args.out)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(targets.to_toml(targets.load(store)), encoding="utf-8")
+        make_owner_only(out)
+        print(f"已导出 {out}")
+        return 0
+    if not args.file:
+        print("请指定要导入的目标文件：targets import FILE", file=sys.stderr)
+        return 2
+    try:
+        text = Path(args.file).read_text(encoding="utf-8-sig")
+        count = targets.import_text(store, text)
+    except FileNotFoundError:
+        print(f"找不到目标文件：{args.file}", file=sys.stderr)
+        return 2
+    except (targets.TargetError, UnicodeDecodeError) as err:
+        print(f"{args.file}：{err}；未导入任何目标", file=sys.stderr)
+        return 2
+    print(f"已导入 {count} 项年度目标")
     return 0
 
 

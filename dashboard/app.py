@@ -41,12 +41,12 @@ from core.labels import WELFARE_SUB_UNION_COLUMNS as WELFARE_SUB_UNION_COLUMNS
 from core.labels import field_label as field_label
 from core.labels import kind_label as kind_label
 from core.labels import t
-from core.periods import Period
+from core.periods import Period, parse_period
 from core.store import Store, StoreBusy, resolve_db_path
 from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
-from dashboard import demo, pack, queries
+from dashboard import demo, pack, queries, targets
 from dashboard.formatting import formula_safe_column, md, with_headers
 from loaders.loading import list_batches, load_path, remove_batch
 
@@ -177,8 +177,68 @@ def _org_label(option: str | None) -> str:
     return t("sidebar.all_orgs") if option is None else option
 
 
+# The view in the page address (st.query_params): a copied link opens the same period, comparison,
+# school and sub-unions.  ?period=2022&compare=2021&org=某校&sub=行政&sub=小学部 (compare=none: 不比较).
+QP_PERIOD, QP_COMPARE, QP_ORG, QP_SUB = "period", "compare", "org", "sub"
+QP_NONE = "none"
+
+
+def _apply_address(orgs: list[str]) -> None:
+    """Once per session, before the sidebar's widgets exist: preset them from the page address.
+
+    Values that name no period, school or sub-union with data are ignored (the default view stays).
+    """
+    if st.session_state.get("address_applied"):
+        return
+    st.session_state["address_applied"] = True
+    params = st.query_params
+    org = params.get(QP_ORG)
+    if org and org in orgs and len(orgs) > 1:
+        st.session_state["f_org"] = org
+    text = params.get(QP_PERIOD)
+    if text:
+        try:
+            chosen = parse_period(text)
+        except ValueError:
+            chosen = None
+        available = periods(chosen.kind) if chosen else []
+        if chosen in available:
+            st.session_state["f_kind"] = t(f"period.kind.{chosen.kind}")
+            st.session_state[f"f_period_{chosen.kind}"] = chosen.label
+            compare_key = f"f_compare_{chosen.kind}_{chosen.start_year}"
+            wanted = params.get(QP_COMPARE)
+            options, _ = compare_options(chosen, available)
+            if wanted == QP_NONE:
+                st.session_state[compare_key] = None
+            elif wanted:
+                with contextlib.suppress(ValueError):
+                    other = parse_period(wanted)
+                    if (other.kind, other.start_year) in options:
+                        st.session_state[compare_key] = (other.kind, other.start_year)
+    subs = [s for s in params.get_all(QP_SUB) if s in lists(st.session_state.get("f_org"))[1]]
+    if subs:
+        st.session_state["f_subs"] = subs
+
+
+def _write_address(current: Period, compare: tuple[str, int] | None, org: str | None, subs: list[str]) -> None:
+    """Keep the page address in step with the sidebar (only when it differs, so no needless history entry)."""
+    wanted: dict[str, str | list[str]] = {
+        QP_PERIOD: current.label,
+        QP_COMPARE: QP_NONE if compare is None else Period(*compare).label,
+    }
+    if org:
+        wanted[QP_ORG] = org
+    if subs:
+        wanted[QP_SUB] = list(subs)
+    present = {key: st.query_params.get_all(key) for key in st.query_params}
+    normalised = {key: value if isinstance(value, list) else [value] for key, value in wanted.items()}
+    if present != normalised:
+        st.query_params.from_dict(wanted)
+
+
 def sidebar() -> None:
-    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state.
+    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state
+    and in the page address (see :func:`_apply_address`).
 
     Session state holds plain data only: ``filters`` = ((kind, start_year), org, sub-unions) and
     ``compare`` = (kind, start_year) or None.
@@ -190,6 +250,7 @@ def sidebar() -> None:
             st.info(t("sidebar.empty"))
             st.session_state["filters"] = None
             return
+        _apply_address(orgs)
         org = None
         if len(orgs) > 1:
             org = st.selectbox(t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org")
@@ -215,6 +276,7 @@ def sidebar() -> None:
         chosen = st.multiselect(t("sidebar.sub_unions"), subs, key="f_subs", placeholder=t("sidebar.all_sub_unions"))
         st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
         st.session_state["compare"] = None if compare is None else tuple(compare)
+        _write_address(current, st.session_state["compare"], org, chosen)
         if store().get_meta("demo") == "true":
             st.caption(t("sidebar.demo"))
 
@@ -400,3 +462,117 @@ def oldest_named() -> dt.date | None:
 def privacy_history(limit: int = 20) -> pd.DataFrame:
     """The latest acts on personal information (forget, retention, reveal), newest first."""
     return erasure.history(store(), limit)
+
+
+# --- the phone layout (issue 19) -------------------------------------------------------------------
+
+# Below 640 px Streamlit stacks every column full width: a metric row of four becomes four screens'
+# worth of cards.  These rules apply only under that width (the desktop look is unchanged): rows of
+# metrics wrap two per row, the page's padding and headings shrink, Plotly's toolbar (which covers
+# chart titles on a narrow chart; touch users zoom with their fingers) is hidden, and wide tables
+# scroll inside their own frame.
+PHONE_CSS = """
+<style>
+@media (max-width: 640px) {
+  [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.75rem 2rem 0.75rem !important; }
+  [data-testid="stMain"] h1 { font-size: 1.45rem; padding: 0.25rem 0; }
+  [data-testid="stMain"] h3 { font-size: 1.05rem; padding: 0.4rem 0 0.1rem 0; }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"]) {
+    flex-direction: row !important; flex-wrap: wrap !important; gap: 0.5rem !important;
+  }
+  [data-testid="stHorizontalBlock"]:has(> [data-testid="stColumn"] [data-testid="stMetric"])
+    > [data-testid="stColumn"] {
+    flex: 1 1 calc(50% - 0.5rem) !important; width: calc(50% - 0.5rem) !important;
+    min-width: calc(50% - 0.5rem) !important; max-width: calc(50% - 0.25rem) !important;
+  }
+  [data-testid="stMetric"] { padding: 0.45rem 0.6rem !important; }
+  [data-testid="stMetricValue"] { font-size: 1.3rem !important; }
+  [data-testid="stMetricLabel"] p { font-size: 0.8rem !important; }
+  .js-plotly-plot .modebar-container { display: none !important; }
+  [data-testid="stDataFrame"], [data-testid="stTable"], [data-testid="stMarkdownContainer"] table {
+    max-width: 100%; overflow-x: auto; display: block;
+  }
+  [data-testid="stCode"] pre { white-space: pre-wrap; }
+}
+</style>
+"""
+
+
+def phone_layout() -> None:
+    """Inject :data:`PHONE_CSS` (a style block: it takes no space on the page)."""
+    st.html(PHONE_CSS)
+
+
+# --- targets (年度目标, issue 19) ---------------------------------------------------------------------
+
+TargetError = targets.TargetError
+TARGET_AREAS = {
+    "welfare": (t("targets.area.welfare"),),
+    "activities": (t("targets.area.activities"),),
+    "proposals": (t("targets.area.proposals"),),
+    "awards": (t("targets.area.awards"),),
+}
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _target_statuses(current: queries.Filters, version: int, today: dt.date) -> list[targets.Status]:
+    return targets.evaluate(get_store(), current, today)
+
+
+def target_statuses(current: queries.Filters) -> list[targets.Status]:
+    """The period's targets against its figures (cached by filters, data version and day)."""
+    return _target_statuses(current, store().data_version(), dt.date.today())
+
+
+def show_targets(current: queries.Filters, page: str | None = None) -> None:
+    """Actual vs target for every targeted figure of ``page``'s area (all areas on 总览), met / not met;
+    for a running period, on track / behind pro rata to the elapsed share, which a caption states."""
+    areas = TARGET_AREAS.get(page or "")
+    statuses = [s for s in target_statuses(current) if areas is None or s.area in areas]
+    if not statuses:
+        return
+    st.subheader(t("targets.title"))
+    if statuses[0].running:
+        st.caption(t("targets.running", share=f"{statuses[0].elapsed * 100:.0f}%"))
+    columns = st.columns(4)
+    for i, status in enumerate(statuses):
+        good = bool(status.met) or bool(status.running and status.on_track)
+        columns[i % 4].metric(
+            status.name,
+            status.show(status.actual),
+            t("targets.delta", verdict=status.verdict, target=status.target_text),
+            delta_color="normal" if good else "inverse",
+            delta_arrow="off",
+            border=True,
+            help=status.running_note or None,
+        )
+
+
+def target_table() -> pd.DataFrame:
+    """Every stored target as the editable table of 数据管理."""
+    return targets.as_table(targets.load(store()))
+
+
+def target_column_config() -> dict[str, object]:
+    """The editor's columns: period as text, figure and direction as choices, target as a number."""
+    names = targets.TABLE_COLUMNS
+    return {
+        "period": st.column_config.TextColumn(names["period"], help=t("targets.period_help"), required=True),
+        "figure": st.column_config.SelectboxColumn(names["figure"], options=list(targets.FIGURES), required=True),
+        "direction": st.column_config.SelectboxColumn(
+            names["direction"], options=list(targets.DIRECTION_WORDS.values()), required=True
+        ),
+        "target": st.column_config.NumberColumn(names["target"], min_value=0.0, required=True),
+    }
+
+
+def save_targets(frame: pd.DataFrame) -> int:
+    """Replace every stored target with the edited table (raises TargetError naming the row; nothing stored)."""
+    parsed = targets.from_table(frame)
+    stored = {target.period for target in targets.load(store())}
+    return targets.replace(store(), parsed, periods=sorted(stored, key=lambda p: (p.kind, p.start_year)))
+
+
+def targets_toml() -> bytes:
+    """Every stored target as TOML (the 导出 download)."""
+    return targets.to_toml(targets.load(store())).encode("utf-8")

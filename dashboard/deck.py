@@ -20,6 +20,7 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
+from dashboard import targets
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData
 
@@ -311,6 +312,25 @@ def _day(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
 
+def _target_slide(prs, pack: PackData, subtitle: str) -> None:
+    """年度目标完成情况: one row per target (指标 | 年初目标 | 实际 | 完成情况)."""
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "年度目标完成情况", subtitle)
+    rows = targets.table_rows(pack.current.targets)
+    shape = slide.shapes.add_table(len(rows), 4, Inches(0.8), TABLE_TOP, Inches(11.7), Inches(0.42) * len(rows))
+    widths = [Inches(2.8), Inches(2.6), Inches(2.3), Inches(4.0)]
+    for j, w in enumerate(widths):
+        shape.table.columns[j].width = w
+    for i, row in enumerate(rows):
+        for j, value in enumerate(row):
+            cell = shape.table.cell(i, j)
+            cell.text = formula_safe(value)
+            _style(cell.text_frame.paragraphs[0].runs[0], 14, bold=i == 0, colour=WHITE if i == 0 else DARK)
+            if i == 0:
+                cell.fill.solid()
+                cell.fill.fore_color.rgb = DARK
+
+
 def build_deck(pack: PackData) -> bytes:
     """The .pptx bytes of the congress deck for ``pack`` (16:9).
 
@@ -363,6 +383,9 @@ def build_deck(pack: PackData) -> bytes:
     ):
         if has:
             build(prs, pack, subtitle)
+
+    if cur.targets:
+        _target_slide(prs, pack, subtitle)
 
     closing = prs.slides.add_slide(prs.slide_layouts[6])
     _header(closing, "工作总结", subtitle)

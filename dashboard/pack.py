@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from core.store import Store
-from dashboard import queries
+from dashboard import queries, targets
 from dashboard.formatting import hide_sensitive_notes, mask_column, mask_note_column
 from dashboard.queries import Filters
 
@@ -38,6 +38,7 @@ class PeriodFigures:
     award_grades: pd.DataFrame
     members: int | None
     budget: pd.DataFrame
+    targets: list[targets.Status] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -70,10 +71,10 @@ class PackData:
     made_on: dt.date = field(default_factory=dt.date.today)
 
 
-def figures(store: Store, f: Filters) -> PeriodFigures:
+def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFigures:
     """All aggregates of one period (see :class:`PeriodFigures`)."""
     top = queries.top_activities(store, f, 8)
-    return PeriodFigures(
+    result = PeriodFigures(
         filters=f,
         summary=queries.summary(store, f),
         welfare=queries.welfare_totals(store, f),
@@ -90,9 +91,16 @@ def figures(store: Store, f: Filters) -> PeriodFigures:
         members=queries.members_total(store, f),
         budget=queries.budget_execution(store, f),
     )
+    stored = [target for target in targets.load(store) if target.period == f.period]
+    if stored:
+        actuals = targets.actual_values(
+            result.summary, result.activities, result.proposals, result.welfare, result.members, result.budget
+        )
+        result.targets = targets.judge(stored, actuals, f.period, today)
+    return result
 
 
-def gather(store: Store, current: Filters, previous: Filters | None) -> PackData:
+def gather(store: Store, current: Filters, previous: Filters | None, today: dt.date | None = None) -> PackData:
     """Figures of ``current`` and ``previous`` (None: no comparison) and the union's name.
 
     The name is the chosen organisation, else the only organisation in the store,
@@ -101,8 +109,8 @@ def gather(store: Store, current: Filters, previous: Filters | None) -> PackData
     orgs = queries.organisations(store)
     name = current.org or (orgs[0] if len(orgs) == 1 else t("org.default"))
     return PackData(
-        current=figures(store, current),
-        previous=figures(store, previous) if previous else None,
+        current=figures(store, current, today),
+        previous=figures(store, previous, today) if previous else None,
         union_name=name,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.vocab import LEVEL_ORDER
+from dashboard import targets
 from dashboard.formatting import md_literal, seed_wan
 from dashboard.pack import PackData, PeriodFigures
 
@@ -188,14 +189,20 @@ def member_sentences(pack: PackData) -> list[Sentence]:
     return [Sentence("会员", f"截至{cur.filters.period.headcount_year}年底，工会会员{cur.members}人。")]
 
 
+def target_sentences(pack: PackData) -> list[Sentence]:
+    """One sentence per target of the period: "…，达到年初目标（…）。" / "…，距年初目标（…）尚差…。"."""
+    return [Sentence(status.area, targets.sentence(status)) for status in pack.current.targets]
+
+
 def sentences(pack: PackData) -> list[Sentence]:
-    """All sentences, area by area (areas without data are left out)."""
+    """All sentences, area by area (areas without data are left out), each area's targets last."""
     return [
         *member_sentences(pack),
         *welfare_sentences(pack),
         *activity_sentences(pack),
         *proposal_sentences(pack),
         *award_sentences(pack),
+        *target_sentences(pack),
     ]
 
 

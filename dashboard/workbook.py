@@ -15,6 +15,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
+from dashboard import targets
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
 from dashboard.pack import PackData, PeriodFigures
 
@@ -186,6 +187,11 @@ def build_workbook(pack: PackData, rows: dict[str, pd.DataFrame] | None = None) 
     levels = pd.DataFrame({"级别": list(LEVEL_ORDER), "项数": [cur.awards["by_level"][lv] for lv in LEVEL_ORDER]})
     nxt = _write(ws, levels, "按级别", 1)
     _write(ws, cur.award_grades.rename(columns={"grade": "等次", "n": "项数"}), "竞赛等次", nxt)
+
+    if cur.targets:
+        table = targets.table_rows(cur.targets)
+        frame = pd.DataFrame(table[1:], columns=table[0])
+        _write(wb.create_sheet("年度目标"), frame, f"年度目标完成情况（{cur.label}）", 1)
 
     for name, frame in (rows or {}).items():
         _write(wb.create_sheet(name[:31]), frame, f"{name}（{cur.label}，姓名已脱敏）", 1)

@@ -10,6 +10,9 @@ app.ensure_navigation()
 st.title(t("page.activities"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+
+with app.guard(app.t("targets.title")):
+    app.show_targets(current, "activities")
 PERSON_TIMES, ITEMS = t("unit.person_times"), t("unit.items")
 
 with app.guard(t("activities.section.totals")):

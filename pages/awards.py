@@ -10,6 +10,9 @@ app.ensure_navigation()
 st.title(t("page.awards"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+
+with app.guard(app.t("targets.title")):
+    app.show_targets(current, "awards")
 if current.period.kind == "academic":
     st.caption(t("awards.academic_note"))
 ITEMS = t("unit.items")

@@ -48,6 +48,33 @@ with app.guard(t("manage.section.backup")):
         key="backup",
     )
 
+with app.guard(t("targets.section")):
+    st.subheader(t("targets.section"))
+    st.caption(t("targets.help"))
+    edited = st.data_editor(
+        app.target_table(),
+        num_rows="dynamic",
+        hide_index=True,
+        column_config=app.target_column_config(),
+        key="targets_editor",
+    )
+    c1, c2 = st.columns(2)
+    if c1.button(t("targets.save"), type="primary", key="targets_save"):
+        try:
+            saved = app.save_targets(edited)
+        except app.TargetError as err:
+            st.error(fmt.md(err))
+        else:
+            st.success(t("targets.saved", n=saved))
+    c2.download_button(
+        t("targets.export"),
+        lambda: app.targets_toml(),
+        file_name=t("targets.export_file"),
+        mime="application/toml",
+        icon=":material/download:",
+        key="targets_export",
+    )
+
 with app.guard(t("privacy.section")):
     st.subheader(t("privacy.section"))
     st.caption(t("privacy.section_help"))

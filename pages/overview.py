@@ -91,6 +91,9 @@ with app.guard(t("overview.section.kpis")):
         before = awards_prev["by_level"][level] if awards_prev else None
         col.metric(level, fmt.count(n, ITEMS), None if before is None else t("text.delta_items", n=n - before))
 
+with app.guard(t("targets.title")):
+    app.show_targets(current)
+
 with app.guard(t("overview.section.trend")):
     trend = app.q("yearly_trend", current)
     if len(trend) >= 1:

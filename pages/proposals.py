@@ -11,6 +11,9 @@ st.title(t("page.proposals"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
 
+with app.guard(app.t("targets.title")):
+    app.show_targets(current, "proposals")
+
 with app.guard(t("proposals.section.kpis")):
     totals = app.q("proposal_totals", current)
     before = app.q("proposal_totals", compare) if compare else None

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from dashboard import app, deck, pack, sentences, workbook
+from dashboard import app, deck, docx_report, pack, sentences, workbook
 from dashboard.app import t
 
 app.ensure_navigation()
@@ -21,7 +21,7 @@ with app.guard(t("report.section")):
 
     st.subheader(t("report.downloads"))
     stem = t("report.stem", union=data.union_name, period=data.current.label)
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c4, c5 = st.columns(5)
     c1.download_button(
         t("report.pptx"),
         lambda: deck.build_deck(data),
@@ -40,6 +40,14 @@ with app.guard(t("report.section")):
         key="dl_xlsx",
     )
     c3.download_button(
+        t("report.docx"),
+        lambda: docx_report.build_docx(data),
+        file_name=t("report.docx_file", stem=stem),
+        mime="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        icon=":material/description:",
+        key="dl_docx",
+    )
+    c4.download_button(
         t("report.txt"),
         sentences.as_text(data).encode("utf-8"),
         file_name=t("report.txt_file", stem=stem),
@@ -47,7 +55,7 @@ with app.guard(t("report.section")):
         icon=":material/article:",
         key="dl_txt",
     )
-    c4.download_button(
+    c5.download_button(
         t("report.md"),
         sentences.as_markdown(data).encode("utf-8"),
         file_name=t("report.md_file", stem=stem),

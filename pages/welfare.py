@@ -10,6 +10,9 @@ app.ensure_navigation()
 st.title(t("page.welfare"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+
+with app.guard(app.t("targets.title")):
+    app.show_targets(current, "welfare")
 WAN, PERSON_TIMES = t("unit.wan"), t("unit.person_times")
 
 with app.guard(t("welfare.section.totals")):
