@@ -109,6 +109,15 @@ UPDATE batches SET sha256 = sha256 || '#' || CAST(batch_id AS VARCHAR)
     WHERE batch_id NOT IN (SELECT min(batch_id) FROM batches GROUP BY sha256);
 CREATE UNIQUE INDEX batches_sha256 ON batches (sha256);
 """,
+    # 4: accounts and roles (issue 13): users with argon2 password hashes; who did what in history.
+    """
+CREATE TABLE users (
+    name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, org VARCHAR, password_hash VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL, password_changed_at TIMESTAMP);
+ALTER TABLE history ADD COLUMN user_name VARCHAR;
+ALTER TABLE history ADD COLUMN org VARCHAR;
+ALTER TABLE history ADD COLUMN object VARCHAR;
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
