@@ -13,6 +13,7 @@ from dashboard.app import t
 OWN = "__own__"
 
 app.ensure_navigation()
+app.require("compliance")
 st.title(t("page.compliance"))
 current, _ = app.require_filters()
 st.caption(app.period_caption(current, None))
