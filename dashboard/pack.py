@@ -68,6 +68,8 @@ class PackData:
     previous: PeriodFigures | None
     union_name: str
     made_on: dt.date = field(default_factory=dt.date.today)
+    # The schools compared (区县汇总, queries.district_table) when the pack covers more than one school.
+    district: pd.DataFrame | None = None
 
 
 def figures(store: Store, f: Filters) -> PeriodFigures:
@@ -104,6 +106,7 @@ def gather(store: Store, current: Filters, previous: Filters | None) -> PackData
         current=figures(store, current),
         previous=figures(store, previous) if previous else None,
         union_name=name,
+        district=queries.district_table(store, current, orgs) if current.org is None and len(orgs) > 1 else None,
     )
 
 

@@ -343,3 +343,29 @@ def test_single_user_mode_has_no_login(tmp_path, monkeypatch):
     assert not [b for b in at.sidebar.button if b.label == "退出登录"]
     st.cache_resource.clear()
     st.cache_data.clear()
+
+
+def test_district_slides_compare_schools_without_names(district_db):
+    from pptx import Presentation
+
+    from dashboard import deck, pack
+
+    with Store(district_db, read_only=True) as store:
+        data = pack.gather(store, queries.Filters.of("2023"), None)
+        single = pack.gather(store, queries.Filters.of("2023", SCHOOLS[0]), None)
+        persons = set(store.query("SELECT DISTINCT recipient FROM welfare WHERE length(recipient) <= 3")["recipient"])
+    assert data.district is not None and single.district is None
+    prs = Presentation(io.BytesIO(deck.build_deck(data)))
+    texts = [
+        cell.text
+        for slide in prs.slides
+        for shape in slide.shapes
+        if shape.has_table
+        for row in shape.table.rows
+        for cell in row.cells
+    ]
+    assert set(SCHOOLS) <= set(texts)
+    words = " ".join(
+        shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame
+    ) + " ".join(texts)
+    assert not [p for p in persons if isinstance(p, str) and p in words]
