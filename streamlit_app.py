@@ -10,6 +10,9 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", 
 app.local_only()
 # Once an account exists every session logs in; the pages offered follow the account's role.
 scope = app.login_gate()
+if scope is None:  # not logged in: the login form is the only page, whatever the URL
+    st.navigation([st.Page(app.login_form, title=t("page.login"))], position="hidden").run()
+    st.stop()
 
 dashboards = [
     st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),

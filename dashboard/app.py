@@ -574,8 +574,8 @@ def logout() -> None:
         del st.session_state[key]
 
 
-def login_gate() -> Scope:
-    """Let the session in, or show the login form and stop.
+def login_gate() -> Scope | None:
+    """The session's scope, or None when it must log in first (then the router shows :func:`login_form` only).
 
     Never asks before the first account exists (single-user mode stays as it was).  A wrong name
     or password gets one message (用户名或密码错误); repeated failures answer ever more slowly
@@ -597,6 +597,12 @@ def login_gate() -> Scope:
         else:
             st.session_state["last_seen"] = now
             return scope()
+    return None
+
+
+def login_form() -> None:
+    """The login page: 用户名, 密码, 登录; one message for any mistake."""
+    s = store()
     st.title(t("login.title"))
     if st.session_state.pop("expired", False):
         st.info(t("login.expired"))
@@ -612,10 +618,9 @@ def login_gate() -> Scope:
             for key in ("login_user", "login_password"):
                 st.session_state.pop(key, None)
             st.session_state["account"] = found.user
-            st.session_state["last_seen"] = now
+            st.session_state["last_seen"] = dt.datetime.now().timestamp()
             record("login", {}, obj=found.user)
             st.rerun()
-    st.stop()
 
 
 def account_box(mine: Scope) -> None:
