@@ -136,10 +136,13 @@ def test_login_wrong_password_logout_and_viewer_scope(server):
             await settle(page, "[data-testid='stMetric']")
             seen = {}
             for path in ("", "welfare", "activities", "proposals", "awards", "report", "upload", "manage", "district"):
-                await page.goto(f"{url}/{path}")
-                if await page.query_selector("button:has-text('登录')"):
-                    await log_in(page, url, "viewer", PASSWORD)  # a new tab is a new session
-                await settle(page, "[data-testid='stSidebar']")
+                await page.goto(f"{url}/{path}")  # opening a URL starts a new session: log in again
+                await settle(page, "[data-testid='stSidebar'], [data-testid='stForm']")
+                if not await page.query_selector("[data-testid='stSidebar']"):
+                    await page.get_by_label("用户名").fill("viewer")
+                    await page.get_by_label("密码").fill(PASSWORD)
+                    await page.get_by_role("button", name="登录").click()
+                    await settle(page, "[data-testid='stSidebar']")
                 if path == "welfare":
                     await page.get_by_text("明细").first.click()
                     await settle(page, "[data-testid='stDataFrame']")
