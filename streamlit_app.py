@@ -10,8 +10,12 @@ st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", 
 app.local_only()
 # Once an account exists every session logs in; the pages offered follow the account's role.
 scope = app.login_gate()
-if scope is None:  # not logged in: the login form is the only page, whatever the URL
-    st.navigation([st.Page(app.login_form, title=t("page.login"))], position="hidden").run()
+if scope is None:  # not logged in: the login form answers every page's URL (then that page opens)
+    paths = ("welfare", "activities", "proposals", "awards", "report", "compliance", "district", "upload", "manage")
+    login_pages = [st.Page(app.login_form, title=t("page.login"), default=True)]
+    login_pages += [st.Page(app.login_form, title=t("page.login"), url_path=path) for path in paths]
+    login_pages.append(st.Page(app.login_form, title=t("page.login"), url_path="history"))
+    st.navigation(login_pages, position="hidden").run()
     st.stop()
 
 dashboards = [

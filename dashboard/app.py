@@ -685,11 +685,19 @@ def history_action_label(action: str) -> str:
 
 def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
     """The district table with Chinese headers and the missing ledgers in words."""
-    return workbook.district_labelled(table)
+    shown = table.copy()
+    for column in (
+        "members",
+        "welfare_yuan",
+        "per_member_yuan",
+        "participation_rate",
+        "completion_rate",
+        "awards_per_100",
+    ):
+        shown[column] = shown[column].astype(float)  # empty cells, not "None"
+    return workbook.district_labelled(shown)
 
 
 def district_trend_chart(trend: pd.DataFrame):
     """Welfare spend per school over the years (万元), one line per school."""
-    return charts.school_trends(
-        trend, "welfare_yuan", t("district.trend_title", measure=DISTRICT_COLUMNS["welfare_yuan"])
-    )
+    return charts.school_trends(trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))

@@ -55,4 +55,4 @@ with app.guard(t("district.section.trend")):
     if len(trend):
         st.subheader(t("district.section.trend"))
         st.plotly_chart(app.district_trend_chart(trend), key="district_trend")
-        app.table(trend.drop(columns=["members"]), app.DISTRICT_TREND_COLUMNS)
+        app.table(trend.drop(columns=["members"]).astype({"per_member_yuan": float}), app.DISTRICT_TREND_COLUMNS)
