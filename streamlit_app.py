@@ -1,4 +1,4 @@
-"""工会数据看板 (Union KPI Dashboard): the router. Page config, shared sidebar filters, navigation."""
+"""工会数据看板 (Union KPI Dashboard): the router. Page config, login, shared sidebar filters, navigation."""
 
 import streamlit as st
 
@@ -6,25 +6,42 @@ from dashboard import app
 from dashboard.app import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
-# No login yet: another computer gets one message and nothing else (个人信息保护法 Art. 51).
+# Without accounts another computer gets one message and nothing else (个人信息保护法 Art. 51).
 app.local_only()
+# Once an account exists every session logs in; the pages offered follow the account's role.
+scope = app.login_gate()
+if scope is None:  # not logged in: the login form answers every page's URL (then that page opens)
+    paths = ("welfare", "activities", "proposals", "awards", "report", "compliance", "district", "upload", "manage")
+    login_pages = [st.Page(app.login_form, title=t("page.login"), default=True)]
+    login_pages += [st.Page(app.login_form, title=t("page.login"), url_path=path) for path in paths]
+    login_pages.append(st.Page(app.login_form, title=t("page.login"), url_path="history"))
+    st.navigation(login_pages, position="hidden").run()
+    st.stop()
 app.phone_layout()
 
-pages = {
-    t("nav.dashboards"): [
-        st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
-        st.Page("pages/welfare.py", title=t("page.welfare"), icon=":material/volunteer_activism:"),
-        st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
-        st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
-        st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
-        st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"),
-        st.Page("pages/compliance.py", title=t("page.compliance"), icon=":material/fact_check:"),
-    ],
-    t("nav.data"): [
-        st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"),
-        st.Page("pages/manage.py", title=t("page.manage"), icon=":material/database:"),
-    ],
-}
+dashboards = [
+    st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),
+    st.Page("pages/welfare.py", title=t("page.welfare"), icon=":material/volunteer_activism:"),
+    st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
+    st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
+    st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
+]
+if scope.may("report"):
+    dashboards.append(st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"))
+if scope.may("compliance"):
+    dashboards.append(st.Page("pages/compliance.py", title=t("page.compliance"), icon=":material/fact_check:"))
+if app.district_available():
+    dashboards.append(st.Page("pages/district.py", title=t("page.district"), icon=":material/account_balance:"))
+data = []
+if scope.may("upload"):
+    data.append(st.Page("pages/upload.py", title=t("page.upload"), icon=":material/upload_file:"))
+if scope.may("manage"):
+    data.append(st.Page("pages/manage.py", title=t("page.manage"), icon=":material/database:"))
+if scope.may("history") and not scope.single_user:
+    data.append(st.Page("pages/history.py", title=t("page.history"), icon=":material/history:"))
+pages = {t("nav.dashboards"): dashboards}
+if data:
+    pages[t("nav.data")] = data
 navigation = st.navigation(pages)
 with app.guard(t("sidebar.section")):
     app.sidebar()

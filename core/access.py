@@ -3,23 +3,21 @@
 Single-user mode has no login, so it must not be reachable from another computer
 (个人信息保护法 Art. 51).  `.streamlit/config.toml` binds 127.0.0.1; as a second line the app
 refuses a client whose address is not loopback while no account exists (dashboard.app.local_only).
+Once an account exists every client logs in (dashboard.app.login_gate) and sees only its scope.
 """
 
 from __future__ import annotations
 
 import ipaddress
 
+from core import accounts
 from core.store import Store
 
 
 def accounts_exist(store: Store) -> bool:
-    """True once an administrator account exists.
-
-    There are no accounts yet (issue 13 adds them and fills this in), so this is always False:
-    the app serves this computer only.
-    """
-    del store  # issue 13 reads the accounts table here
-    return False
+    """True once an account exists (core.accounts): then every client must log in, so other
+    computers may reach the login form; before that the app serves this computer only."""
+    return accounts.accounts_exist(store)
 
 
 def is_loopback(address: str | None) -> bool:

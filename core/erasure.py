@@ -8,6 +8,7 @@ dates and categories are untouched.  Every act is recorded in ``history`` withou
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import json
 import re
@@ -137,11 +138,29 @@ def _has_column(store: Store, table: str, column: str) -> bool:
     return column in store.columns(table)
 
 
-def record_history(cur: duckdb.DuckDBPyConnection, action: str, detail: dict) -> None:
-    """Add one line to ``history`` (inside the caller's transaction); ``detail`` must not name anyone."""
+# Who acts in this thread (user name, school): set by the app for each page run of a logged-in
+# session (or 本机 in single-user mode) and by the command line; read by record_history.
+ACTOR: contextvars.ContextVar[tuple[str | None, str | None]] = contextvars.ContextVar("actor", default=(None, None))
+
+
+def record_history(
+    cur: duckdb.DuckDBPyConnection,
+    action: str,
+    detail: dict,
+    *,
+    org: str | None = None,
+    obj: str | None = None,
+    user: str | None = None,
+) -> None:
+    """Add one line to ``history`` (inside the caller's transaction); ``detail`` must not name anyone.
+
+    ``user`` defaults to the thread's :data:`ACTOR`, ``org`` (学校) to the actor's school; ``obj``
+    is what was acted on (a batch, a file, an account, a page).
+    """
+    actor, actor_org = ACTOR.get()
     cur.execute(
-        "INSERT INTO history (acted_at, action, detail) VALUES (?, ?, ?)",
-        [dt.datetime.now(), action, json.dumps(detail, ensure_ascii=False)],
+        "INSERT INTO history (acted_at, action, detail, user_name, org, object) VALUES (?, ?, ?, ?, ?, ?)",
+        [dt.datetime.now(), action, json.dumps(detail, ensure_ascii=False), user or actor, org or actor_org, obj],
     )
 
 
@@ -435,6 +454,14 @@ def oldest_named(store: Store) -> dt.date | None:
     return min(dates) if dates else None
 
 
-def history(store: Store, limit: int = 50):
-    """The latest acts on personal information (newest first): acted_at, action, detail."""
-    return store.query("SELECT acted_at, action, detail FROM history ORDER BY history_id DESC LIMIT ?", [limit])
+def history(store: Store, limit: int = 50, org: str | None = None):
+    """The latest acts (newest first): acted_at, action, detail, user_name, org, object.
+
+    ``org`` keeps one school's part (its acts, not another school's or the district's).
+    """
+    where, params = ("WHERE org = ?", [org]) if org else ("", [])
+    return store.query(
+        f"SELECT acted_at, action, detail, user_name, org, object FROM history {where} "
+        "ORDER BY history_id DESC LIMIT ?",
+        [*params, limit],
+    )

@@ -117,6 +117,15 @@ CREATE TABLE targets (
     direction VARCHAR NOT NULL, target DOUBLE NOT NULL, set_at TIMESTAMP,
     PRIMARY KEY (period_kind, start_year, figure));
 """,
+    # 5: accounts and roles (issue 13): users with argon2 password hashes; who did what in history.
+    """
+CREATE TABLE users (
+    name VARCHAR PRIMARY KEY, role VARCHAR NOT NULL, org VARCHAR, password_hash VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL, password_changed_at TIMESTAMP);
+ALTER TABLE history ADD COLUMN user_name VARCHAR;
+ALTER TABLE history ADD COLUMN org VARCHAR;
+ALTER TABLE history ADD COLUMN object VARCHAR;
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

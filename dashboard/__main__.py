@@ -16,23 +16,27 @@
   person, then replace the name with a stable pseudonym everywhere (figures do not move).
 - ``retention status|set|apply [--years N] [--db DB]``: the retention setting (years after the end
   of a period; 0 = off) and pseudonymising the names of rows past it.
+- ``users add NAME --role admin|chair|viewer [--org ORG] --password-stdin``, ``users list``,
+  ``users remove NAME``, ``users passwd NAME --password-stdin`` (issue 13): accounts and roles.
+- ``history [--json] [--limit N] [--db DB]``: the record of who did what (操作记录).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import getpass
 import json
 import sys
 from pathlib import Path
 
-from core import erasure
+from core import accounts, erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
 from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, workbook
 from loaders.loading import remove_batch
 
-READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup")
+READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup", "history")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -80,13 +84,28 @@ def main(argv: list[str] | None = None) -> int:
     p_retention.add_argument("--years", type=int, help="期间结束后保存的年数（0 为不自动处理）")
     p_retention.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     _add_common(p_retention)
+    p_users = sub.add_parser("users", help="账号：创建、列出、删除、改密码")
+    p_users.add_argument("action", choices=["add", "list", "remove", "passwd"])
+    p_users.add_argument("name", nargs="?", help="用户名")
+    p_users.add_argument(
+        "--role", choices=list(accounts.ROLES), help="admin（区工会）、chair（学校工会主席）、viewer（查看）"
+    )
+    p_users.add_argument("--org", help="学校（chair 必填；viewer 不填为全区）")
+    p_users.add_argument("--password-stdin", action="store_true", help="从标准输入读取密码（第一行）")
+    p_users.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
+    p_history = sub.add_parser("history", help="操作记录：谁在何时对哪所学校做了什么")
+    p_history.add_argument("--json", action="store_true", help="以 JSON 输出")
+    p_history.add_argument("--limit", type=int, default=1000, help="最多输出的条数（最新的在前）")
+    p_history.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     args = parser.parse_args(argv)
+    # Acts done from the command line are recorded as 命令行 (with the operating-system user).
+    erasure.ACTOR.set((t("cli.actor", user=getpass.getuser()), getattr(args, "org", None)))
 
     # Readers open the store read-only, so that they share the file and never create tables
     # in a file that is not a store; only ``remove`` writes, and only into an existing store.
     path = resolve_db_path(args.db)
     try:
-        if args.command == "remove" and not Path(path).is_file():
+        if args.command in ("remove", "history") and not Path(path).is_file():
             raise NotAStore(t("db.not_store", path=path))
         store = Store(path, read_only=args.command in READ_ONLY_COMMANDS)
     except StoreBusy as err:
@@ -132,6 +151,10 @@ def main(argv: list[str] | None = None) -> int:
             return _targets(store, args)
         if args.command == "retention":
             return _retention(store, args)
+        if args.command == "users":
+            return _users(store, args)
+        if args.command == "history":
+            return _history(store, args)
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
@@ -139,7 +162,10 @@ def main(argv: list[str] | None = None) -> int:
             )
             print(frame.to_string(index=False))
             return 0
+        name = store.scalar("SELECT file_name FROM batches WHERE batch_id = ?", [args.batch_id])
         if remove_batch(store, args.batch_id):
+            with store.transaction() as cur:
+                erasure.record_history(cur, "remove_batch", {"batch_id": args.batch_id}, obj=f"{args.batch_id}: {name}")
             print(t("cli.batch_removed", batch_id=args.batch_id))
             return 0
         print(t("cli.batch_missing", batch_id=args.batch_id), file=sys.stderr)
@@ -147,6 +173,67 @@ def main(argv: list[str] | None = None) -> int:
 
 
 REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx", ".docx")
+
+
+def _read_password(args: argparse.Namespace) -> str | None:
+    if not args.password_stdin:
+        print(t("users.no_password"), file=sys.stderr)
+        return None
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def _users(store: Store, args: argparse.Namespace) -> int:
+    """users add|list|remove|passwd: exit 0 when done, 2 for a command that cannot be done."""
+    try:
+        if args.action == "list":
+            frame = accounts.list_users(store)
+            print(frame.to_string(index=False) if len(frame) else t("users.none"))
+            return 0
+        if not args.name:
+            print(t("users.bad_name"), file=sys.stderr)
+            return 2
+        if args.action == "remove":
+            accounts.remove_user(store, args.name)
+            print(t("users.removed", name=args.name))
+            return 0
+        password = _read_password(args)
+        if password is None:
+            return 2
+        if args.action == "add":
+            accounts.add_user(store, args.name, args.role or "", password, args.org)
+            print(t("users.added", name=args.name, role=args.role))
+            return 0
+        accounts.set_password(store, args.name, password)
+        print(t("users.password_set", name=args.name))
+        return 0
+    except accounts.AccountError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+
+
+def _history(store: Store, args: argparse.Namespace) -> int:
+    """history [--json]: newest first; JSON is a list of {acted_at, action, user, org, object, detail}."""
+    acts = erasure.history(store, args.limit)
+    acts = acts.astype(object).where(acts.notna(), None)
+    entries = [
+        {
+            "acted_at": row.acted_at.isoformat(timespec="seconds"),
+            "action": row.action,
+            "user": row.user_name,
+            "org": row.org,
+            "object": row.object,
+            "detail": json.loads(row.detail) if row.detail else None,
+        }
+        for row in acts.itertuples(index=False)
+    ]
+    if args.json:
+        print(json.dumps(entries, ensure_ascii=False, indent=2))
+        return 0
+    for e in entries:
+        print(
+            " ".join(str(v) for v in (e["acted_at"], e["user"] or "-", e["org"] or "-", e["action"], e["object"] or ""))
+        )
+    return 0
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:

@@ -18,8 +18,9 @@ import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays 
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
-from core import erasure
+from core import accounts, erasure
 from core.access import accounts_exist, is_loopback
+from core.accounts import Scope as Scope
 from core.erasure import Ambiguous as Ambiguous
 from core.erasure import Plan as Plan
 from core.erasure import Target as Target
@@ -29,7 +30,10 @@ from core.erasure import column_label as column_label
 from core.labels import AWARD_ROW_COLUMNS as AWARD_ROW_COLUMNS
 from core.labels import BATCH_COLUMNS as BATCH_COLUMNS
 from core.labels import DEPARTMENT_COLUMNS as DEPARTMENT_COLUMNS
+from core.labels import DISTRICT_COLUMNS as DISTRICT_COLUMNS
+from core.labels import DISTRICT_TREND_COLUMNS as DISTRICT_TREND_COLUMNS
 from core.labels import HEADER_MAPPING_COLUMNS as HEADER_MAPPING_COLUMNS
+from core.labels import HISTORY_COLUMNS as HISTORY_COLUMNS
 from core.labels import OPEN_PROPOSAL_COLUMNS as OPEN_PROPOSAL_COLUMNS
 from core.labels import PARTICIPATION_COLUMNS as PARTICIPATION_COLUMNS
 from core.labels import REJECTED_ROW_COLUMNS as REJECTED_ROW_COLUMNS
@@ -42,13 +46,14 @@ from core.labels import field_label as field_label
 from core.labels import kind_label as kind_label
 from core.labels import t
 from core.periods import Period, parse_period
-from core.store import Store, StoreBusy, resolve_db_path
+from core.store import KIND_TABLES, Store, StoreBusy, resolve_db_path
 from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
-from dashboard import demo, pack, queries, targets
+from dashboard import charts, demo, pack, queries, targets, workbook
 from dashboard.formatting import formula_safe_column, md, with_headers
-from loaders.loading import list_batches, load_path, remove_batch
+from loaders import loading
+from loaders.loading import list_batches, load_path
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = ("year", "academic")
@@ -88,7 +93,7 @@ def clear_demo(store: Store) -> int:
     names = [p.name for p in demo.DEMO_DIR.glob("*.xlsx")]
     batches = store.query("SELECT batch_id FROM batches WHERE list_contains(?, file_name)", [names])
     for batch_id in batches["batch_id"]:
-        remove_batch(store, int(batch_id))
+        loading.remove_batch(store, int(batch_id))
     store.set_meta("demo", "cleared")
     return len(batches)
 
@@ -125,7 +130,12 @@ def _cached(name: str, filters: queries.Filters, version: int, extra: tuple) -> 
 
 
 def q(name: str, filters: queries.Filters, *extra: object) -> object:
-    """Run ``queries.<name>(store, filters, *extra)`` through the cache (keyed by filters and data version)."""
+    """Run ``queries.<name>(store, filters, *extra)`` through the cache (keyed by filters and data version).
+
+    Refuses (an error box, the page stops) a ``filters`` outside the user's scope: a school viewer's
+    figures are read with her school as filter whatever the widgets, the URL or session state say.
+    """
+    check_scope(filters)
     return _cached(name, filters, store().data_version(), tuple(extra))
 
 
@@ -136,8 +146,17 @@ def _lists(version: int, org: str | None) -> tuple[list[int], list[str], list[st
 
 
 def lists(org: str | None = None) -> tuple[list[int], list[str], list[str]]:
-    """(years with data, sub-unions, organisations), cached by data version."""
-    return _lists(store().data_version(), org)
+    """(years with data, sub-unions, organisations), cached by data version, within the user's scope:
+    a school account gets its own school's years and sub-unions and only its own school's name."""
+    mine = scope()
+    if not mine.allows(org):
+        org = mine.org
+    if mine.org is not None and org is None:
+        org = mine.org
+    years, subs, orgs = _lists(store().data_version(), org)
+    if mine.org is not None:
+        orgs = [o for o in orgs if o == mine.org]
+    return years, subs, orgs
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -152,6 +171,7 @@ def periods(kind: str, org: str | None = None) -> list[Period]:
     Calendar years with any row; academic years with any dated row between 1 September and 31 August,
     the current, unfinished one included.
     """
+    org = scope().clamp(org) if scope().org is None or org is not None else scope().org
     return [Period(kind, y) for y in reversed(_period_starts(kind, store().data_version(), org))]
 
 
@@ -244,15 +264,19 @@ def sidebar() -> None:
     ``compare`` = (kind, start_year) or None.
     """
     years, _, orgs = lists()
+    mine = scope()
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
+        account_box(mine)
         if not years:
             st.info(t("sidebar.empty"))
             st.session_state["filters"] = None
             return
         _apply_address(orgs)
-        org = None
-        if len(orgs) > 1:
+        org = mine.org
+        if mine.org is None and len(orgs) > 1:
+            if st.session_state.get("f_org") not in (None, *orgs):
+                del st.session_state["f_org"]  # a school no longer in the store (or never offered)
             org = st.selectbox(t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org")
         kinds = {t(f"period.kind.{k}"): k for k in PERIOD_KINDS}
         kind = kinds[st.radio(t("sidebar.kind"), list(kinds), horizontal=True, key="f_kind")]
@@ -273,6 +297,8 @@ def sidebar() -> None:
             key=f"f_compare_{kind}_{current.start_year}",
         )
         subs = lists(org)[1]
+        if not set(st.session_state.get("f_subs") or ()) <= set(subs):
+            del st.session_state["f_subs"]
         chosen = st.multiselect(t("sidebar.sub_unions"), subs, key="f_subs", placeholder=t("sidebar.all_sub_unions"))
         st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
         st.session_state["compare"] = None if compare is None else tuple(compare)
@@ -287,7 +313,12 @@ def filters() -> tuple[queries.Filters | None, queries.Filters | None]:
     if not chosen:
         return None, None
     (kind, start_year), org, subs = chosen
-    current = queries.Filters(Period(kind, start_year), org, subs)
+    # Session state is the user's to change (and a page may be opened with any URL): the school
+    # is always the account's own when the account has one.
+    mine = scope()
+    if mine.org is not None:
+        org = mine.org
+    current = queries.Filters(Period(kind, start_year), org, tuple(subs))
     compare_period = st.session_state.get("compare")
     compare = None if compare_period is None else current.with_period(Period(*compare_period))
     return current, compare
@@ -299,6 +330,7 @@ def require_filters() -> tuple[queries.Filters, queries.Filters | None]:
     if current is None:
         st.info(t("app.no_data"))
         st.stop()
+    check_scope(current)
     return current, compare
 
 
@@ -374,11 +406,21 @@ def _pack(current: queries.Filters, compare: queries.Filters | None, version: in
 
 def pack_data(current: queries.Filters, compare: queries.Filters | None):
     """The congress pack's figures for the sidebar's filters (cached by the filters' periods and data version)."""
+    check_scope(current)
+    if compare is not None:
+        check_scope(compare)
     return _pack(current, compare, store().data_version())
+
+
+def detail_rows(current: queries.Filters) -> dict[str, pd.DataFrame]:
+    """The workbook's masked detail rows for ``current`` (inside the user's scope)."""
+    check_scope(current)
+    return pack.detail_rows(store(), current)
 
 
 def backup_bytes() -> bytes:
     """A consistent copy of the database as bytes (for the 备份 download)."""
+    require("backup")
     with tempfile.TemporaryDirectory() as folder:
         path = store().backup(Path(folder) / "backup.duckdb")
         return path.read_bytes()
@@ -386,12 +428,37 @@ def backup_bytes() -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batches(version: int) -> pd.DataFrame:
-    return list_batches(get_store())
+    frame = list_batches(get_store())
+    frame["orgs"] = [batch_orgs(get_store(), int(b)) for b in frame["batch_id"]]
+    return frame
+
+
+def batch_orgs(s: Store, batch_id: int) -> tuple[str, ...]:
+    """The schools whose rows a batch brought (sorted)."""
+    union = " UNION ".join(f'SELECT org FROM "{table}" WHERE batch_id = $b' for table in KIND_TABLES.values())
+    return tuple(sorted(s.query(f"SELECT DISTINCT org FROM ({union})", {"b": batch_id})["org"]))
 
 
 def batches() -> pd.DataFrame:
-    """The loaded batches, newest first (cached by data version)."""
-    return _batches(store().data_version())
+    """The loaded batches the user may manage, newest first (cached by data version): every batch for
+    an administrator, only batches wholly of her school for a chair."""
+    frame = _batches(store().data_version())
+    mine = scope()
+    if mine.org is not None:
+        frame = frame[[bool(orgs) and set(orgs) == {mine.org} for orgs in frame["orgs"]]]
+    return frame.drop(columns="orgs").reset_index(drop=True)
+
+
+def remove_batch(s: Store, batch_id: int) -> bool:
+    """Delete a batch the user may manage (recorded in history); False when there is none or it is out of scope."""
+    if batch_id not in set(batches()["batch_id"]):
+        return False
+    orgs = batch_orgs(s, batch_id)
+    name = s.scalar("SELECT file_name FROM batches WHERE batch_id = ?", [batch_id])
+    if not loading.remove_batch(s, batch_id):
+        return False
+    record("remove_batch", {"batch_id": batch_id}, org=",".join(orgs) or None, obj=f"{batch_id}: {name}")
+    return True
 
 
 # --- personal information (数据管理 · 个人信息保护) ---------------------------------------------------
@@ -399,12 +466,16 @@ def batches() -> pd.DataFrame:
 
 def record_reveal(page: str) -> None:
     """Record in history that sensitive notes were revealed on ``page`` (no names, no rows)."""
-    with store().transaction() as cur:
-        erasure.record_history(cur, "reveal_notes", {"page": page})
+    record("reveal_notes", {"page": page}, obj=page)
 
 
 def reveal_toggle(page: str) -> bool:
-    """The switch that shows notes about health or family matters in a row view; switching it on is recorded."""
+    """The switch that shows notes about health or family matters in a row view; switching it on is recorded.
+
+    An account without the right to reveal (viewer) gets no switch: always False.
+    """
+    if not scope().may("reveal"):
+        return False
 
     def revealed() -> None:
         if st.session_state.get(f"reveal_{page}"):
@@ -419,6 +490,21 @@ def reveal_toggle(page: str) -> bool:
     )
 
 
+def names_toggle(page: str, *, container=None, help: str | None = None) -> bool:
+    """The switch that shows full names in a row view (default masked, 张*); switching it on is recorded
+    (显示完整姓名).  A viewer gets a caption instead and always masked names: False."""
+    where = container or st
+    if not scope().may("reveal"):
+        where.caption(t("access.names_masked"))
+        return False
+
+    def revealed() -> None:
+        if st.session_state.get(f"names_{page}"):
+            record("reveal_names", {"page": page}, obj=page)
+
+    return where.toggle(t("text.show_full_names"), value=False, key=f"names_{page}", on_change=revealed, help=help)
+
+
 def forget_plan(target: Target) -> Plan:
     """What forgetting ``target`` touches (raises Ambiguous with a Chinese message)."""
     return erasure.plan(store(), target)
@@ -426,7 +512,8 @@ def forget_plan(target: Target) -> Plan:
 
 def forget(planned: Plan) -> int:
     """Replace the person's name with the pseudonym everywhere; returns the rows changed."""
-    return erasure.forget(store(), planned)
+    with acting():
+        return erasure.forget(store(), planned)
 
 
 def table_label(table: str) -> str:
@@ -451,7 +538,8 @@ def retention_due(years: int, today: dt.date | None = None) -> dict[str, int]:
 
 def apply_retention(years: int, today: dt.date | None = None) -> tuple[int, dt.date | None]:
     """Pseudonymise names past retention; (rows changed, cutoff)."""
-    return erasure.apply_retention(store(), today or dt.date.today(), years)
+    with acting():
+        return erasure.apply_retention(store(), today or dt.date.today(), years)
 
 
 def oldest_named() -> dt.date | None:
@@ -461,7 +549,9 @@ def oldest_named() -> dt.date | None:
 
 def privacy_history(limit: int = 20) -> pd.DataFrame:
     """The latest acts on personal information (forget, retention, reveal), newest first."""
-    return erasure.history(store(), limit)
+    acts = erasure.history(store(), 500)
+    acts = acts[acts["action"].isin(["forget", "retention", "reveal_notes"])].head(limit)
+    return acts[["acted_at", "action", "detail"]].reset_index(drop=True)
 
 
 # --- the phone layout (issue 19) -------------------------------------------------------------------
@@ -576,3 +666,214 @@ def save_targets(frame: pd.DataFrame) -> int:
 def targets_toml() -> bytes:
     """Every stored target as TOML (the 导出 download)."""
     return targets.to_toml(targets.load(store())).encode("utf-8")
+
+
+# --- accounts, scope and the record of who did what (issue 13) ----------------------------------------
+
+
+def scope() -> Scope:
+    """Who is using this session and what they may reach.
+
+    Single-user mode (no account in the store): :data:`core.accounts.LOCAL`, everything, as before.
+    With accounts: the logged-in account as the store holds it now (a removed account is logged out).
+    Before login_gate has let the session in, a scope that reaches nothing.
+    """
+    s = store()
+    if not accounts_exist(s):
+        return accounts.LOCAL
+    name = st.session_state.get("account")
+    found = accounts.current_scope(s, name) if name else None
+    return found or Scope("", "viewer", "\0")  # logged out: no school matches, no capability
+
+
+def _actor_name(mine: Scope) -> str:
+    return mine.user or t("history.local_user")
+
+
+def record(action: str, detail: dict, *, org: str | None = None, obj: str | None = None) -> None:
+    """Add a line to the history (操作记录): this session's user, now, the school (default: the user's) and object."""
+    mine = scope()
+    with store().transaction() as cur:
+        erasure.record_history(cur, action, detail, org=org or mine.org, obj=obj, user=_actor_name(mine))
+
+
+@contextlib.contextmanager
+def acting() -> Iterator[None]:
+    """Record acts done by core functions (forget, retention) in this block as this session's user."""
+    mine = scope()
+    token = erasure.ACTOR.set((_actor_name(mine), mine.org))
+    try:
+        yield
+    finally:
+        erasure.ACTOR.reset(token)
+
+
+def record_export(what: str, org: str | None = None) -> callable:
+    """A download button's on_click: records the export (导出) of ``what`` in the history."""
+
+    def exported() -> None:
+        record("export", {"what": what}, org=org, obj=what)
+
+    return exported
+
+
+def in_scope(mine: Scope, f: queries.Filters) -> bool:
+    """True when ``f`` stays inside ``mine``: a school account only ever reads its own school."""
+    return mine.allows(f.org)
+
+
+def check_scope(f: queries.Filters) -> None:
+    """Stop the page with one message when ``f`` reaches outside the user's scope."""
+    if not in_scope(scope(), f):
+        st.error(t("access.out_of_scope"))
+        st.stop()
+
+
+def require(what: str) -> None:
+    """Stop the page with one message when the user lacks the capability ``what`` (upload, manage …).
+
+    The router already leaves such pages out of the navigation; this is the second line.
+    """
+    if not scope().may(what):
+        st.error(t("access.denied"))
+        st.stop()
+
+
+def may(what: str) -> bool:
+    """True when the user has the capability ``what``."""
+    return scope().may(what)
+
+
+def logout() -> None:
+    """End this session's login (退出登录)."""
+    for key in list(st.session_state):
+        del st.session_state[key]
+
+
+def login_gate() -> Scope | None:
+    """The session's scope, or None when it must log in first (then the router shows :func:`login_form` only).
+
+    Never asks before the first account exists (single-user mode stays as it was).  A wrong name
+    or password gets one message (用户名或密码错误); repeated failures answer ever more slowly
+    (core.accounts.authenticate).  A session idle longer than $UNION_IDLE_MINUTES (default 30)
+    is logged out.
+    """
+    s = store()
+    if not accounts_exist(s):
+        return accounts.LOCAL
+    now = dt.datetime.now().timestamp()
+    name = st.session_state.get("account")
+    if name:
+        idle = now - float(st.session_state.get("last_seen", now))
+        if idle > accounts.idle_minutes() * 60:
+            logout()
+            st.session_state["expired"] = True
+        elif accounts.current_scope(s, name) is None:
+            logout()
+        else:
+            st.session_state["last_seen"] = now
+            return scope()
+    return None
+
+
+def login_form() -> None:
+    """The login page: 用户名, 密码, 登录; one message for any mistake."""
+    s = store()
+    st.title(t("login.title"))
+    if st.session_state.pop("expired", False):
+        st.info(t("login.expired"))
+    with st.form("login"):
+        user = st.text_input(t("login.user"), key="login_user")
+        password = st.text_input(t("login.password"), type="password", key="login_password")
+        submitted = st.form_submit_button(t("login.button"), type="primary")
+    if submitted:
+        found = accounts.authenticate(s, user, password)
+        if found is None:
+            st.error(t("login.failed"))
+        else:
+            for key in ("login_user", "login_password"):
+                st.session_state.pop(key, None)
+            st.session_state["account"] = found.user
+            st.session_state["last_seen"] = dt.datetime.now().timestamp()
+            record("login", {}, obj=found.user)
+            st.rerun()
+
+
+def account_box(mine: Scope) -> None:
+    """The signed-in line and 退出登录 in the sidebar (nothing in single-user mode)."""
+    if mine.single_user:
+        return
+    role = t(f"role.{mine.role}")
+    text = (
+        t("login.signed_in_org", user=md(mine.user), role=role, org=md(mine.org))
+        if mine.org
+        else t("login.signed_in", user=md(mine.user), role=role)
+    )
+    st.caption(text)
+    if st.button(t("login.logout"), key="logout", icon=":material/logout:"):
+        logout()
+        st.rerun()
+
+
+def district_available() -> bool:
+    """The district page is offered: the user may see it and the store holds more than one school."""
+    return scope().may("district") and len(lists()[2]) > 1
+
+
+def district(current: queries.Filters) -> pd.DataFrame:
+    """One row per school for the sidebar's period (aggregates only); the user must reach every school."""
+    require("district")
+    return q("district_table", queries.Filters(current.period, None, current.sub_unions))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _district_trend(version: int) -> pd.DataFrame:
+    return queries.district_trend(get_store())
+
+
+def district_trend() -> pd.DataFrame:
+    """Calendar-year figures per school (aggregates only)."""
+    require("district")
+    return _district_trend(store().data_version())
+
+
+def district_workbook(current: queries.Filters) -> bytes:
+    """The district table and trend as an .xlsx (text guarded against formulas, no names)."""
+    require("district")
+    from_table = district(current)
+    return workbook.build_district_workbook(from_table, district_trend(), current.period.display)
+
+
+def history(limit: int = 500) -> pd.DataFrame:
+    """The history (操作记录) the user may see, newest first: all of it for an administrator, her
+    school's part for a chair."""
+    require("history")
+    return erasure.history(store(), limit, org=scope().org)
+
+
+def history_action_label(action: str) -> str:
+    """Chinese name of a history action."""
+    try:
+        return t(f"history.action.{action}")
+    except KeyError:
+        return action
+
+
+def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The district table with Chinese headers and the missing ledgers in words."""
+    shown = table.copy()
+    for column in (
+        "members",
+        "welfare_yuan",
+        "per_member_yuan",
+        "participation_rate",
+        "completion_rate",
+        "awards_per_100",
+    ):
+        shown[column] = shown[column].astype(float)  # empty cells, not "None"
+    return workbook.district_labelled(shown)
+
+
+def district_trend_chart(trend: pd.DataFrame):
+    """Welfare spend per school over the years (万元), one line per school."""
+    return charts.school_trends(trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))

@@ -332,3 +332,20 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
         fig.update_yaxes(rangemode="tozero", row=1, col=i)
     fig.update_annotations(font_size=13, yshift=8)
     return _layout(fig, title, height=300, margin={"l": 10, "r": 10, "t": 80, "b": 10})
+
+
+def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
+    """One line per school over calendar years: ``trend`` has org, year and ``value`` (元, shown in 万元)."""
+    fig = go.Figure()
+    for i, (org, part) in enumerate(trend.groupby("org", sort=True)):
+        fig.add_scatter(
+            x=part["year"].astype(str),
+            y=part[value].astype(float) / 10_000,
+            mode="lines+markers",
+            name=str(org),
+            line={"color": PALETTE[i % len(PALETTE)]},
+            hovertemplate=f"%{{x}}{COLON}%{{y:,.2f}}{WAN}<extra>{plotly_text(org)}</extra>",
+        )
+    fig.update_xaxes(type="category")
+    fig.update_yaxes(rangemode="tozero", title_text=WAN)
+    return _layout(fig, title)

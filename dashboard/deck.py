@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
@@ -308,6 +309,42 @@ def _summary_lines(pack: PackData) -> list[str]:
     return lines
 
 
+def _district_slide(prs, pack: PackData, subtitle: str) -> None:
+    """各校对比 (district): welfare spend per school as a chart, and a table of the schools' figures.
+
+    Aggregates only, no person's name.
+    """
+    table = pack.district.sort_values("welfare_yuan", ascending=False)
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(slide, "各校对比", subtitle)
+    schools = [str(o) for o in table["org"]]
+    _chart(
+        slide,
+        "各校福利慰问支出（万元）",
+        schools,
+        {pack.current.label: [round(float(v) / 10_000, 4) for v in table["welfare_yuan"]]},
+        "#,##0.00",
+        horizontal=True,
+    )
+
+    def show(value: object, kind: str) -> str:
+        if value is None or pd.isna(value):
+            return "—"
+        return pct(float(value)) if kind == "rate" else f"{float(value):,.0f}"
+
+    rows = [["学校", "人均福利（元）", "参与率", "办结率"]]
+    for r in table.itertuples(index=False):
+        rows.append(
+            [
+                formula_safe(str(r.org)),
+                show(r.per_member_yuan, "int"),
+                show(r.participation_rate, "rate"),
+                show(r.completion_rate, "rate"),
+            ]
+        )
+    _table(slide, rows[:15])
+
+
 def _day(d) -> str:
     return f"{d.year}年{d.month}月{d.day}日"
 
@@ -386,6 +423,8 @@ def build_deck(pack: PackData) -> bytes:
 
     if cur.targets:
         _target_slide(prs, pack, subtitle)
+    if pack.district is not None and len(pack.district) > 1:
+        _district_slide(prs, pack, subtitle)
 
     closing = prs.slides.add_slide(prs.slide_layouts[6])
     _header(closing, "工作总结", subtitle)

@@ -69,6 +69,8 @@ class PackData:
     previous: PeriodFigures | None
     union_name: str
     made_on: dt.date = field(default_factory=dt.date.today)
+    # The schools compared (区县汇总, queries.district_table) when the pack covers more than one school.
+    district: pd.DataFrame | None = None
 
 
 def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFigures:
@@ -112,6 +114,7 @@ def gather(store: Store, current: Filters, previous: Filters | None, today: dt.d
         current=figures(store, current, today),
         previous=figures(store, previous, today) if previous else None,
         union_name=name,
+        district=queries.district_table(store, current, orgs) if current.org is None and len(orgs) > 1 else None,
     )
 
 

@@ -576,3 +576,93 @@ def proposal_sessions(store: Store, f: Filters) -> list[str]:
         params,
     )
     return list(frame["session"])
+
+
+# --- district (区县汇总): one row per school ------------------------------------------------------
+
+DISTRICT_KINDS = ("welfare", "activities", "member_counts", "proposals", "awards", "budget")
+
+
+def district_table(store: Store, f: Filters, orgs: list[str] | None = None) -> pd.DataFrame:
+    """One row per school for the period (aggregates only, no names).
+
+    Columns: org, members, welfare_yuan (元), per_member_yuan, participation_rate (0–1),
+    proposals (件), completion_rate (办结率 0–1), awards, awards_per_100 (per 100 members),
+    missing (list of ledger kinds with no row in the period).  Each figure is the school's own
+    page figure (the same functions with the school as filter); ``f.org`` is ignored, ``orgs``
+    (default: every school) says which schools.
+    """
+    rows = []
+    for org in organisations(store) if orgs is None else orgs:
+        one = Filters(f.period, org, f.sub_unions)
+        welfare = welfare_totals(store, one)
+        members = members_total(store, one)
+        activity = activity_totals(store, one)
+        proposal = proposal_totals(store, one)
+        award = award_totals(store, one)
+        budget_rows = store.scalar(
+            "SELECT count(*) FROM budget WHERE year = ? AND org = ?", [f.period.headcount_year, org]
+        )
+        present = {
+            "welfare": welfare["rows"] > 0,
+            "activities": activity["events"] > 0,
+            "member_counts": members is not None,
+            "proposals": proposal["total"] > 0,
+            "awards": award["total"] > 0,
+            "budget": bool(budget_rows),
+        }
+        rows.append(
+            {
+                "org": org,
+                "members": members,
+                "welfare_yuan": welfare["total_yuan"],
+                "per_member_yuan": welfare["total_yuan"] / members if members else None,
+                "participation_rate": activity["participation_rate"],
+                "proposals": proposal["total"],
+                "completion_rate": proposal["completion_rate"],
+                "awards": award["total"],
+                "awards_per_100": award["total"] * 100 / members if members else None,
+                "missing": [kind for kind in DISTRICT_KINDS if not present[kind]],
+            }
+        )
+    columns = [
+        "org",
+        "members",
+        "welfare_yuan",
+        "per_member_yuan",
+        "participation_rate",
+        "proposals",
+        "completion_rate",
+        "awards",
+        "awards_per_100",
+        "missing",
+    ]
+    frame = pd.DataFrame(rows, columns=columns)
+    for column in ("members", "welfare_yuan", "per_member_yuan", "participation_rate", "completion_rate"):
+        frame[column] = frame[column].astype("Float64")
+    frame["awards_per_100"] = frame["awards_per_100"].astype("Float64")
+    return frame
+
+
+def district_trend(store: Store, orgs: list[str] | None = None) -> pd.DataFrame:
+    """Calendar-year figures per school (school over years): org, year, welfare_yuan, members,
+    per_member_yuan, events, awards.  Aggregates only."""
+    chosen = organisations(store) if orgs is None else list(orgs)
+    return store.query(
+        """WITH w AS (SELECT org, year(date) AS year, sum(amount_yuan)::DOUBLE AS welfare_yuan
+                      FROM welfare WHERE list_contains($orgs, org) GROUP BY ALL),
+                a AS (SELECT org, year(start_date) AS year, count(*) AS events
+                      FROM activities WHERE list_contains($orgs, org) GROUP BY ALL),
+                r AS (SELECT org, year, count(*) AS awards FROM awards WHERE list_contains($orgs, org) GROUP BY ALL),
+                m AS (SELECT org, year, sum(members) AS members FROM member_counts
+                      WHERE list_contains($orgs, org) GROUP BY ALL),
+                k AS (SELECT org, year FROM w UNION SELECT org, year FROM a UNION SELECT org, year FROM r
+                      UNION SELECT org, year FROM m)
+           SELECT k.org, k.year::INTEGER AS year, coalesce(w.welfare_yuan, 0) AS welfare_yuan,
+                  m.members::BIGINT AS members, w.welfare_yuan / nullif(m.members, 0) AS per_member_yuan,
+                  coalesce(a.events, 0)::BIGINT AS events, coalesce(r.awards, 0)::BIGINT AS awards
+           FROM k LEFT JOIN w USING (org, year) LEFT JOIN a USING (org, year) LEFT JOIN r USING (org, year)
+                  LEFT JOIN m USING (org, year)
+           ORDER BY k.org, k.year""",
+        {"orgs": chosen},
+    )

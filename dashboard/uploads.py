@@ -8,12 +8,12 @@ import streamlit as st
 from core import vocab
 from core.labels import PREVIEW_COLUMNS, UNKNOWN_VALUE_COLUMNS, field_label, kind_label, t
 from core.store import Store
-from dashboard.app import get_store
+from dashboard.app import get_store, record, scope
 from dashboard.formatting import md, with_headers
+from loaders import loading
 from loaders.analysis import FileReport, SheetReport
-from loaders.loading import commit_file as commit_file
+from loaders.loading import CommitResult, load_user_mappings, mappings_version, save_header_mapping, save_value_mapping
 from loaders.loading import duplicate_message as duplicate_message
-from loaders.loading import load_user_mappings, mappings_version, save_header_mapping, save_value_mapping
 from loaders.sandbox import analyse_isolated
 
 KEEP_AS_WRITTEN = t("upload.keep_as_written")
@@ -46,6 +46,39 @@ def status_of(report: FileReport, duplicate: str | None) -> str:
     return READY
 
 
+def report_orgs(report: FileReport) -> list[str]:
+    """The schools the file's rows belong to (a district summary's 学校 column names several)."""
+    found: set[str] = set()
+    for sheet in report.data_sheets:
+        records = sheet.result.records
+        if "org" in records:
+            found.update(str(o) for o in records["org"].dropna().unique())
+    return sorted(found)
+
+
+def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False) -> CommitResult:
+    """Load one analysed file as a batch, inside the user's scope, and record it (上传 / 重新导入).
+
+    A chair loads rows of her own school only: a file naming other schools is refused, nothing written.
+    A file whose name was loaded before (with other content) is recorded as a re-import.
+    """
+    orgs = report_orgs(report)
+    mine = scope()
+    if mine.org is not None and any(o != mine.org for o in orgs):
+        others = t("text.list_sep").join(o for o in orgs if o != mine.org)
+        return CommitResult("refused", t("access.other_orgs", file=report.file_name, orgs=others))
+    before = store.scalar("SELECT count(*) FROM batches WHERE file_name = ?", [report.file_name])
+    result = loading.commit_file(store, report, accept_valid=accept_valid)
+    if result.status == "loaded":
+        record(
+            "reimport" if before else "upload",
+            {"batch_id": result.batch_id, "rows": report.accepted_rows},
+            org=",".join(orgs) or None,
+            obj=f"{result.batch_id}: {report.file_name}",
+        )
+    return result
+
+
 def header_mapping_form(store: Store, file_name: str, sheet: SheetReport, kind: str | None) -> None:
     """Let the user say what an unrecognised header means; saved for every later upload and the command line."""
     headers = sheet.unmapped if sheet.status == "data" else sheet.headers
@@ -59,6 +92,7 @@ def header_mapping_form(store: Store, file_name: str, sheet: SheetReport, kind: 
         fld = c3.selectbox(t("upload.field"), fields, format_func=lambda f: f if f == NOT_IMPORTED else field_label(f))
         if st.form_submit_button(t("upload.save_header")) and fld != NOT_IMPORTED:
             save_header_mapping(store, header, chosen_kind, fld)
+            record("header_mapping", {"kind": chosen_kind, "field": fld}, obj=header)
             st.success(
                 t("upload.header_saved", header=md(header), field=field_label(fld), kind=kind_label(chosen_kind))
             )
@@ -96,6 +130,7 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport) -> None
             for (fld, value), canonical in choices.items():
                 if canonical != KEEP_AS_WRITTEN:
                     save_value_mapping(store, sheet.kind, fld, value, canonical)
+                    record("value_mapping", {"kind": sheet.kind, "field": fld, "canonical": canonical}, obj=value)
                     saved += 1
             st.success(t("upload.values_saved", n=saved))
             st.rerun()

@@ -14,6 +14,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from core.labels import DISTRICT_COLUMNS, DISTRICT_TREND_COLUMNS, kind_label, t
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard import targets
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
@@ -195,6 +196,39 @@ def build_workbook(pack: PackData, rows: dict[str, pd.DataFrame] | None = None) 
 
     for name, frame in (rows or {}).items():
         _write(wb.create_sheet(name[:31]), frame, f"{name}（{cur.label}，姓名已脱敏）", 1)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
+    """The district table with Chinese headers, the missing ledgers as words (齐全 when none)."""
+    shown = table.copy()
+    shown["missing"] = [
+        "、".join(kind_label(k) for k in kinds) if len(kinds) else t("district.missing_none")
+        for kinds in shown["missing"]
+    ]
+    shown = shown.drop(columns=["awards"]) if "awards" in shown else shown
+    return shown.rename(columns=DISTRICT_COLUMNS)
+
+
+def _plain(frame: pd.DataFrame) -> pd.DataFrame:
+    """Nullable numbers (pd.NA) as None, so that openpyxl writes empty cells."""
+    return frame.astype(object).where(frame.notna(), None)
+
+
+def build_district_workbook(table: pd.DataFrame, trend: pd.DataFrame, period: str) -> bytes:
+    """The .xlsx bytes of the district summary (区县汇总): one row per school, then the yearly trend.
+
+    Aggregates only (no person's name); text cells guarded against formulas.
+    """
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = t("district.sheet")
+    _write(ws, _plain(district_labelled(table)), t("district.title", period=period), 1)
+    ws = wb.create_sheet(t("district.trend_sheet"))
+    shown = trend.drop(columns=["members"]) if "members" in trend else trend
+    _write(ws, _plain(shown.rename(columns=DISTRICT_TREND_COLUMNS)), t("district.trend_sheet"), 1)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

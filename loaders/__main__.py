@@ -8,10 +8,12 @@ any file or row was rejected, 2 for bad arguments or a busy database.
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from pathlib import Path
 
 from core import vocab
+from core.erasure import record_history
 from core.labels import t
 from core.store import NotAStore, Store, StoreBusy, resolve_db_path
 from loaders.loading import describe_kind, load_path
@@ -78,6 +80,25 @@ def main(argv: list[str] | None = None) -> int:
                 failed += 1
                 continue
             print(f"{path.name}：{result.message}")
+            if result.status == "loaded":
+                # The record of who did what (issue 13): a command-line upload, by the operating-system user.
+                orgs = sorted(
+                    {
+                        str(o)
+                        for s in report.data_sheets
+                        if "org" in s.result.records
+                        for o in s.result.records["org"].dropna()
+                    }
+                )
+                with store.transaction() as cur:
+                    record_history(
+                        cur,
+                        "upload",
+                        {"batch_id": result.batch_id, "rows": report.accepted_rows},
+                        org=",".join(orgs) or None,
+                        obj=f"{result.batch_id}: {report.file_name}",
+                        user=t("cli.actor", user=getpass.getuser()),
+                    )
             for sheet in report.sheets:
                 if sheet.status != "data":
                     print(f"  [{sheet.sheet}] {sheet.note}")

@@ -79,7 +79,7 @@ with app.guard(t("awards.section.grades")):
         st.plotly_chart(charts.hbar(grades, "grade", "n", t("awards.grades"), ITEMS), key="grade")
 
 with app.guard(t("awards.section.list")), st.expander(t("awards.list")):
-    show_names = st.toggle(t("text.show_full_names"), value=False)
+    show_names = app.names_toggle(t("page.awards"))
     rows = app.q("award_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))

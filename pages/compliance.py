@@ -13,6 +13,7 @@ from dashboard.app import t
 OWN = "__own__"
 
 app.ensure_navigation()
+app.require("compliance")
 st.title(t("page.compliance"))
 current, _ = app.require_filters()
 st.caption(app.period_caption(current, None))
@@ -37,7 +38,11 @@ with app.guard(t("compliance.choose")):
             rules = compliance.parse_rules(text)
         except compliance.RulesError as err:
             st.error(str(err))
-        if rules is not None and st.button(t("compliance.save"), key="c_save", icon=":material/save:"):
+        if (
+            rules is not None
+            and app.may("rules")
+            and st.button(t("compliance.save"), key="c_save", icon=":material/save:")
+        ):
             compliance.save_rules(store, text)
             st.success(t("compliance.saved", name=rules.name))
     if rules is not None:
@@ -74,6 +79,7 @@ if rules is not None:
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             icon=":material/table_chart:",
             key="c_export",
+            on_click=app.record_export(t("compliance.export"), current.org),
         )
 
     with app.guard(t("compliance.flags")):
@@ -81,7 +87,7 @@ if rules is not None:
         if not len(flags):
             st.success(t("compliance.none"))
         else:
-            reveal = st.toggle(t("compliance.show_names"), value=False, help=t("compliance.show_names_help"))
+            reveal = app.names_toggle(t("page.compliance"), help=t("compliance.show_names_help"))
             for row in totals[totals["flags"] > 0].itertuples(index=False):
                 st.markdown(
                     t(

@@ -9,6 +9,7 @@ from dashboard import formatting as fmt
 from dashboard.app import BATCH_COLUMNS, kind_label, t
 
 app.ensure_navigation()
+app.require("manage")
 st.title(t("page.manage"))
 store = app.store()
 
@@ -36,6 +37,24 @@ with app.guard(t("manage.section.batches")):
                     st.success(t("manage.removed", batch=fmt.md(choice)))
                     st.rerun()
 
+with app.guard(t("manage.section.templates")):
+    st.subheader(t("manage.templates"))
+    st.caption(t("manage.templates_help"))
+    cols = st.columns(4)
+    for i, kind in enumerate(app.KINDS):
+        cols[i % 4].download_button(
+            kind_label(kind),
+            templates.template_bytes(kind),
+            file_name=t("manage.template_file", kind=kind_label(kind).replace("/", "")),
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            key=f"tpl_{kind}",
+        )
+
+# The whole database (backup), personal information and demo data are the administrator's (or the
+# single user's); a chair manages her school's batches and downloads templates only.
+if not app.may("backup"):
+    st.stop()
+
 with app.guard(t("manage.section.backup")):
     st.subheader(t("manage.backup"))
     st.caption(t("manage.backup_help"))
@@ -46,6 +65,7 @@ with app.guard(t("manage.section.backup")):
         mime="application/octet-stream",
         icon=":material/backup:",
         key="backup",
+        on_click=app.record_export(t("manage.backup_button")),
     )
 
 with app.guard(t("targets.section")):
@@ -178,19 +198,6 @@ with app.guard(t("privacy.section")):
                 ),
                 hide_index=True,
             )
-
-with app.guard(t("manage.section.templates")):
-    st.subheader(t("manage.templates"))
-    st.caption(t("manage.templates_help"))
-    cols = st.columns(4)
-    for i, kind in enumerate(app.KINDS):
-        cols[i % 4].download_button(
-            kind_label(kind),
-            templates.template_bytes(kind),
-            file_name=t("manage.template_file", kind=kind_label(kind).replace("/", "")),
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            key=f"tpl_{kind}",
-        )
 
 with app.guard(t("manage.section.demo")):
     st.subheader(t("manage.demo"))

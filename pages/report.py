@@ -4,10 +4,11 @@ import dataclasses
 
 import streamlit as st
 
-from dashboard import app, deck, docx_report, pack, sentences, workbook
+from dashboard import app, deck, docx_report, sentences, workbook
 from dashboard.app import t
 
 app.ensure_navigation()
+app.require("report")
 st.title(t("page.report"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare) + t("report.caption"))
@@ -30,14 +31,16 @@ with app.guard(t("report.section")):
         type="primary",
         icon=":material/slideshow:",
         key="dl_pptx",
+        on_click=app.record_export(t("report.pptx"), current.org),
     )
     c2.download_button(
         t("report.xlsx"),
-        lambda: workbook.build_workbook(data, pack.detail_rows(app.store(), current)),
+        lambda: workbook.build_workbook(data, app.detail_rows(current)),
         file_name=t("report.xlsx_file", stem=stem),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_chart:",
         key="dl_xlsx",
+        on_click=app.record_export(t("report.xlsx"), current.org),
     )
     c3.download_button(
         t("report.docx"),
@@ -54,6 +57,7 @@ with app.guard(t("report.section")):
         mime="text/plain",
         icon=":material/article:",
         key="dl_txt",
+        on_click=app.record_export(t("report.txt"), current.org),
     )
     c5.download_button(
         t("report.md"),
@@ -62,6 +66,7 @@ with app.guard(t("report.section")):
         mime="text/markdown",
         icon=":material/article:",
         key="dl_md",
+        on_click=app.record_export(t("report.md"), current.org),
     )
     st.caption(t("report.privacy"))
 

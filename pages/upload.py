@@ -8,17 +8,23 @@ from dashboard import formatting as fmt
 from dashboard.app import HEADER_MAPPING_COLUMNS, REJECTED_ROW_COLUMNS, UPLOAD_FILE_COLUMNS, field_label, kind_label, t
 
 app.ensure_navigation()
+app.require("upload")
 st.title(t("page.upload"))
 st.caption(t("upload.caption"))
 store = app.store()
 _, _, orgs = app.lists()
 
 left, right = st.columns(2)
-org = left.text_input(
-    t("upload.org"),
-    value=orgs[0] if len(orgs) == 1 and orgs[0] != demo.ORG else t("org.default"),
-    help=t("upload.org_help"),
-)
+own_org = app.scope().org
+if own_org is not None:  # a chair loads her own school's ledgers only
+    org = own_org
+    left.text_input(t("upload.org"), value=own_org, disabled=True, help=t("access.upload_org", org=own_org))
+else:
+    org = left.text_input(
+        t("upload.org"),
+        value=orgs[0] if len(orgs) == 1 and orgs[0] != demo.ORG else t("org.default"),
+        help=t("upload.org_help"),
+    )
 kind_names = {t("upload.auto_kind"): None, **{kind_label(k): k for k in app.KINDS}}
 forced = kind_names[right.selectbox(t("upload.kind"), list(kind_names), help=t("upload.kind_help"))]
 

@@ -123,7 +123,7 @@ with app.guard(t("welfare.section.budget")):
 
 with app.guard(t("welfare.section.rows")), st.expander(t("welfare.rows")):
     left, right = st.columns(2)
-    show_names = left.toggle(t("text.show_full_names"), value=False, help=t("welfare.names_help"))
+    show_names = app.names_toggle(t("page.welfare"), container=left, help=t("welfare.names_help"))
     with right:
         show_notes = app.reveal_toggle(t("page.welfare"))
     rows = app.q("welfare_rows", current)

@@ -248,7 +248,8 @@ def test_word_report_holds_every_sentence_the_summary_figures_and_no_name(planne
             assert plain in text
     # the title, heading styles, east-Asian fonts
     assert document.paragraphs[0].style.name == "Title"
-    assert document.paragraphs[0].text == "本校工会2022年度工作报告（数据部分）"
+    # the union named by the ledgers' own titles (示范职业技术学院工会), not a placeholder
+    assert document.paragraphs[0].text == "示范职业技术学院工会2022年度工作报告（数据部分）"
     headings = [p.text for p in document.paragraphs if p.style.name == "Heading 1"]
     assert headings == ["一、福利慰问", "二、文体活动", "三、民主管理与提案", "四、评优表彰", "五、组织建设与会员"]
     normal = document.styles["Normal"].element.rPr.rFonts
