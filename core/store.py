@@ -109,6 +109,13 @@ UPDATE batches SET sha256 = sha256 || '#' || CAST(batch_id AS VARCHAR)
     WHERE batch_id NOT IN (SELECT min(batch_id) FROM batches GROUP BY sha256);
 CREATE UNIQUE INDEX batches_sha256 ON batches (sha256);
 """,
+    # 4 (issue 11; renumber at merge if another migration lands first): a batch keeps its original
+    # file and the options it was read with, so that it can be re-imported after a mapping changes;
+    # one school written two ways is joined by an alias (别名 → 标准名称), for loaded and later rows.
+    """
+CREATE TABLE batch_files (batch_id INTEGER PRIMARY KEY, data BLOB NOT NULL, options VARCHAR);
+CREATE TABLE org_aliases (alias VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -28,7 +28,14 @@ from core import erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
 from dashboard import compliance, deck, pack, queries, sentences, workbook
-from loaders.loading import remove_batch
+from loaders.loading import (
+    export_mappings,
+    import_mappings,
+    read_profile_file,
+    reimport_batch,
+    remove_batch,
+    set_org_alias,
+)
 
 READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup")
 
@@ -73,6 +80,21 @@ def main(argv: list[str] | None = None) -> int:
     p_retention.add_argument("--years", type=int, help="期间结束后保存的年数（0 为不自动处理）")
     p_retention.add_argument("--today", type=dt.date.fromisoformat, help=argparse.SUPPRESS)
     _add_common(p_retention)
+    p_mappings = sub.add_parser("mappings", help="映射方案：导出或导入表头映射、取值映射和学校别名（JSON 文件）")
+    p_mappings.add_argument("action", choices=["export", "import"])
+    p_mappings.add_argument("file", nargs="?", help="导入的映射方案文件")
+    p_mappings.add_argument("--out", help="导出到该文件（不能已存在）")
+    _add_common(p_mappings)
+    p_alias = sub.add_parser(
+        "org-alias", help="学校别名：把同一学校的另一种写法并入标准名称（已导入和以后导入的都生效）"
+    )
+    p_alias.add_argument("alias", help="别名，如 实验小学")
+    p_alias.add_argument("--to", required=True, help="标准名称，如 滨江区实验小学")
+    _add_common(p_alias)
+    p_reimport = sub.add_parser("reimport", help="按当前映射重新导入一个批次（用保存的原始文件）")
+    p_reimport.add_argument("batch_id", type=int)
+    p_reimport.add_argument("--accept-valid", action="store_true", help="只导入合格行")
+    _add_common(p_reimport)
     args = parser.parse_args(argv)
 
     # Readers open the store read-only, so that they share the file and never create tables
@@ -81,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "remove" and not Path(path).is_file():
             raise NotAStore(t("db.not_store", path=path))
-        store = Store(path, read_only=args.command in READ_ONLY_COMMANDS)
+        read_only = args.command in READ_ONLY_COMMANDS or (args.command == "mappings" and args.action == "export")
+        store = Store(path, read_only=read_only)
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2
@@ -120,6 +143,20 @@ def main(argv: list[str] | None = None) -> int:
             return _forget(store, args)
         if args.command == "retention":
             return _retention(store, args)
+        if args.command == "mappings":
+            return _mappings(store, args)
+        if args.command == "org-alias":
+            try:
+                changed = set_org_alias(store, args.alias, args.to)
+            except ValueError as err:
+                print(str(err), file=sys.stderr)
+                return 2
+            print(t("org_alias.done", alias=args.alias, name=args.to, rows=changed))
+            return 0
+        if args.command == "reimport":
+            _, result = reimport_batch(store, args.batch_id, accept_valid=args.accept_valid or None)
+            print(result.message, file=sys.stdout if result.status == "loaded" else sys.stderr)
+            return 0 if result.status == "loaded" else 1
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
@@ -135,6 +172,33 @@ def main(argv: list[str] | None = None) -> int:
 
 
 REPORT_SUFFIXES = (".pptx", ".md", ".txt", ".xlsx")
+
+
+def _mappings(store: Store, args: argparse.Namespace) -> int:
+    """``mappings export --out FILE`` / ``mappings import FILE`` (JSON, see README 映射方案)."""
+    if args.action == "export":
+        text = json.dumps(export_mappings(store), ensure_ascii=False, indent=2) + "\n"
+        if not args.out:
+            print(text, end="")
+            return 0
+        out = Path(args.out)
+        if out.exists():
+            print(t("backup.exists", path=out), file=sys.stderr)
+            return 2
+        out.write_text(text, encoding="utf-8")
+        make_owner_only(out)
+        print(t("mappings.exported", path=out))
+        return 0
+    if not args.file:
+        print(t("mappings.need_file"), file=sys.stderr)
+        return 2
+    try:
+        counts = import_mappings(store, read_profile_file(Path(args.file)))
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    print(t("mappings.imported", **counts))
+    return 0
 
 
 def _report(store: Store, args: argparse.Namespace) -> int:
