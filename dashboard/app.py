@@ -265,6 +265,25 @@ def period_caption(current: queries.Filters, compare: queries.Filters | None) ->
     return text
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _notes(
+    current: queries.Filters, compare: queries.Filters | None, kinds: tuple[str, ...], version: int
+) -> list[str]:
+    return queries.coverage_notes(store(), current, compare, kinds)
+
+
+def coverage_notes(
+    current: queries.Filters, compare: queries.Filters | None, kinds: tuple[str, ...] = queries.COVERAGE_KINDS
+) -> list[str]:
+    """Show what is missing for the period and the comparison period (本期无提案台账 …) above a page's figures."""
+    notes = _notes(current, compare, kinds, store().data_version())
+    for note in notes:
+        st.info(note, icon=":material/info:")
+    if current.sub_unions and any(k in kinds for k in ("proposals", "budget")):
+        st.caption(t("caption.sub_unions_not_applied"))
+    return notes
+
+
 def frame_or_none(value: object) -> pd.DataFrame | None:
     """A DataFrame with rows, else None (for "暂无数据" branches)."""
     return value if isinstance(value, pd.DataFrame) and len(value) else None

@@ -537,7 +537,7 @@ def _month_span(period: Period, months: list[int]) -> str:
 def coverage_notes(
     store: Store, current: Filters, compare: Filters | None, kinds: tuple[str, ...] = COVERAGE_KINDS
 ) -> list[str]:
-    """What is missing, in sentences a chair reads above the figures (本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考).
+    """What is missing, as sentences above the figures (本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考).
 
     ``kinds`` limits the ledgers a page speaks of (the 提案办理 page: proposals only).
     """

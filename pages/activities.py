@@ -10,6 +10,7 @@ app.ensure_navigation()
 st.title(t("page.activities"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+app.coverage_notes(current, compare, ("activities", "members"))
 PERSON_TIMES, ITEMS = t("unit.person_times"), t("unit.items")
 
 with app.guard(t("activities.section.totals")):

@@ -10,6 +10,7 @@ app.ensure_navigation()
 st.title(t("page.awards"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+app.coverage_notes(current, compare, ("awards",))
 if current.period.kind == "academic":
     st.caption(t("awards.academic_note"))
 ITEMS = t("unit.items")

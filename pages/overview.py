@@ -10,6 +10,7 @@ app.ensure_navigation()
 st.title(t("page.overview"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+app.coverage_notes(current, compare)
 PERSON_TIMES, PIECES, ITEMS = t("unit.person_times"), t("unit.pieces"), t("unit.items")
 
 
