@@ -589,6 +589,7 @@ ZH: dict[str, str] = {
     "manage.org_alias_save": "并入",
     "manage.org_alias_suggest": "可能是同一学校：“{alias}” → “{name}”",
     "manage.org_alias_apply": "并入“{name}”",
+    "manage.org_alias_section": "学校别名",
     "pack.missing_note": "说明：{notes}。",
 }
 

@@ -49,6 +49,10 @@ from core.vocab import LEVEL_ORDER as LEVEL_ORDER
 from dashboard import demo, pack, queries
 from dashboard.formatting import formula_safe_column, md, with_headers
 from loaders.loading import list_batches, load_path, remove_batch
+from loaders.loading import reimport_batch as reimport_batch
+from loaders.loading import reimportable as reimportable
+from loaders.loading import set_org_alias as set_org_alias
+from loaders.loading import suggest_org_aliases as suggest_org_aliases
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = ("year", "academic")
