@@ -58,12 +58,15 @@ def chosen_sheet_kinds(file_id: str) -> dict[str, str]:
     return {
         key[len(prefix) :]: value
         for key, value in st.session_state.items()
-        if isinstance(key, str) and key.startswith(prefix) and value
+        if isinstance(key, str) and key.startswith(prefix) and value and value != AUTO
     }
 
 
-def _kind_choice_label(detected: str | None, kind: str | None) -> str:
-    if kind is not None:
+AUTO = "auto"  # the sheet's kind as detected (a string: None would show Streamlit's English placeholder)
+
+
+def _kind_choice_label(detected: str | None, kind: str) -> str:
+    if kind != AUTO:
         return kind_label(kind)
     return t("upload.auto_kind_is", kind=kind_label(detected)) if detected else t("upload.auto_kind")
 
@@ -75,9 +78,9 @@ def _field_choice_label(fld: str) -> str:
 def sheet_kind_choice(file_id: str, sheet: SheetReport) -> None:
     """The kind of one sheet (台账类型), chosen per sheet; changing it re-reads the file with that kind."""
     key = sheet_kind_key(file_id, sheet.sheet)
-    options = [None, *vocab.KINDS]
+    options = [AUTO, *vocab.KINDS]
     if key not in st.session_state:
-        st.session_state[key] = None
+        st.session_state[key] = AUTO
     st.selectbox(
         t("upload.sheet_kind", sheet=md(sheet.sheet)),
         options,
@@ -107,6 +110,19 @@ def org_guess(report: FileReport, known: list[str]) -> str:
         return found
     real = [k for k in known if k != t("org.default")]
     return real[0] if len(real) == 1 else ""
+
+
+def chosen_kind(file_id: str, sheet: SheetReport, forced: str | None) -> str | None:
+    """The kind the user chose for a sheet, else the page-wide one, else None."""
+    value = st.session_state.get(sheet_kind_key(file_id, sheet.sheet))
+    return value if value and value != AUTO else forced
+
+
+def not_skipped(store: Store, sheet: SheetReport) -> list[str]:
+    """The sheet's unrecognised headers, less those the user set to (不导入)."""
+    user = load_user_mappings(store)
+    keys = dict(zip(sheet.headers, sheet.keys, strict=False))
+    return [h for h in sheet.unmapped if not skipped_by_user([keys.get(h, "")], sheet.kind or "", user)]
 
 
 def column_mapping_editor(store: Store, key: str, sheet: SheetReport, kind: str | None) -> None:

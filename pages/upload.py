@@ -111,8 +111,9 @@ for upload in files:
                 st.error(t("upload.sheet_rejected", file=file, sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.note)))
                 if sheet.headers:
                     uploads.sheet_kind_choice(upload.file_id, sheet)
-                    chosen = st.session_state.get(uploads.sheet_kind_key(upload.file_id, sheet.sheet)) or forced
-                    uploads.column_mapping_editor(store, sheet_key, sheet, chosen)
+                    uploads.column_mapping_editor(
+                        store, sheet_key, sheet, uploads.chosen_kind(upload.file_id, sheet, forced)
+                    )
                 continue
             result = sheet.result
             title = t(
@@ -123,7 +124,7 @@ for upload in files:
                 rejected=len(sheet.rejected),
                 skipped=sheet.skipped,
             )
-            problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
+            problems = bool(sheet.rejected or result.unknown_values or uploads.not_skipped(store, sheet))
             if sheet.withheld_note:
                 note = t("upload.sheet_note", sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.withheld_note))
                 st.info(note, icon=":material/shield_person:")
@@ -138,8 +139,8 @@ for upload in files:
                 )
                 st.markdown(t("upload.headers"))
                 st.dataframe(fmt.with_headers(mapping, HEADER_MAPPING_COLUMNS), hide_index=True)
-                if sheet.unmapped:
-                    unmapped = t("text.list_sep").join(fmt.md(h) for h in sheet.unmapped)
+                if unmapped_headers := uploads.not_skipped(store, sheet):
+                    unmapped = t("text.list_sep").join(fmt.md(h) for h in unmapped_headers)
                     st.warning(t("upload.unmapped", headers=unmapped))
                 uploads.column_mapping_editor(store, sheet_key, sheet, sheet.kind)
                 if result.skipped:
