@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     p_summary = sub.add_parser("summary", help="输出某期间的指标")
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
+    p_summary.add_argument(
+        "--coverage", action="store_true", help="另输出 coverage（各类台账在期间内的行数）和 missing（缺少的台账）"
+    )
     _add_common(p_summary)
     p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx）")
     p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
@@ -118,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as err:
                 print(str(err), file=sys.stderr)
                 return 2
-            result = queries.summary(store, filters)
+            result = (queries.summary_with_coverage if args.coverage else queries.summary)(store, filters)
             if args.json:
                 print(json.dumps(result, ensure_ascii=False, indent=2))
             else:

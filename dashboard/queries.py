@@ -445,7 +445,6 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
     activities = activity_totals(store, f)
     proposals = proposal_totals(store, f)
     awards = award_totals(store, f)
-    covered = coverage(store, f)
     return {
         "welfare": {
             "total_yuan": welfare["total_yuan"],
@@ -461,9 +460,13 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
         "proposals": {k: proposals[k] for k in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")},
         "awards": awards,
         "members": members_total(store, f) or 0,
-        "coverage": covered,
-        "missing": [kind for kind, rows in covered.items() if not rows],
     }
+
+
+def summary_with_coverage(store: Store, f: Filters) -> dict[str, object]:
+    """:func:`summary` plus "coverage" ({kind: rows in the period}) and "missing" (the kinds with none)."""
+    covered = coverage(store, f)
+    return {**summary(store, f), "coverage": covered, "missing": [kind for kind, rows in covered.items() if not rows]}
 
 
 # --- completeness (哪些台账、哪些月份有数据) -------------------------------------------------------

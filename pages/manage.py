@@ -43,26 +43,6 @@ with app.guard(t("manage.section.batches")):
                 _, result = app.reimport_batch(store, again[pick])
                 (st.success if result.status == "loaded" else st.error)(fmt.md(result.message))
 
-with app.guard(t("manage.org_alias_section")):
-    st.markdown(t("manage.org_alias"))
-    for alias, name in app.suggest_org_aliases(app.lists()[2]):
-        left, right = st.columns([3, 1])
-        left.caption(t("manage.org_alias_suggest", alias=fmt.md(alias), name=fmt.md(name)))
-        if right.button(t("manage.org_alias_apply", name=name), key=f"alias|{alias}|{name}"):
-            st.success(t("org_alias.done", alias=alias, name=name, rows=app.set_org_alias(store, alias, name)))
-            st.rerun()
-    with st.form("org_alias"):
-        left, right = st.columns(2)
-        alias = left.text_input(t("manage.org_alias_from"))
-        name = right.text_input(t("manage.org_alias_to"))
-        if st.form_submit_button(t("manage.org_alias_save")):
-            try:
-                changed = app.set_org_alias(store, alias, name)
-            except ValueError as err:
-                st.error(str(err))
-            else:
-                st.success(t("org_alias.done", alias=fmt.md(alias), name=fmt.md(name), rows=changed))
-
 with app.guard(t("manage.section.backup")):
     st.subheader(t("manage.backup"))
     st.caption(t("manage.backup_help"))
@@ -203,3 +183,23 @@ with app.guard(t("manage.section.demo")):
     elif st.button(t("manage.reload_demo")):
         app.ensure_demo(store, force=True)
         st.rerun()
+
+with app.guard(t("manage.org_alias_section")):
+    st.markdown(t("manage.org_alias"))
+    for alias, name in app.suggest_org_aliases(app.lists()[2]):
+        left, right = st.columns([3, 1])
+        left.caption(t("manage.org_alias_suggest", alias=fmt.md(alias), name=fmt.md(name)))
+        if right.button(t("manage.org_alias_apply", name=name), key=f"alias|{alias}|{name}"):
+            st.success(t("org_alias.done", alias=alias, name=name, rows=app.set_org_alias(store, alias, name)))
+            st.rerun()
+    with st.form("org_alias"):
+        left, right = st.columns(2)
+        alias = left.text_input(t("manage.org_alias_from"))
+        name = right.text_input(t("manage.org_alias_to"))
+        if st.form_submit_button(t("manage.org_alias_save")):
+            try:
+                changed = app.set_org_alias(store, alias, name)
+            except ValueError as err:
+                st.error(str(err))
+            else:
+                st.success(t("org_alias.done", alias=fmt.md(alias), name=fmt.md(name), rows=changed))
