@@ -298,6 +298,11 @@ def forget(store: Store, planned: Plan) -> int:
     changed = 0
     with store.transaction() as cur:
         for table, (where, params) in planned._scopes.items():
+            # the original file of a batch naming the person is no longer kept (it cannot be re-imported)
+            cur.execute(
+                f"DELETE FROM batch_files WHERE batch_id IN (SELECT batch_id FROM {quote_ident(table)} WHERE {where})",
+                params,
+            )
             stand_in = "? || substr(sha256(? || '|' || coalesce(org, '') || '|' || ?), 1, 8)"
             stand_in_params = [PSEUDONYM_PREFIX, key, name]
             if table in RECORD_COLUMNS:
@@ -416,6 +421,11 @@ def apply_retention(store: Store, today: dt.date, years: int | None = None) -> t
     key = salt(store)
     with store.transaction() as cur:
         for table in due:
+            cur.execute(
+                f"DELETE FROM batch_files WHERE batch_id IN (SELECT batch_id FROM {quote_ident(table)} "
+                f"WHERE {_expired(table)} AND {_named(table)})",
+                [cutoff, *_named_params(table)],
+            )
             sets, params = [], []
             for column in PERSON_COLUMNS[table]:
                 col = quote_ident(column)

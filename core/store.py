@@ -126,6 +126,13 @@ ALTER TABLE history ADD COLUMN user_name VARCHAR;
 ALTER TABLE history ADD COLUMN org VARCHAR;
 ALTER TABLE history ADD COLUMN object VARCHAR;
 """,
+    # 6 (issue 11): a batch keeps its original
+    # file and the options it was read with, so that it can be re-imported after a mapping changes;
+    # one school written two ways is joined by an alias (别名 → 标准名称), for loaded and later rows.
+    """
+CREATE TABLE batch_files (batch_id INTEGER PRIMARY KEY, data BLOB NOT NULL, options VARCHAR);
+CREATE TABLE org_aliases (alias VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -34,7 +34,14 @@ from core import accounts, erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
 from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, workbook
-from loaders.loading import remove_batch
+from loaders.loading import (
+    export_mappings,
+    import_mappings,
+    read_profile_file,
+    reimport_batch,
+    remove_batch,
+    set_org_alias,
+)
 
 READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup", "history")
 
@@ -50,6 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     p_summary = sub.add_parser("summary", help="输出某期间的指标")
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
+    p_summary.add_argument(
+        "--coverage", action="store_true", help="另输出 coverage（各类台账在期间内的行数）和 missing（缺少的台账）"
+    )
     _add_common(p_summary)
     p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx / .docx）")
     p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
@@ -97,6 +107,21 @@ def main(argv: list[str] | None = None) -> int:
     p_history.add_argument("--json", action="store_true", help="以 JSON 输出")
     p_history.add_argument("--limit", type=int, default=1000, help="最多输出的条数（最新的在前）")
     p_history.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
+    p_mappings = sub.add_parser("mappings", help="映射方案：导出或导入表头映射、取值映射和学校别名（JSON 文件）")
+    p_mappings.add_argument("action", choices=["export", "import"])
+    p_mappings.add_argument("file", nargs="?", help="导入的映射方案文件")
+    p_mappings.add_argument("--out", help="导出到该文件（不能已存在）")
+    _add_common(p_mappings)
+    p_alias = sub.add_parser(
+        "org-alias", help="学校别名：把同一学校的另一种写法并入标准名称（已导入和以后导入的都生效）"
+    )
+    p_alias.add_argument("alias", help="别名，如 实验小学")
+    p_alias.add_argument("--to", required=True, help="标准名称，如 滨江区实验小学")
+    _add_common(p_alias)
+    p_reimport = sub.add_parser("reimport", help="按当前映射重新导入一个批次（用保存的原始文件）")
+    p_reimport.add_argument("batch_id", type=int)
+    p_reimport.add_argument("--accept-valid", action="store_true", help="只导入合格行")
+    _add_common(p_reimport)
     args = parser.parse_args(argv)
     # Acts done from the command line are recorded as 命令行 (with the operating-system user).
     erasure.ACTOR.set((t("cli.actor", user=getpass.getuser()), getattr(args, "org", None)))
@@ -107,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command in ("remove", "history") and not Path(path).is_file():
             raise NotAStore(t("db.not_store", path=path))
-        store = Store(path, read_only=args.command in READ_ONLY_COMMANDS)
+        read_only = args.command in READ_ONLY_COMMANDS or (args.command == "mappings" and args.action == "export")
+        store = Store(path, read_only=read_only)
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2
@@ -121,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as err:
                 print(str(err), file=sys.stderr)
                 return 2
-            result = queries.summary(store, filters)
+            result = (queries.summary_with_coverage if args.coverage else queries.summary)(store, filters)
             statuses = targets.evaluate(store, filters)
             if statuses:  # only when the period has targets: the truth.json shape otherwise
                 result["targets"] = targets.as_json(statuses)
@@ -155,6 +181,20 @@ def main(argv: list[str] | None = None) -> int:
             return _users(store, args)
         if args.command == "history":
             return _history(store, args)
+        if args.command == "mappings":
+            return _mappings(store, args)
+        if args.command == "org-alias":
+            try:
+                changed = set_org_alias(store, args.alias, args.to)
+            except ValueError as err:
+                print(str(err), file=sys.stderr)
+                return 2
+            print(t("org_alias.done", alias=args.alias, name=args.to, rows=changed))
+            return 0
+        if args.command == "reimport":
+            _, result = reimport_batch(store, args.batch_id, accept_valid=args.accept_valid or None)
+            print(result.message, file=sys.stdout if result.status == "loaded" else sys.stderr)
+            return 0 if result.status == "loaded" else 1
         if args.command == "batches":
             frame = store.query(
                 "SELECT batch_id, file_name, kinds, rows_accepted, rows_rejected, rows_skipped, loaded_at "
@@ -233,6 +273,33 @@ def _history(store: Store, args: argparse.Namespace) -> int:
         print(
             " ".join(str(v) for v in (e["acted_at"], e["user"] or "-", e["org"] or "-", e["action"], e["object"] or ""))
         )
+    return 0
+
+
+def _mappings(store: Store, args: argparse.Namespace) -> int:
+    """``mappings export --out FILE`` / ``mappings import FILE`` (JSON, see README 映射方案)."""
+    if args.action == "export":
+        text = json.dumps(export_mappings(store), ensure_ascii=False, indent=2) + "\n"
+        if not args.out:
+            print(text, end="")
+            return 0
+        out = Path(args.out)
+        if out.exists():
+            print(t("backup.exists", path=out), file=sys.stderr)
+            return 2
+        out.write_text(text, encoding="utf-8")
+        make_owner_only(out)
+        print(t("mappings.exported", path=out))
+        return 0
+    if not args.file:
+        print(t("mappings.need_file"), file=sys.stderr)
+        return 2
+    try:
+        counts = import_mappings(store, read_profile_file(Path(args.file)))
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    print(t("mappings.imported", **counts))
     return 0
 
 

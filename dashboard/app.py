@@ -54,6 +54,10 @@ from dashboard import charts, demo, pack, queries, targets, workbook
 from dashboard.formatting import formula_safe_column, md, with_headers
 from loaders import loading
 from loaders.loading import list_batches, load_path
+from loaders.loading import reimport_batch as reimport_batch
+from loaders.loading import reimportable as reimportable
+from loaders.loading import set_org_alias as set_org_alias
+from loaders.loading import suggest_org_aliases as suggest_org_aliases
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = ("year", "academic")
@@ -357,6 +361,25 @@ def period_caption(current: queries.Filters, compare: queries.Filters | None) ->
     if current.sub_unions:
         text += t("caption.sub_unions", names=t("text.list_sep").join(md(s) for s in current.sub_unions))
     return text
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _notes(
+    current: queries.Filters, compare: queries.Filters | None, kinds: tuple[str, ...], version: int
+) -> list[str]:
+    return queries.coverage_notes(store(), current, compare, kinds)
+
+
+def coverage_notes(
+    current: queries.Filters, compare: queries.Filters | None, kinds: tuple[str, ...] = queries.COVERAGE_KINDS
+) -> list[str]:
+    """Show what is missing for the period and the comparison period (本期无提案台账 …) above a page's figures."""
+    notes = _notes(current, compare, kinds, store().data_version())
+    for note in notes:
+        st.info(note, icon=":material/info:")
+    if current.sub_unions and any(k in kinds for k in ("proposals", "budget")):
+        st.caption(t("caption.sub_unions_not_applied"))
+    return notes
 
 
 def frame_or_none(value: object) -> pd.DataFrame | None:

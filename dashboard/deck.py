@@ -165,7 +165,7 @@ def _kpi_rows(pack: PackData, items: list[tuple[str, object, object, str]]) -> l
         if pack.previous:
             row.append("—" if prev is None else show(prev))
             change = delta_points(cur, prev) if kind == "rate" else delta_text(cur, prev)
-            row.append((change or "—").replace("个百分点", "pp"))
+            row.append(change or "—")
         rows.append(row)
     return rows
 

@@ -71,6 +71,7 @@ class PackData:
     made_on: dt.date = field(default_factory=dt.date.today)
     # The schools compared (区县汇总, queries.district_table) when the pack covers more than one school.
     district: pd.DataFrame | None = None
+    notes: list[str] = field(default_factory=list)  # what is missing (本期无提案台账 …), said in the pack
 
 
 def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFigures:
@@ -105,16 +106,25 @@ def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFig
 def gather(store: Store, current: Filters, previous: Filters | None, today: dt.date | None = None) -> PackData:
     """Figures of ``current`` and ``previous`` (None: no comparison) and the union's name.
 
-    The name is the chosen organisation, else the only organisation in the store,
-    else 本校工会.
+    The name comes from the data: the chosen organisation, else the only organisation in the
+    store, else the schools loaded (两所: both names; more: 甲等 N 所学校工会); 本校工会 only
+    when nothing is loaded.  ``notes`` say which ledgers or months are missing.
     """
     orgs = queries.organisations(store)
-    name = current.org or (orgs[0] if len(orgs) == 1 else t("org.default"))
+    if current.org or len(orgs) == 1:
+        name = current.org or orgs[0]
+    elif len(orgs) == 2:
+        name = t("text.list_sep").join(orgs)
+    elif orgs:
+        name = t("pack.many_orgs", first=orgs[0], n=len(orgs))
+    else:
+        name = t("org.default")
     return PackData(
         current=figures(store, current, today),
         previous=figures(store, previous, today) if previous else None,
         union_name=name,
         district=queries.district_table(store, current, orgs) if current.org is None and len(orgs) > 1 else None,
+        notes=queries.coverage_notes(store, current, previous),
     )
 
 

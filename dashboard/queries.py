@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.labels import t
 from core.periods import ACADEMIC_START_MONTH, Period, parse_period
 from core.store import Store
 from core.vocab import (
@@ -460,6 +461,111 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
         "awards": awards,
         "members": members_total(store, f) or 0,
     }
+
+
+def summary_with_coverage(store: Store, f: Filters) -> dict[str, object]:
+    """:func:`summary` plus "coverage" ({kind: rows in the period}) and "missing" (the kinds with none)."""
+    covered = coverage(store, f)
+    return {**summary(store, f), "coverage": covered, "missing": [kind for kind, rows in covered.items() if not rows]}
+
+
+# --- completeness (哪些台账、哪些月份有数据) -------------------------------------------------------
+
+COVERAGE_KINDS = ("welfare", "activities", "proposals", "awards", "members", "budget")
+
+
+def coverage(store: Store, f: Filters) -> dict[str, int]:
+    """Rows in the period per kind: welfare, activities, proposals, awards, members (headcount or roster
+    rows of the headcount year), budget (lines of the budget year).  0 means that ledger is missing."""
+    scope, params = _scope(f, None)
+    year = f.period.headcount_year
+    welfare_where, welfare_params = _dated(Filters(f.period, f.org), "date", None)
+    activity_where, activity_params = _dated(Filters(f.period, f.org), "start_date", None)
+    award_where, award_params = _award_where(Filters(f.period, f.org))
+    row = store.query(
+        f"""SELECT (SELECT count(*) FROM welfare WHERE {welfare_where}) AS welfare,
+                   (SELECT count(*) FROM activities WHERE {activity_where}) AS activities,
+                   (SELECT count(*) FROM proposals
+                      WHERE coalesce(session_date, submit_date) BETWEEN ? AND ?{scope}) AS proposals,
+                   (SELECT count(*) FROM awards WHERE {award_where}) AS awards,
+                   (SELECT count(*) FROM member_counts WHERE year = ?{scope})
+                     + (SELECT count(*) FROM roster WHERE as_of_year = ?{scope}) AS members,
+                   (SELECT count(*) FROM budget WHERE year = ?{scope}) AS budget""",
+        [
+            *welfare_params,
+            *activity_params,
+            f.period.start,
+            f.period.end,
+            *params,
+            *award_params,
+            year,
+            *params,
+            year,
+            *params,
+            year,
+            *params,
+        ],
+    ).iloc[0]
+    return {kind: int(row[kind]) for kind in COVERAGE_KINDS}
+
+
+def months_with_data(store: Store, f: Filters) -> list[int]:
+    """Calendar months (1–12) of the period holding any dated welfare, activity, proposal or award row."""
+    scope, params = _scope(f, None)
+    frame = store.query(
+        f"""SELECT DISTINCT month(d) AS m FROM (
+              SELECT date AS d, org FROM welfare UNION ALL SELECT start_date, org FROM activities
+              UNION ALL SELECT coalesce(session_date, submit_date), org FROM proposals
+              UNION ALL SELECT award_date, org FROM awards)
+            WHERE d BETWEEN ? AND ?{scope} ORDER BY 1""",
+        [f.period.start, f.period.end, *params],
+    )
+    return [int(m) for m in frame["m"]]
+
+
+def _month_span(period: Period, months: list[int]) -> str:
+    """ "9–12 月" or "3、5、9–12 月", in the period's own month order (学年 starts in September)."""
+    first = period.start.month
+    ordered = sorted(months, key=lambda m: (m - first) % 12)
+    runs: list[list[int]] = []
+    for m in ordered:
+        if runs and (runs[-1][-1] % 12) + 1 == m:
+            runs[-1].append(m)
+        else:
+            runs.append([m])
+    parts = [str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs]
+    return t("coverage.months", months=t("text.list_sep").join(parts))
+
+
+def coverage_notes(
+    store: Store, current: Filters, compare: Filters | None, kinds: tuple[str, ...] = COVERAGE_KINDS
+) -> list[str]:
+    """What is missing, as sentences above the figures (本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考).
+
+    ``kinds`` limits the ledgers a page speaks of (the 提案办理 page: proposals only).
+    """
+    notes: list[str] = []
+    missing = [k for k, n in coverage(store, current).items() if not n and k in kinds]
+    if missing:
+        notes.append(
+            t("coverage.missing_current", kinds=t("text.list_sep").join(t(f"coverage.kind.{k}") for k in missing))
+        )
+    months = months_with_data(store, current)
+    if months and len(months) < 12:
+        notes.append(t("coverage.partial_current", months=_month_span(current.period, months)))
+    if compare is not None:
+        missing_before = [k for k, n in coverage(store, compare).items() if not n and k in kinds and k not in missing]
+        if missing_before:
+            notes.append(
+                t(
+                    "coverage.missing_compare",
+                    kinds=t("text.list_sep").join(t(f"coverage.kind.{k}") for k in missing_before),
+                )
+            )
+        before = months_with_data(store, compare)
+        if before and len(before) < len(months):
+            notes.append(t("coverage.partial_compare", months=_month_span(compare.period, before)))
+    return notes
 
 
 # --- what there is ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.labels import t
 from core.vocab import LEVEL_ORDER
 from dashboard import targets
 from dashboard.formatting import md_literal, seed_wan
@@ -217,6 +218,8 @@ def as_markdown(pack: PackData) -> str:
         texts = [md_literal(s.text) for s in sentences(pack) if s.area == area]
         if texts:
             lines += [f"## {area}", "", "".join(texts), ""]
+    if pack.notes:
+        lines += [md_literal(t("pack.missing_note", notes="；".join(pack.notes))), ""]
     return "\n".join(lines)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import streamlit as st
 
@@ -12,8 +14,18 @@ from dashboard.app import get_store, record, scope
 from dashboard.formatting import md, with_headers
 from loaders import loading
 from loaders.analysis import FileReport, SheetReport
-from loaders.loading import CommitResult, load_user_mappings, mappings_version, save_header_mapping, save_value_mapping
+from loaders.loading import (
+    CommitResult,
+    known_org_in,
+    load_user_mappings,
+    mappings_version,
+    save_header_mapping,
+    save_value_mapping,
+)
 from loaders.loading import duplicate_message as duplicate_message
+from loaders.loading import reimport_batch as reimport_batch
+from loaders.mapping import SKIP_FIELD, skipped_by_user, suggest_value
+from loaders.normalize import normalize_header
 from loaders.sandbox import analyse_isolated
 
 KEEP_AS_WRITTEN = t("upload.keep_as_written")
@@ -23,13 +35,146 @@ FATAL, DUPLICATE, REJECTED, READY = (t(f"upload.status.{s}") for s in ("fatal", 
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def _analyse(data: bytes, name: str, kind: str | None, org: str, mappings: str) -> FileReport:
-    return analyse_isolated(data, name, kind=kind, org=org, user=load_user_mappings(get_store()))
+def _analyse(
+    data: bytes, name: str, kind: str | None, org: str, mappings: str, sheet_kinds: tuple[tuple[str, str], ...]
+) -> FileReport:
+    return analyse_isolated(
+        data, name, kind=kind, org=org, user=load_user_mappings(get_store()), sheet_kinds=dict(sheet_kinds)
+    )
 
 
-def analyse(store: Store, data: bytes, name: str, kind: str | None, org: str) -> FileReport:
-    """Analyse an uploaded file (cached by content, options and the saved mappings, so new mappings re-apply)."""
-    return _analyse(data, name, kind, org, mappings_version(store))
+def analyse(
+    store: Store, data: bytes, name: str, kind: str | None, org: str, sheet_kinds: dict[str, str] | None = None
+) -> FileReport:
+    """Analyse an uploaded file (cached by content, options, per-sheet kinds and the saved mappings,
+    so a new mapping or a sheet's new kind re-applies at once)."""
+    return _analyse(data, name, kind, org, mappings_version(store), tuple(sorted((sheet_kinds or {}).items())))
+
+
+SHEET_KIND_PREFIX = "sk|"
+
+
+def sheet_kind_key(file_id: str, sheet: str) -> str:
+    """The widget key of a sheet's kind choice (unique per uploaded file, so same-named sheets never clash)."""
+    return f"{SHEET_KIND_PREFIX}{file_id}|{sheet}"
+
+
+def chosen_sheet_kinds(file_id: str) -> dict[str, str]:
+    """Sheet name → kind the user chose for the sheets of one uploaded file (from the widgets' state)."""
+    prefix = f"{SHEET_KIND_PREFIX}{file_id}|"
+    return {
+        key[len(prefix) :]: value
+        for key, value in st.session_state.items()
+        if isinstance(key, str) and key.startswith(prefix) and value and value != AUTO
+    }
+
+
+AUTO = "auto"  # the sheet's kind as detected (a string: None would show Streamlit's English placeholder)
+
+
+def _kind_choice_label(detected: str | None, kind: str) -> str:
+    if kind != AUTO:
+        return kind_label(kind)
+    return t("upload.auto_kind_is", kind=kind_label(detected)) if detected else t("upload.auto_kind")
+
+
+def _field_choice_label(fld: str) -> str:
+    return NOT_IMPORTED if fld == SKIP_FIELD else field_label(fld)
+
+
+def sheet_kind_choice(file_id: str, sheet: SheetReport) -> None:
+    """The kind of one sheet (台账类型), chosen per sheet; changing it re-reads the file with that kind."""
+    key = sheet_kind_key(file_id, sheet.sheet)
+    options = [AUTO, *vocab.KINDS]
+    if key not in st.session_state:
+        st.session_state[key] = AUTO
+    st.selectbox(
+        t("upload.sheet_kind", sheet=md(sheet.sheet)),
+        options,
+        key=key,
+        format_func=functools.partial(_kind_choice_label, sheet.kind),
+    )
+
+
+def needs_org(report: FileReport) -> bool:
+    """True when some rows name no school (no 学校 column): the user must say which school the file is."""
+    default = t("org.default")
+    return any(
+        s.result is not None and "org" in s.result.records and (s.result.records["org"] == default).any()
+        for s in report.data_sheets
+    )
+
+
+def org_guess(report: FileReport, known: list[str]) -> str:
+    """A known school named by the file name, a sheet title or its 学校 column; else the only school of a
+    one-school store; else "" (the user must fill it in)."""
+    texts = [report.file_name, *(s.title for s in report.sheets)]
+    for s in report.data_sheets:
+        if s.result is not None and "org" in s.result.records:
+            texts += [str(v) for v in s.result.records["org"].dropna().unique()[:20]]
+    found = known_org_in(texts, known)
+    if found:
+        return found
+    real = [k for k in known if k != t("org.default")]
+    return real[0] if len(real) == 1 else ""
+
+
+def chosen_kind(file_id: str, sheet: SheetReport, forced: str | None) -> str | None:
+    """The kind the user chose for a sheet, else the page-wide one, else None."""
+    value = st.session_state.get(sheet_kind_key(file_id, sheet.sheet))
+    return value if value and value != AUTO else forced
+
+
+def not_skipped(store: Store, sheet: SheetReport) -> list[str]:
+    """The sheet's unrecognised headers, less those the user set to (不导入)."""
+    user = load_user_mappings(store)
+    keys = dict(zip(sheet.headers, sheet.keys, strict=False))
+    return [h for h in sheet.unmapped if not skipped_by_user([keys.get(h, "")], sheet.kind or "", user)]
+
+
+def column_mapping_editor(store: Store, key: str, sheet: SheetReport, kind: str | None) -> None:
+    """Every column of a sheet with its field, recognised ones too; the field list is that of the sheet's kind.
+
+    "(不导入)" is saved as a mapping too, so it sticks.  Saving stores the school's mapping profile
+    (used by the next upload and by the command line) and re-reads the file at once.
+    """
+    if kind is None:
+        st.info(t("upload.choose_kind_first"))
+        return
+    user = load_user_mappings(store)
+    keys = sheet.keys or [normalize_header(h).key for h in sheet.headers]
+    fields = [SKIP_FIELD, *vocab.FIELD_ALIASES[kind]]
+
+    st.markdown(t("upload.column_mapping"))
+    choices: dict[int, str] = {}
+    current: dict[int, str] = {}
+    columns = st.columns(3)
+    shown = 0
+    for j, header in enumerate(sheet.headers):
+        if not header or header in sheet.withheld_headers or j >= len(keys) or not keys[j]:
+            continue
+        now = sheet.mapping.get(header) if sheet.status == "data" and sheet.kind == kind else None
+        if skipped_by_user([keys[j]], kind, user):
+            now = SKIP_FIELD
+        current[j] = now or SKIP_FIELD
+        choices[j] = columns[shown % 3].selectbox(
+            header,
+            fields,
+            index=fields.index(current[j]) if current[j] in fields else 0,
+            format_func=_field_choice_label,
+            key=f"{key}|col|{j}|{kind}",
+        )
+        shown += 1
+    if st.button(t("upload.save_columns"), key=f"{key}|save_cols"):
+        changed = 0
+        for j, fld in choices.items():
+            if fld != current[j]:
+                save_header_mapping(store, sheet.headers[j], kind, fld, key=keys[j])
+                changed += 1
+        st.session_state[f"{key}|saved"] = changed
+        st.rerun()
+    if (n := st.session_state.pop(f"{key}|saved", None)) is not None:
+        st.success(t("upload.columns_saved", n=n))
 
 
 def status_of(report: FileReport, duplicate: str | None) -> str:
@@ -56,11 +201,12 @@ def report_orgs(report: FileReport) -> list[str]:
     return sorted(found)
 
 
-def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False) -> CommitResult:
+def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False, **keep: object) -> CommitResult:
     """Load one analysed file as a batch, inside the user's scope, and record it (上传 / 重新导入).
 
     A chair loads rows of her own school only: a file naming other schools is refused, nothing written.
     A file whose name was loaded before (with other content) is recorded as a re-import.
+    ``keep`` passes on to :func:`loaders.loading.commit_file` (the original bytes, options, school).
     """
     orgs = report_orgs(report)
     mine = scope()
@@ -68,7 +214,7 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
         others = t("text.list_sep").join(o for o in orgs if o != mine.org)
         return CommitResult("refused", t("access.other_orgs", file=report.file_name, orgs=others))
     before = store.scalar("SELECT count(*) FROM batches WHERE file_name = ?", [report.file_name])
-    result = loading.commit_file(store, report, accept_valid=accept_valid)
+    result = loading.commit_file(store, report, accept_valid=accept_valid, **keep)
     if result.status == "loaded":
         record(
             "reimport" if before else "upload",
@@ -79,27 +225,7 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
     return result
 
 
-def header_mapping_form(store: Store, file_name: str, sheet: SheetReport, kind: str | None) -> None:
-    """Let the user say what an unrecognised header means; saved for every later upload and the command line."""
-    headers = sheet.unmapped if sheet.status == "data" else sheet.headers
-    kinds = [kind] if kind else list(vocab.KINDS)
-    with st.form(key=f"hdr_{file_name}_{sheet.sheet}"):
-        st.markdown(t("upload.header_mapping"))
-        c1, c2, c3 = st.columns(3)
-        header = c1.selectbox(t("upload.header"), headers)
-        chosen_kind = c2.selectbox(t("upload.kind"), kinds, format_func=kind_label)
-        fields = [NOT_IMPORTED, *vocab.FIELD_ALIASES[chosen_kind or kinds[0]]]
-        fld = c3.selectbox(t("upload.field"), fields, format_func=lambda f: f if f == NOT_IMPORTED else field_label(f))
-        if st.form_submit_button(t("upload.save_header")) and fld != NOT_IMPORTED:
-            save_header_mapping(store, header, chosen_kind, fld)
-            record("header_mapping", {"kind": chosen_kind, "field": fld}, obj=header)
-            st.success(
-                t("upload.header_saved", header=md(header), field=field_label(fld), kind=kind_label(chosen_kind))
-            )
-            st.rerun()
-
-
-def value_mapping_form(store: Store, file_name: str, sheet: SheetReport) -> None:
+def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: str | None = None) -> None:
     """List values outside the standard vocabulary and let the user map each to a standard word."""
     unknown = sheet.result.unknown_values
     st.markdown(t("upload.unknown_values"))
@@ -116,14 +242,18 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport) -> None
         ),
         hide_index=True,
     )
-    with st.form(key=f"val_{file_name}_{sheet.sheet}"):
+    prefix = key or f"{file_name}|{sheet.sheet}"
+    with st.form(key=f"val|{prefix}"):
         choices = {}
         for (fld, value), _ in unknown.items():
             standard = list(vocab.VALUE_VOCABULARIES[sheet.kind][fld])
+            options = [KEEP_AS_WRITTEN, *standard]
+            suggested = suggest_value(value, sheet.kind, fld)
             choices[(fld, value)] = st.selectbox(
                 t("upload.value_choice", field=field_label(fld), value=md(value)),
-                [KEEP_AS_WRITTEN, *standard],
-                key=f"v_{sheet.sheet}_{fld}_{value}",
+                options,
+                index=options.index(suggested) if suggested in options else 0,
+                key=f"v|{prefix}|{fld}|{value}",
             )
         if st.form_submit_button(t("upload.save_values")):
             saved = 0
@@ -146,3 +276,30 @@ def preview_frame(records: pd.DataFrame) -> pd.DataFrame:
             {"day": t("upload.precision.day"), "month": t("upload.precision.month")}
         )
     return with_headers(shown, names)
+
+
+def org_alias_names(store: Store) -> list[str]:
+    """Every spelling named in the alias table (aliases and standard names), for recognising a file's school."""
+    frame = store.query("SELECT alias AS n FROM org_aliases UNION SELECT name FROM org_aliases")
+    return list(frame["n"])
+
+
+def batch_of(store: Store, sha256: str) -> int | None:
+    """The batch that holds this file, or None."""
+    value = store.scalar("SELECT min(batch_id) FROM batches WHERE sha256 = ?", [sha256])
+    return None if value is None else int(value)
+
+
+def commit(
+    store: Store,
+    report: FileReport,
+    data: bytes,
+    org: str | None,
+    kind: str | None,
+    *,
+    accept_valid: bool = False,
+    sheet_kinds: dict[str, str] | None = None,
+):
+    """Load one analysed upload as a batch, keeping its original bytes (so it can be re-imported) and its school."""
+    options = {"kind": kind, "analysis_org": t("org.default"), "sheet_kinds": sheet_kinds or {}}
+    return commit_file(store, report, accept_valid=accept_valid, data=data, options=options, org=org or None)

@@ -16,7 +16,7 @@ from core import vocab
 from core.erasure import record_history
 from core.labels import t
 from core.store import NotAStore, Store, StoreBusy, resolve_db_path
-from loaders.loading import describe_kind, load_path
+from loaders.loading import describe_kind, import_mappings, load_path, read_profile_file
 from loaders.reading import SUPPORTED_SUFFIXES
 
 MAX_REASONS = 5
@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     parser.add_argument("--org", help="学校（基层工会）名称")
     parser.add_argument("--kind", help="台账类型：" + "/".join(sorted(set(vocab.KIND_ALIASES.values()))))
+    parser.add_argument(
+        "--mappings", help="映射方案文件（JSON，python -m dashboard mappings export 导出）：先存入数据库再导入"
+    )
     parser.add_argument("--accept-valid", action="store_true", help="只导入合格行，不合格行记录在批次中")
     args = parser.parse_args(argv)
     kind = None
@@ -69,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     loaded = failed = duplicates = 0
     with store:
+        if args.mappings:
+            try:
+                counts = import_mappings(store, read_profile_file(Path(args.mappings)))
+            except ValueError as err:
+                print(str(err), file=sys.stderr)
+                return 2
+            print(t("mappings.imported", **counts))
         for path in files:
             try:
                 report, result = load_path(store, path, kind=kind, org=args.org, accept_valid=args.accept_valid)

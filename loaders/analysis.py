@@ -33,6 +33,9 @@ class SheetReport:
     result: SheetResult | None = None
     # Why each column became its field: (header, field, source 表头/取值/用户映射…, confidence 0–1).
     decisions: list[tuple[str, str, str, float]] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)  # each column's normalised header key (what a mapping saves)
+    withheld_headers: list[str] = field(default_factory=list)  # never imported (identity numbers, phones …)
+    title: str = ""  # the text above the header (e.g. “滨江区实验小学2023年慰问台账”)
 
     @property
     def accepted(self) -> int:
@@ -156,12 +159,14 @@ def analyse_file(
     org: str | None = None,
     user: UserMappings = NO_MAPPINGS,
     check: bool = True,
+    sheet_kinds: dict[str, str] | None = None,
 ) -> FileReport:
     """Read, detect and validate every sheet of one file; writes nothing.
 
     ``kind`` forces the ledger kind of every sheet; ``org`` names the organisation
     (学校) of rows without a 学校 column (default: 本校工会).  ``check`` runs the
-    pre-parse safety checks (loaders.safety); untrusted files go through
+    pre-parse safety checks (loaders.safety); ``sheet_kinds`` forces the kind of single sheets by name
+    (the upload page asks the kind per sheet); untrusted files go through
     :func:`loaders.sandbox.analyse_isolated`, which calls this in a limited subprocess.
     """
     report = FileReport(file_name=file_name, sha256=hashlib.sha256(data).hexdigest())
@@ -172,7 +177,8 @@ def analyse_file(
         return report
     for sheet in sheets:
         try:
-            layout = detect_layout(sheet, file_name, kind=kind, user=user)
+            sheet_kind = (sheet_kinds or {}).get(sheet.name, kind)
+            layout = detect_layout(sheet, file_name, kind=sheet_kind, user=user)
         except SheetSkip as note:
             report.sheets.append(SheetReport(sheet=sheet.name, status="skipped", note=str(note)))
             continue
@@ -220,6 +226,11 @@ def analyse_file(
                     for j, d in layout.decisions.items()
                     if j < len(layout.headers) and j not in result.withheld_columns
                 ],
+                keys=[k[0] if k else "" for k in layout.header_keys],
+                withheld_headers=[
+                    h for j, h in enumerate(layout.headers) if j in result.withheld_columns or j in layout.withheld
+                ],
+                title=layout.title,
             )
         )
     return report

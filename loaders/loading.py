@@ -15,11 +15,12 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from core import vocab
 from core.labels import kind_label, t
 from core.orgs import same_org
 from core.store import KIND_TABLES, Store
 from loaders.analysis import FileReport, analyse_file
-from loaders.mapping import UserMappings
+from loaders.mapping import SKIP_FIELD, UserMappings
 from loaders.normalize import normalize_header, normalize_value
 from loaders.sandbox import analyse_isolated
 
@@ -59,9 +60,13 @@ def mappings_version(store: Store) -> str:
     )
 
 
-def save_header_mapping(store: Store, header: str, kind: str, fld: str) -> None:
-    """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line)."""
-    key = normalize_header(header).key
+def save_header_mapping(store: Store, header: str, kind: str, fld: str, *, key: str | None = None) -> None:
+    """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line).
+
+    ``fld`` may be :data:`loaders.mapping.SKIP_FIELD` ((不导入)): the column is then never imported.
+    ``key`` is the column's normalised header key when known (a two-row header's lower row).
+    """
+    key = key or normalize_header(header).key
     with store.transaction() as cur:
         cur.execute("DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind])
         cur.execute("INSERT INTO header_mappings VALUES (?, ?, ?)", [key, kind, fld])
@@ -106,7 +111,15 @@ def list_batches(store: Store) -> pd.DataFrame:
     )
 
 
-def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False) -> CommitResult:
+def commit_file(
+    store: Store,
+    report: FileReport,
+    *,
+    accept_valid: bool = False,
+    data: bytes | None = None,
+    options: dict | None = None,
+    org: str | None = None,
+) -> CommitResult:
     """Write one analysed file as one batch, in one transaction.
 
     Refuses (writes nothing) when the file or a sheet was not recognised, or when a
@@ -114,6 +127,11 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
     rows load and the rejected rows are kept, raw values and reasons, in
     ``rejected_rows`` of the batch.  A file whose SHA-256 is already in the store
     adds nothing (status "duplicate").
+
+    ``org`` names the school of rows without a 学校 column (those analysed under the default
+    name); every school name then passes the aliases (:func:`set_org_alias`).  ``data`` (the
+    original file) and ``options`` (how it was read) are kept in ``batch_files`` so that the
+    batch can be re-imported after a mapping changes (:func:`reimport_batch`).
     """
     if report.fatal:
         return CommitResult("refused", report.fatal)
@@ -122,25 +140,10 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False)
         return _duplicate(store, report.sha256) or CommitResult(
             "refused", t("file.rejected_rows", count=report.rejected_rows)
         )
-    summary = {
-        "sheets": [
-            {
-                "sheet": s.sheet,
-                "status": s.status,
-                "kind": s.kind,
-                "note": s.note,
-                "accepted": s.accepted,
-                "rejected": len(s.rejected),
-                "skipped": dict(s.result.skipped) if s.result else {},
-                "withheld": s.withheld,
-                "withheld_note": s.withheld_note,
-                "explain": s.explain(),
-            }
-            for s in report.sheets
-        ]
-    }
+    summary = _summary(report)
+    kept = None if data is None else (data, {**(options or {}), "org": org, "accept_valid": accept_valid})
     try:
-        batch_id = _write_batch(store, report, summary)
+        batch_id = _write_batch(store, report, summary, org=org, kept=kept)
     except (duckdb.ConstraintException, duckdb.TransactionException) as err:
         # Another session committed the same file between our check and our insert: the
         # UNIQUE index on batches.sha256 refused the second batch, whose transaction rolled back.
@@ -165,7 +168,7 @@ def _duplicate(store: Store, sha256: str) -> CommitResult | None:
     return CommitResult("duplicate", message) if message else None
 
 
-def _unify_orgs(cur, report: FileReport) -> dict[str, str]:
+def _unify_orgs(cur, incoming: set[str]) -> dict[str, str]:
     """One name per school (实验小学 = 滨江区实验小学; 滨江一中 = 滨江区第一中学), inside the batch's transaction.
 
     An incoming name that matches exactly one stored name (core.orgs.same_org) takes the longer of
@@ -173,9 +176,6 @@ def _unify_orgs(cur, report: FileReport) -> dict[str, str]:
     Rows under the default name (本校工会: no school named anywhere) join the one school the store
     and the batch name, when there is exactly one.  Returns incoming name → name to store.
     """
-    incoming = {
-        o for s in report.data_sheets if "org" in s.result.records for o in s.result.records["org"].dropna().unique()
-    }
     union = " UNION ".join(f'SELECT DISTINCT org FROM "{table}"' for table in KIND_TABLES.values())
     stored = [row[0] for row in cur.execute(union).fetchall()]
     default = t("org.default")
@@ -205,17 +205,55 @@ def _unify_orgs(cur, report: FileReport) -> dict[str, str]:
     return names
 
 
-def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
+def _summary(report: FileReport) -> dict:
+    return {
+        "sheets": [
+            {
+                "sheet": s.sheet,
+                "status": s.status,
+                "kind": s.kind,
+                "note": s.note,
+                "accepted": s.accepted,
+                "rejected": len(s.rejected),
+                "skipped": dict(s.result.skipped) if s.result else {},
+                "withheld": s.withheld,
+                "withheld_note": s.withheld_note,
+                "explain": s.explain(),
+            }
+            for s in report.sheets
+        ]
+    }
+
+
+def _write_batch(
+    store: Store,
+    report: FileReport,
+    summary: dict,
+    *,
+    org: str | None = None,
+    kept: tuple[bytes, dict] | None = None,
+    replace: int | None = None,
+) -> int | None:
     """Insert the batch and its rows in one transaction; None (nothing written) when the file is already in.
 
     The SHA-256 look-up runs inside the same transaction as the insert, under the store's
     write lock, so two sessions sharing the store cannot both pass it; the UNIQUE index
     guards against a second connection to the same file.
     """
+    aliases = org_aliases(store)
+    default_org = t("org.default")
     with store.transaction() as cur:
-        if cur.execute("SELECT 1 FROM batches WHERE sha256 = ? LIMIT 1", [report.sha256]).fetchone():
-            return None
-        batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
+        if replace is not None:
+            # A re-import: the batch's old rows go out and its new rows come in, in this one transaction.
+            batch_id = replace
+            for table in KIND_TABLES.values():
+                cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+            cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
+            cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
+        else:
+            if cur.execute("SELECT 1 FROM batches WHERE sha256 = ? LIMIT 1", [report.sha256]).fetchone():
+                return None
+            batch_id = cur.execute("SELECT nextval('batch_seq')").fetchone()[0]
         cur.execute(
             "INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -231,14 +269,26 @@ def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
                 json.dumps(summary, ensure_ascii=False),
             ],
         )
-        names = _unify_orgs(cur, report)
+        frames = []
         for sheet in report.data_sheets:
             frame = sheet.result.records.copy()
-            if "org" in frame:
-                frame["org"] = frame["org"].map(lambda o: names.get(o, o))
             frame["batch_id"] = batch_id
             frame["source_file"] = report.file_name
             frame["source_sheet"] = sheet.sheet
+            if "org" in frame:
+                # The school the user named for this file, then the aliases she saved ...
+                if org:
+                    frame.loc[frame["org"] == default_org, "org"] = org
+                if aliases:
+                    frame["org"] = frame["org"].map(lambda name: aliases.get(name, name))
+            frames.append((sheet, frame))
+        # ... then one name per school where two spellings match exactly one stored school (a name the
+        # user typed for this file is hers to keep: the page suggests the alias instead).
+        found = {o for _, f in frames if "org" in f for o in f["org"].dropna().unique()}
+        names = _unify_orgs(cur, found - {org})
+        for sheet, frame in frames:
+            if "org" in frame and names:
+                frame["org"] = frame["org"].map(lambda o: names.get(o, o))
             store.insert_frame(cur, sheet.kind, frame)
             if sheet.rejected:
                 rejected = pd.DataFrame(
@@ -254,6 +304,12 @@ def _write_batch(store: Store, report: FileReport, summary: dict) -> int | None:
                 cur.register("rejected_frame", rejected)
                 cur.execute("INSERT INTO rejected_rows SELECT * FROM rejected_frame")
                 cur.unregister("rejected_frame")
+        if kept is not None:
+            cur.execute("DELETE FROM batch_files WHERE batch_id = ?", [batch_id])
+            cur.execute(
+                "INSERT INTO batch_files VALUES (?, ?, ?)",
+                [batch_id, kept[0], json.dumps(kept[1], ensure_ascii=False)],
+            )
         store.bump_version(cur)
     return batch_id
 
@@ -266,9 +322,167 @@ def remove_batch(store: Store, batch_id: int) -> bool:
         for table in KIND_TABLES.values():
             cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
         cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
+        cur.execute("DELETE FROM batch_files WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
         store.bump_version(cur)
     return True
+
+
+def reimportable(store: Store) -> set[int]:
+    """The batches whose original file is kept (可重新导入)."""
+    return {int(b) for b in store.query("SELECT batch_id FROM batch_files")["batch_id"]}
+
+
+def reimport_batch(
+    store: Store, batch_id: int, *, accept_valid: bool | None = None, isolated: bool = True
+) -> tuple[FileReport | None, CommitResult]:
+    """Read a batch's kept original again with today's mappings and aliases, and replace its rows.
+
+    One transaction: the old rows out, the new rows in (the duplicate check does not apply to
+    the batch's own file).  ``accept_valid`` defaults to what the batch was loaded with.
+    Refuses, changing nothing, when the file is no longer kept or now reads with a fatal error.
+    """
+    kept = store.query("SELECT data, options FROM batch_files WHERE batch_id = ?", [batch_id])
+    name = store.scalar("SELECT file_name FROM batches WHERE batch_id = ?", [batch_id])
+    if not len(kept) or name is None:
+        return None, CommitResult("refused", t("file.not_kept", batch_id=batch_id))
+    data = bytes(kept.iloc[0]["data"])
+    options = json.loads(kept.iloc[0]["options"] or "{}")
+    accept = bool(options.get("accept_valid")) if accept_valid is None else accept_valid
+    analyse = analyse_isolated if isolated else analyse_file
+    report = analyse(
+        data,
+        str(name),
+        kind=options.get("kind"),
+        org=options.get("analysis_org"),
+        sheet_kinds=options.get("sheet_kinds"),
+        user=load_user_mappings(store),
+    )
+    if report.fatal:
+        return report, CommitResult("refused", report.fatal)
+    if report.rejected_rows and not accept:
+        return report, CommitResult("refused", t("file.rejected_rows", count=report.rejected_rows))
+    options = {**options, "accept_valid": accept}
+    try:
+        _write_batch(store, report, _summary(report), org=options.get("org"), kept=(data, options), replace=batch_id)
+    except duckdb.Error as err:
+        return report, CommitResult("refused", t("file.write_failed", error=f"{type(err).__name__}: {err}"))
+    return report, CommitResult("loaded", t("file.reimported", batch_id=batch_id, rows=report.accepted_rows), batch_id)
+
+
+# --- schools (学校) and their aliases -----------------------------------------------------------
+
+
+def org_aliases(store: Store) -> dict[str, str]:
+    """Alias → standard school name (实验小学 → 滨江区实验小学)."""
+    return {row.alias: row.name for row in store.query("SELECT alias, name FROM org_aliases").itertuples()}
+
+
+def set_org_alias(store: Store, alias: str, name: str) -> int:
+    """Make ``alias`` another spelling of school ``name``: rows already loaded and later ones; returns rows changed.
+
+    Aliases that pointed at ``alias`` now point at ``name`` too (no chains).
+    Raises ValueError when either is blank or both are the same.
+    """
+    alias, name = alias.strip(), name.strip()
+    if not alias or not name or alias == name:
+        raise ValueError(t("org_alias.invalid"))
+    name = org_aliases(store).get(name, name)
+    changed = 0
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM org_aliases WHERE alias = ? OR alias = ?", [alias, name])
+        cur.execute("UPDATE org_aliases SET name = ? WHERE name = ?", [name, alias])
+        cur.execute("INSERT INTO org_aliases VALUES (?, ?)", [alias, name])
+        for table in KIND_TABLES.values():
+            changed += cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [name, alias]).fetchone()[0]
+        store.bump_version(cur)
+    return changed
+
+
+def suggest_org_aliases(names: list[str]) -> list[tuple[str, str]]:
+    """Likely pairs (alias, standard name): one school name contained in another (实验小学 → 滨江区实验小学)."""
+    pairs = []
+    for short in names:
+        for long in names:
+            if short != long and len(short) >= 2 and short in long:
+                pairs.append((short, long))
+    return pairs
+
+
+def known_org_in(texts: list[str], known: list[str]) -> str | None:
+    """The known school named in ``texts`` (file name, sheet titles, 学校 values), longest name first, or None."""
+    for name in sorted(known, key=len, reverse=True):
+        if name and any(name in text for text in texts if text):
+            return name
+    return None
+
+
+# --- mapping profiles as files (映射方案) ---------------------------------------------------------
+
+PROFILE_FORMAT = "union-dashboard-mappings"
+
+
+def export_mappings(store: Store) -> dict:
+    """The school's mapping profile: header and value mappings and school aliases, as JSON-ready data."""
+    return {
+        "format": PROFILE_FORMAT,
+        "version": 1,
+        "headers": [
+            {"header": r.header_key, "kind": r.kind, "field": r.field}
+            for r in store.query("SELECT * FROM header_mappings ORDER BY kind, header_key").itertuples()
+        ],
+        "values": [
+            {"kind": r.kind, "field": r.field, "raw": r.raw_value, "canonical": r.canonical}
+            for r in store.query("SELECT * FROM value_mappings ORDER BY kind, field, raw_value").itertuples()
+        ],
+        "org_aliases": [
+            {"alias": r.alias, "name": r.name}
+            for r in store.query("SELECT alias, name FROM org_aliases ORDER BY alias").itertuples()
+        ],
+    }
+
+
+def check_profile(profile: object) -> dict:
+    """Validate a mapping profile (from a file); raises ValueError naming the first wrong entry (Chinese)."""
+    if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
+        raise ValueError(t("mappings.bad_format"))
+    for i, entry in enumerate(profile.get("headers", []), start=1):
+        kind, fld = entry.get("kind"), entry.get("field")
+        kinds = list(vocab.FIELD_ALIASES) if kind == "*" else [kind]
+        if not entry.get("header") or kind not in (*vocab.FIELD_ALIASES, "*"):
+            raise ValueError(t("mappings.bad_entry", part="headers", n=i))
+        if fld != SKIP_FIELD and not any(fld in vocab.FIELD_ALIASES[k] for k in kinds):
+            raise ValueError(t("mappings.bad_entry", part="headers", n=i))
+    for i, entry in enumerate(profile.get("values", []), start=1):
+        terms = vocab.VALUE_VOCABULARIES.get(entry.get("kind"), {}).get(entry.get("field"))
+        if not terms or not entry.get("raw") or entry.get("canonical") not in terms:
+            raise ValueError(t("mappings.bad_entry", part="values", n=i))
+    for i, entry in enumerate(profile.get("org_aliases", []), start=1):
+        if not entry.get("alias") or not entry.get("name"):
+            raise ValueError(t("mappings.bad_entry", part="org_aliases", n=i))
+    return profile
+
+
+def import_mappings(store: Store, profile: object) -> dict[str, int]:
+    """Save every mapping and alias of a profile into the store (later entries win); returns counts per part."""
+    profile = check_profile(profile)
+    for entry in profile.get("headers", []):
+        save_header_mapping(
+            store, entry["header"], entry["kind"], entry["field"], key=normalize_header(entry["header"]).key
+        )
+    for entry in profile.get("values", []):
+        save_value_mapping(store, entry["kind"], entry["field"], entry["raw"], entry["canonical"])
+    for entry in profile.get("org_aliases", []):
+        set_org_alias(store, entry["alias"], entry["name"])
+    return {part: len(profile.get(part, [])) for part in ("headers", "values", "org_aliases")}
+
+
+def read_profile_file(path: Path) -> dict:
+    """A mapping profile from a JSON file; ValueError (Chinese) when it is not one."""
+    try:
+        return check_profile(json.loads(Path(path).read_text(encoding="utf-8-sig")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ValueError(t("mappings.unreadable", error=str(err))) from err
 
 
 def load_path(
@@ -288,7 +502,8 @@ def load_path(
     data = path.read_bytes()
     analyse = analyse_isolated if isolated else analyse_file
     report = analyse(data, path.name, **options)
-    return report, commit_file(store, report, accept_valid=accept_valid)
+    kept = {"kind": kind, "analysis_org": org}
+    return report, commit_file(store, report, accept_valid=accept_valid, data=data, options=kept)
 
 
 def describe_kind(kind: str | None) -> str:

@@ -31,6 +31,17 @@ class UserMappings:
 
 NO_MAPPINGS = UserMappings()
 
+# A user mapping to this field means "(不导入)": the column takes no field, whatever its header says.
+SKIP_FIELD = "__skip__"
+
+
+def skipped_by_user(keys: list[str], kind: str, user: UserMappings) -> bool:
+    """True when the first of a column's header ``keys`` that the user mapped for ``kind`` maps to (不导入)."""
+    for key in keys:
+        if key and key in user.headers and user.headers[key][0] in (kind, "*"):
+            return user.headers[key][1] == SKIP_FIELD
+    return False
+
 
 @cache
 def alias_index(kind: str) -> dict[str, str]:
@@ -76,7 +87,7 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
     if key in user.headers:
         mapped_kind, mapped_field = user.headers[key]
         if mapped_kind in (kind, "*"):
-            return mapped_field
+            return None if mapped_field == SKIP_FIELD else mapped_field
     if (fld := alias_index(kind).get(key)) is not None:
         return fld
     for word, fld in _CONTAINS.get(kind, ()):

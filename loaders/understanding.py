@@ -28,7 +28,7 @@ from rapidfuzz import fuzz, process
 from core import vocab
 from core.text import is_blank, nfkc
 from core.vocab_rules import NAME_LIST_SEPARATORS, NAME_LIST_TOTAL, field_type, header_rule, value_rule
-from loaders.mapping import NO_MAPPINGS, UserMappings, alias_index, header_field
+from loaders.mapping import NO_MAPPINGS, UserMappings, alias_index, header_field, skipped_by_user
 from loaders.normalize import CellError, canonical_value, normalize_value, parse_count, parse_date, parse_number
 from loaders.reading import UncachedFormula
 
@@ -217,8 +217,8 @@ def assign(
     candidates: list[tuple[float, int, int, str, str, float, str]] = []
     value_fields = [f for f in vocab.VALUE_VOCABULARIES.get(kind, {})]
     for j, keys in enumerate(header_keys):
-        if j in excluded:
-            continue
+        if j in excluded or skipped_by_user(keys, kind, user):
+            continue  # never stored, or the user said (不导入)
         p = profiles[j] if j < len(profiles) else Profile(0, 0, 0, 0, 0, 0, 0, 0, 0, ())
         seen: set[str] = set()
         for fld, weight, source in header_evidence(keys, kind, user):

@@ -10,6 +10,7 @@ app.ensure_navigation()
 st.title(t("page.awards"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
+app.coverage_notes(current, compare, ("awards",))
 
 with app.guard(app.t("targets.title")):
     app.show_targets(current, "awards")

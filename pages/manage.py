@@ -36,6 +36,13 @@ with app.guard(t("manage.section.batches")):
                 elif app.remove_batch(store, labels[choice]):
                     st.success(t("manage.removed", batch=fmt.md(choice)))
                     st.rerun()
+        kept = app.reimportable(store)
+        again = {label: batch_id for label, batch_id in labels.items() if batch_id in kept}
+        if again:
+            pick = st.selectbox(t("manage.reimport_pick"), list(again), key="reimport_pick")
+            if st.button(t("manage.reimport"), key="reimport_button"):
+                _, result = app.reimport_batch(store, again[pick])
+                (st.success if result.status == "loaded" else st.error)(fmt.md(result.message))
 
 with app.guard(t("manage.section.templates")):
     st.subheader(t("manage.templates"))
@@ -210,3 +217,23 @@ with app.guard(t("manage.section.demo")):
     elif st.button(t("manage.reload_demo")):
         app.ensure_demo(store, force=True)
         st.rerun()
+
+with app.guard(t("manage.org_alias_section")):
+    st.markdown(t("manage.org_alias"))
+    for alias, name in app.suggest_org_aliases(app.lists()[2]):
+        left, right = st.columns([3, 1])
+        left.caption(t("manage.org_alias_suggest", alias=fmt.md(alias), name=fmt.md(name)))
+        if right.button(t("manage.org_alias_apply", name=name), key=f"alias|{alias}|{name}"):
+            st.success(t("org_alias.done", alias=alias, name=name, rows=app.set_org_alias(store, alias, name)))
+            st.rerun()
+    with st.form("org_alias"):
+        left, right = st.columns(2)
+        alias = left.text_input(t("manage.org_alias_from"))
+        name = right.text_input(t("manage.org_alias_to"))
+        if st.form_submit_button(t("manage.org_alias_save")):
+            try:
+                changed = app.set_org_alias(store, alias, name)
+            except ValueError as err:
+                st.error(str(err))
+            else:
+                st.success(t("org_alias.done", alias=fmt.md(alias), name=fmt.md(name), rows=changed))

@@ -10,7 +10,8 @@ app.ensure_navigation()
 st.title(t("page.overview"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare))
-PERSON_TIMES, PIECES, ITEMS = t("unit.person_times"), t("unit.pieces"), t("unit.items")
+app.coverage_notes(current, compare)
+PERSON_TIMES, PIECES, ITEMS, PERSONS = t("unit.person_times"), t("unit.pieces"), t("unit.items"), t("unit.people")
 
 
 def both(name: str):
@@ -69,7 +70,9 @@ with app.guard(t("overview.section.kpis")):
         border=True,
         help=t("overview.decisions_help", **decisions, merged=props[app.MERGED]),
     )
-    c[1].metric(t("overview.decisions"), t("overview.decisions_value", **decisions), border=True)
+    c[1].metric(
+        t("overview.decisions"), t("overview.decisions_value", **decisions, merged=props[app.MERGED]), border=True
+    )
     c[2].metric(
         t("metric.completion_rate"),
         fmt.pct(props["completion_rate"]),
@@ -89,7 +92,22 @@ with app.guard(t("overview.section.kpis")):
     levels = st.columns(5)
     for col, (level, n) in zip(levels, awards["by_level"].items(), strict=True):
         before = awards_prev["by_level"][level] if awards_prev else None
-        col.metric(level, fmt.count(n, ITEMS), None if before is None else t("text.delta_items", n=n - before))
+        delta = None if before is None or n == before else t("text.delta_items", n=n - before)
+        col.metric(level, fmt.count(n, ITEMS), delta)
+    members, members_prev = both("members_total")
+    c = st.columns(4)
+    c[0].metric(
+        t("overview.members"),
+        t("overview.members_missing") if members is None else fmt.count(members, PERSONS),
+        None if members is None or members_prev is None else fmt.delta_text(members, members_prev),
+        border=True,
+    )
+    c[1].metric(
+        t("overview.events"),
+        fmt.count(acts["events"], t("unit.events")),
+        fmt.delta_text(acts["events"], prev(acts_prev, "events")),
+        border=True,
+    )
 
 with app.guard(t("targets.title")):
     app.show_targets(current)

@@ -12,6 +12,7 @@ app.require("report")
 st.title(t("page.report"))
 current, compare = app.require_filters()
 st.caption(app.period_caption(current, compare) + t("report.caption"))
+app.coverage_notes(current, compare)
 
 with app.guard(t("report.section")):
     data = app.pack_data(current, compare)

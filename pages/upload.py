@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import app, demo, uploads
+from dashboard import app, uploads
 from dashboard import formatting as fmt
 from dashboard.app import HEADER_MAPPING_COLUMNS, REJECTED_ROW_COLUMNS, UPLOAD_FILE_COLUMNS, field_label, kind_label, t
 
@@ -14,19 +14,9 @@ st.caption(t("upload.caption"))
 store = app.store()
 _, _, orgs = app.lists()
 
-left, right = st.columns(2)
-own_org = app.scope().org
-if own_org is not None:  # a chair loads her own school's ledgers only
-    org = own_org
-    left.text_input(t("upload.org"), value=own_org, disabled=True, help=t("access.upload_org", org=own_org))
-else:
-    org = left.text_input(
-        t("upload.org"),
-        value=orgs[0] if len(orgs) == 1 and orgs[0] != demo.ORG else t("org.default"),
-        help=t("upload.org_help"),
-    )
+known_orgs = sorted({*orgs, *uploads.org_alias_names(store)})
 kind_names = {t("upload.auto_kind"): None, **{kind_label(k): k for k in app.KINDS}}
-forced = kind_names[right.selectbox(t("upload.kind"), list(kind_names), help=t("upload.kind_help"))]
+forced = kind_names[st.selectbox(t("upload.kind"), list(kind_names), help=t("upload.kind_help"))]
 
 files = st.file_uploader(
     t("upload.files"), type=["xlsx", "xlsm", "xls", "csv"], accept_multiple_files=True, key="uploader"
@@ -40,7 +30,7 @@ with app.guard(t("upload.section.reading")):
     progress = st.progress(0.0, text=t("upload.reading"))
     for i, upload in enumerate(files, start=1):
         reports[upload.file_id] = uploads.analyse(
-            store, upload.getvalue(), upload.name, forced, org.strip() or t("org.default")
+            store, upload.getvalue(), upload.name, forced, t("org.default"), uploads.chosen_sheet_kinds(upload.file_id)
         )
         progress.progress(i / len(files), text=t("upload.checked", done=i, total=len(files)))
     progress.empty()
@@ -66,10 +56,33 @@ with app.guard(t("upload.section.files")):
         }
     )
     st.dataframe(fmt.with_headers(overview, UPLOAD_FILE_COLUMNS), hide_index=True)
-    ready = [r for file_id, r in reports.items() if status[file_id] == uploads.READY]
+    file_orgs = {}
+    for upload in files:
+        report = reports[upload.file_id]
+        if report.fatal or not uploads.needs_org(report):
+            continue
+        file_orgs[upload.file_id] = st.text_input(
+            t("upload.file_org", file=fmt.md(upload.name)),
+            value=uploads.org_guess(report, known_orgs),
+            key=f"org|{upload.file_id}",
+            help=t("upload.file_org_help"),
+        ).strip()
+    data_of = {upload.file_id: upload for upload in files}
+    ready = [
+        (file_id, r)
+        for file_id, r in reports.items()
+        if status[file_id] == uploads.READY and file_orgs.get(file_id, "-")
+    ]
     if len(ready) > 1 and st.button(t("upload.load_all", n=len(ready)), type="primary", key="load_all"):
-        for report in ready:
-            result = uploads.commit_file(store, report)
+        for file_id, report in ready:
+            result = uploads.commit(
+                store,
+                report,
+                data_of[file_id].getvalue(),
+                file_orgs.get(file_id),
+                forced,
+                sheet_kinds=uploads.chosen_sheet_kinds(file_id),
+            )
             (st.success if result.status == "loaded" else st.info)(
                 t("upload.file_message", file=fmt.md(report.file_name), message=fmt.md(result.message))
             )
@@ -90,14 +103,18 @@ for upload in files:
         if loaded_before:
             st.info(t("upload.file_message", file=file, message=fmt.md(loaded_before)))
 
-        for sheet in report.sheets:
+        for index, sheet in enumerate(report.sheets):
+            sheet_key = f"{upload.file_id}|{index}"
             if sheet.status == "skipped":
                 st.caption(t("upload.sheet_skipped", sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.note)))
                 continue
             if sheet.status == "rejected":
                 st.error(t("upload.sheet_rejected", file=file, sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.note)))
                 if sheet.headers:
-                    uploads.header_mapping_form(store, upload.name, sheet, forced)
+                    uploads.sheet_kind_choice(upload.file_id, sheet)
+                    uploads.column_mapping_editor(
+                        store, sheet_key, sheet, uploads.chosen_kind(upload.file_id, sheet, forced)
+                    )
                 continue
             result = sheet.result
             title = t(
@@ -108,7 +125,7 @@ for upload in files:
                 rejected=len(sheet.rejected),
                 skipped=sheet.skipped,
             )
-            problems = bool(sheet.rejected or result.unknown_values or sheet.unmapped)
+            problems = bool(sheet.rejected or result.unknown_values or uploads.not_skipped(store, sheet))
             if sheet.withheld_note:
                 note = t("upload.sheet_note", sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.withheld_note))
                 st.info(note, icon=":material/shield_person:")
@@ -116,6 +133,7 @@ for upload in files:
                 # Column decisions with their reasons, row accounting, the sheet's own 合计, warnings.
                 for line in sheet.explain():
                     st.caption(fmt.md(line))
+                uploads.sheet_kind_choice(upload.file_id, sheet)
                 mapping = pd.DataFrame(
                     {
                         "header": list(sheet.mapping),
@@ -125,10 +143,10 @@ for upload in files:
                 )
                 st.markdown(t("upload.headers"))
                 st.dataframe(fmt.with_headers(mapping, HEADER_MAPPING_COLUMNS), hide_index=True)
-                if sheet.unmapped:
-                    unmapped = t("text.list_sep").join(fmt.md(h) for h in sheet.unmapped)
+                if unmapped_headers := uploads.not_skipped(store, sheet):
+                    unmapped = t("text.list_sep").join(fmt.md(h) for h in unmapped_headers)
                     st.warning(t("upload.unmapped", headers=unmapped))
-                    uploads.header_mapping_form(store, upload.name, sheet, sheet.kind)
+                uploads.column_mapping_editor(store, sheet_key, sheet, sheet.kind)
                 if result.skipped:
                     reasons = t("upload.skipped_sep").join(
                         t("upload.skipped_reason", reason=reason, n=n) for reason, n in result.skipped.items()
@@ -148,7 +166,7 @@ for upload in files:
                     )
                     st.dataframe(fmt.with_headers(rejected, REJECTED_ROW_COLUMNS), hide_index=True)
                 if result.unknown_values:
-                    uploads.value_mapping_form(store, upload.name, sheet)
+                    uploads.value_mapping_form(store, upload.name, sheet, key=sheet_key)
                 st.markdown(t("upload.preview"))
                 preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
                 for column in ("recipient", "name", "proposer"):
@@ -160,6 +178,12 @@ for upload in files:
             st.error(t("upload.fatal", file=file, error=fmt.md(report.fatal)))
             continue
         if loaded_before:
+            batch_id = uploads.batch_of(store, report.sha256)
+            if batch_id is not None and st.button(t("upload.reimport", batch_id=batch_id), key=f"re_{report.sha256}"):
+                _, result = uploads.reimport_batch(store, batch_id, accept_valid=bool(report.rejected_rows) or None)
+                (st.success if result.status == "loaded" else st.error)(
+                    t("upload.file_message", file=file, message=fmt.md(result.message))
+                )
             continue
         accept_valid = False
         if report.rejected_rows:
@@ -168,13 +192,24 @@ for upload in files:
                 t("upload.accept_valid", n=report.accepted_rows),
                 key=f"accept_{report.sha256}",
             )
+        missing_org = upload.file_id in file_orgs and not file_orgs[upload.file_id]
+        if missing_org:
+            st.warning(t("upload.file_org_required"))
         if st.button(
             t("upload.load", file=file, n=report.accepted_rows),
             key=f"load_{report.sha256}",
             type="primary",
-            disabled=bool(report.rejected_rows) and not accept_valid,
+            disabled=(bool(report.rejected_rows) and not accept_valid) or missing_org,
         ):
-            result = uploads.commit_file(store, report, accept_valid=accept_valid)
+            result = uploads.commit(
+                store,
+                report,
+                upload.getvalue(),
+                file_orgs.get(upload.file_id),
+                forced,
+                accept_valid=accept_valid,
+                sheet_kinds=uploads.chosen_sheet_kinds(upload.file_id),
+            )
             message = t("upload.file_message", file=file, message=fmt.md(result.message))
             if result.status == "loaded":
                 st.success(message)

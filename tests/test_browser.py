@@ -319,3 +319,54 @@ def test_ten_readers_and_two_concurrent_uploads(server):
     assert len(readers) == 10 and all(v.endswith("万元") for v in readers)
     assert after == (before[0] + 2, before[1] + 5)
     assert again == after
+
+
+def proposals_with_names() -> bytes:
+    """A proposals ledger whose 附议人 column lists names (not a count), as one school wrote it."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "提案"
+    ws.append(["提案编号", "提案标题", "提案人", "附议人", "处理结果", "提交日期"])
+    for i in range(1, 5):
+        ws.append([f"T{i}", f"关于改进食堂服务的建议{i}", f"提案人{i}", "张三、李四、王五", "立案", f"2025-03-0{i}"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server):
+    data = proposals_with_names()
+    name = "提案台账（附议人为姓名）.xlsx"
+
+    async def main():
+        async with playwright_api.async_playwright() as p:
+            browser = await _browser(p)
+            page = await browser.new_page(viewport={"width": 1400, "height": 1400})
+            await page.goto(f"{server}/upload")
+            await settle(page, "input[type=file]")
+            await page.set_input_files(
+                "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
+            )
+            await settle(page, "button:has-text('保存并重新检查')")
+            await choose(page, "附议人", "（不导入）")
+            await page.get_by_role("button", name="保存并重新检查").click()
+            await settle(page, "text=已保存 1 项表头映射")
+            combo = page.get_by_role("combobox", name="附议人")
+            shown = await combo.input_value() if await combo.count() else ""
+            await page.screenshot(path=str(ARTIFACTS / "upload-remap.png"), full_page=True)
+            school = page.locator("input[aria-label*='属于哪所学校']")
+            if await school.count() and not await school.input_value():
+                await school.fill("测试学校")
+                await school.press("Enter")
+                await settle(page)
+            await page.get_by_role("button", name=re.compile(f"^导入 {re.escape(name)}")).click()
+            await settle(page, "[data-testid='stAlertContentSuccess']:has-text('已导入第')")
+            message = await page.locator(
+                "[data-testid='stAlertContentSuccess']:has-text('已导入第')"
+            ).first.inner_text()
+            await browser.close()
+            return shown, message
+
+    shown, message = run(main())
+    assert "已导入第" in message and "4 行" in message
+    assert shown in ("", "（不导入）")

@@ -1,0 +1,160 @@
+"""Issue 11: the chair corrects anything on the upload page, and every page says what is missing."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from dashboard import queries
+from dashboard.__main__ import main as dashboard_main
+from loaders.loading import export_mappings, load_path
+from tests import test_pages as _pages
+from tests.helpers import xlsx_bytes
+from tests.test_pages import live_store, start
+
+app_db = _pages.app_db  # fixtures shared with the page tests
+v2_navigation_only = _pages.v2_navigation_only
+
+WELFARE = {
+    "慰问": [
+        ["日期", "分工会", "类别", "姓名", "金额"],
+        ["2024.3.8", "机关分工会", "结婚慰问", "甲乙", 600],
+        ["2024.4.8", "机关分工会", "生育慰问", "丙丁", 500],
+        ["2024.5.8", "机关分工会", "结婚慰问", "戊己", 600],
+    ]
+}
+
+
+def _upload(at, *files):
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="uploader").set_value([(n, d, "application/octet-stream") for n, d in files]).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _column(at, header):
+    return next(s for s in at.selectbox if s.label == header and "|col|" in (s.key or ""))
+
+
+def _save(at):
+    next(b for b in at.button if b.label == "保存并重新检查").click().run()
+    assert not at.exception, at.exception
+
+
+def test_recognised_header_can_be_remapped_and_not_imported_sticks(app_db):
+    at = _upload(start(), ("慰问.xlsx", xlsx_bytes(WELFARE)))
+    assert _column(at, "姓名").value == "recipient"
+    _column(at, "姓名").set_value("handler")
+    _save(at)
+    assert _column(at, "姓名").value == "handler"
+    assert any("已保存 1 项表头映射" in s.value for s in at.success)
+    _column(at, "姓名").set_value("__skip__")
+    _save(at)
+    at.run()
+    assert _column(at, "姓名").value == "__skip__"  # (不导入) sticks
+    preview = [d.value for d in at.dataframe if "对象" in d.value.columns][-1]
+    assert preview["对象"].isna().all() and preview["经办人"].isna().all()
+
+
+def test_kind_is_chosen_per_sheet_and_the_field_list_follows(app_db):
+    sheets = {**WELFARE, "活动": [["活动名称", "日期", "参加人数"], ["羽毛球赛", "2024.3.1", 30]]}
+    at = _upload(start(), ("两表.xlsx", xlsx_bytes(sheets)))
+    kind_boxes = [s for s in at.selectbox if (s.key or "").startswith("sk|")]
+    assert len(kind_boxes) == 2
+    activity_box = next(s for s in kind_boxes if "活动" in s.label)
+    activity_box.set_value("activities").run()
+    assert not at.exception
+    options = next(s for s in at.selectbox if s.label == "日期" and s.key.endswith("|activities")).options
+    assert "开始日期" in options
+    # the welfare sheet keeps its own kind and fields
+    assert any(s.label == "金额" and s.key.endswith("|welfare") for s in at.selectbox)
+
+
+def test_two_same_named_sheets_with_the_same_unknown_value_do_not_clash(app_db):
+    rows = [["日期", "分工会", "类别", "姓名", "金额"], ["2024.3.8", "机关分工会", "稀奇慰问", "甲乙", 600]]
+    at = _upload(start(), ("甲.xlsx", xlsx_bytes({"慰问": rows})), ("乙.xlsx", xlsx_bytes({"慰问": rows + [rows[1]]})))
+    assert not at.exception
+    assert not [e for e in at.error if "duplicate" in e.value.lower()]
+
+
+def test_batch_is_reimported_after_a_mapping_changes(app_db):
+    data = xlsx_bytes(WELFARE)
+    at = _upload(start(), ("重导.xlsx", data))
+    at.button(key=f"load_{hashlib.sha256(data).hexdigest()}").click().run()
+    store = live_store()
+    assert store.scalar("SELECT count(*) FROM welfare WHERE recipient = '甲乙'") == 1
+    at.run()
+    _column(at, "姓名").set_value("handler")
+    _save(at)
+    at.button(key=f"re_{hashlib.sha256(data).hexdigest()}").click().run()
+    assert any("重新导入" in s.value for s in at.success), [s.value for s in at.success]
+    assert store.scalar("SELECT count(*) FROM welfare WHERE recipient = '甲乙'") == 0
+    assert store.scalar("SELECT count(*) FROM welfare WHERE handler = '甲乙'") == 1
+    assert store.scalar("SELECT count(*) FROM batches WHERE sha256 = ?", [hashlib.sha256(data).hexdigest()]) == 1
+
+
+def test_school_is_asked_per_file_and_an_alias_joins_two_spellings(app_db):
+    at = start()
+    store = live_store()
+    at = _upload(
+        at,
+        ("滨江区实验小学2024年慰问.xlsx", xlsx_bytes(WELFARE)),
+        ("其他.xlsx", xlsx_bytes({"慰问": WELFARE["慰问"][:2]})),
+    )
+    boxes = [x for x in at.text_input if (x.key or "").startswith("org|")]
+    assert len(boxes) == 2  # one per file
+    boxes[0].set_value("滨江区实验小学").run()
+    boxes[1].set_value("实验小学").run()
+    for b in [b for b in at.button if (b.key or "").startswith("load_")]:
+        b.click().run()
+    assert {"滨江区实验小学", "实验小学"} <= set(queries.organisations(store))
+    at.switch_page("pages/manage.py").run()
+    assert any("实验小学" in c.value and "滨江区实验小学" in c.value for c in at.caption)
+    next(b for b in at.button if (b.key or "") == "alias|实验小学|滨江区实验小学").click().run()
+    assert not at.exception
+    assert "实验小学" not in queries.organisations(store)
+    total = queries.welfare_totals(store, queries.Filters.of(2024, "滨江区实验小学"))["total_yuan"]
+    assert total == 1700 + 600
+
+
+def test_summary_json_has_coverage_and_missing(tmp_path, corpus_dir, capsys):
+    db = tmp_path / "c.duckdb"
+    from core.store import Store
+
+    with Store(db) as store:
+        load_path(store, corpus_dir / "2022年慰问金发放台账.xlsx", isolated=False)
+    assert dashboard_main(["summary", "--period", "2022", "--json", "--coverage", "--db", str(db)]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["coverage"]["welfare"] > 0 and result["coverage"]["proposals"] == 0
+    assert "proposals" in result["missing"] and "welfare" not in result["missing"]
+
+
+def test_coverage_notes_on_overview(app_db):
+    at = start()
+    store = live_store()
+    current = queries.Filters.of(at.selectbox(key="f_period_year").value)
+    notes = queries.coverage_notes(store, current, None)
+    for note in notes:
+        assert any(note == i.value for i in at.info), (note, [i.value for i in at.info])
+
+
+def test_mapping_profile_round_trip_and_org_alias_cli(tmp_path, capsys):
+    from core.store import Store
+
+    db, out = tmp_path / "m.duckdb", tmp_path / "profile.json"
+    with Store(db) as store:
+        from loaders.loading import save_header_mapping, save_value_mapping
+
+        save_header_mapping(store, "附 议 人", "proposals", "__skip__")
+        save_value_mapping(store, "welfare", "category", "稀奇慰问", "困难补助")
+    assert dashboard_main(["mappings", "export", "--out", str(out), "--db", str(db)]) == 0
+    profile = json.loads(out.read_text(encoding="utf-8"))
+    db2 = tmp_path / "n.duckdb"
+    Store(db2).close()
+    assert dashboard_main(["mappings", "import", str(out), "--db", str(db2)]) == 0
+    with Store(db2) as store:
+        assert export_mappings(store)["headers"] == profile["headers"]
+        assert export_mappings(store)["values"] == profile["values"]
+    assert dashboard_main(["org-alias", "实验小学", "--to", "滨江区实验小学", "--db", str(db2)]) == 0
+    with Store(db2) as store:
+        assert export_mappings(store)["org_aliases"] == [{"alias": "实验小学", "name": "滨江区实验小学"}]
