@@ -8,6 +8,9 @@
   the database file while the app is stopped).
 - ``compliance --period PERIOD [--rules FILE] [--org NAME] [--db DB] [--json]``: 经费合规检查 (issue 14)
   against a rule file (default: the union's saved rules, else rules/generic.toml).
+- ``explain --period PERIOD --figure KEY [--org NAME] [--db DB] [--json]``: one figure traced (溯源):
+  its value, definition, period and filters, and the batches (file, sheet, upload time) and rows
+  it is made of.  KEY is any key of ``summary --json`` (welfare.total_yuan, proposals.立案 …).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 - ``forget --person NAME [--org ORG] [--member-id ID] [--db DB] [--yes]``: list what names the
@@ -27,10 +30,10 @@ from pathlib import Path
 from core import erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
-from dashboard import compliance, deck, pack, queries, sentences, workbook
+from dashboard import compliance, deck, pack, queries, sentences, trace, workbook
 from loaders.loading import remove_batch
 
-READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup")
+READ_ONLY_COMMANDS = ("summary", "explain", "report", "batches", "backup")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -45,6 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
     _add_common(p_summary)
+    p_explain = sub.add_parser("explain", help="溯源：某个指标的口径、来源文件、工作表和行数")
+    p_explain.add_argument("--period", required=True, help="2022 或 2022-2023学年")
+    p_explain.add_argument("--figure", required=True, help="summary --json 中的指标，如 welfare.total_yuan")
+    p_explain.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _add_common(p_explain)
     p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx）")
     p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_report.add_argument("--compare", help="对比期间（默认上一期；none 为不比较）")
@@ -101,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_summary(result)
             return 0
+        if args.command == "explain":
+            return _explain(store, args)
         if args.command == "report":
             return _report(store, args)
         if args.command == "compliance":
@@ -246,6 +256,30 @@ def _retention(store: Store, args: argparse.Namespace) -> int:
         erasure.set_retention_years(store, args.years)
     rows, cutoff = erasure.apply_retention(store, today, years)
     print(t("privacy.retention_done", years=years, cutoff=cutoff.isoformat(), rows=rows))
+    return 0
+
+
+def _explain(store: Store, args: argparse.Namespace) -> int:
+    try:
+        filters = queries.Filters.of(args.period, args.org)
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    summary = queries.summary(store, filters)
+    try:
+        info = trace.explain(store, filters, args.figure, summary)
+    except KeyError:
+        keys = "、".join(trace.figure_keys(summary))
+        print(t("cli.explain_unknown", figure=args.figure, keys=keys), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(t("cli.explain_head", name=info["name"], figure=info["figure"], value=info["value"]))
+    print(t("cli.explain_definition", definition=info["definition"]))
+    print(t("cli.explain_filters", filters=info["filters"], rows=info["rows"]))
+    for b in info["batches"]:
+        print(t("cli.explain_batch", **b))
     return 0
 
 
