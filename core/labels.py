@@ -30,6 +30,8 @@ ZH: dict[str, str] = {
     "kind.budget": "经费预算决算表",
     # --- 溯源 (dashboard/trace.py): what each figure means, in words
     "trace.org": "学校：{org}",
+    "trace.sheet": "数据来源",
+    "trace.sheet_title": "数据来源（{period}及对比期：每个指标的口径、来源文件、工作表、导入时间和行数）",
     "cli.explain_unknown": "没有指标“{figure}”。可用的指标：{keys}",
     "cli.explain_head": "{name}（{figure}）：{value}",
     "cli.explain_definition": "口径：{definition}",

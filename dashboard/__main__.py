@@ -168,7 +168,7 @@ def _report(store: Store, args: argparse.Namespace) -> int:
     if suffix == ".pptx":
         payload = deck.build_deck(data)
     elif suffix == ".xlsx":
-        payload = workbook.build_workbook(data, pack.detail_rows(store, current))
+        payload = workbook.build_workbook(data, pack.detail_rows(store, current), pack.sources(store, data))
     elif suffix == ".md":
         payload = sentences.as_markdown(data).encode("utf-8")
     else:

@@ -153,8 +153,12 @@ def batches_of(store: Store, parts: list[Part]) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["table", "batch_id", "file", "sheet", "loaded_at", "rows"])
     loaded = store.query("SELECT batch_id, loaded_at FROM batches")
-    frame = frame.merge(loaded, on="batch_id", how="left").rename(columns={"source_file": "file", "source_sheet": "sheet"})
-    return frame[["table", "batch_id", "file", "sheet", "loaded_at", "rows"]].sort_values(["table", "batch_id", "sheet"])
+    frame = frame.merge(loaded, on="batch_id", how="left").rename(
+        columns={"source_file": "file", "source_sheet": "sheet"}
+    )
+    return frame[["table", "batch_id", "file", "sheet", "loaded_at", "rows"]].sort_values(
+        ["table", "batch_id", "sheet"]
+    )
 
 
 def row_count(store: Store, parts: list[Part]) -> int:
@@ -193,11 +197,16 @@ def explain(store: Store, f: Filters, key: str, summary: dict | None = None) -> 
     summary = summary if summary is not None else queries.summary(store, f)
     definition_key, parts = parts_of(store, f, key)
     batches = batches_of(store, parts)
+    value = value_of(summary, key)
+    if value is None and key.startswith("activities."):
+        value = queries.activity_totals(store, f).get(key.removeprefix("activities."))
+    elif value is None and key.startswith("proposals."):
+        value = queries.proposal_totals(store, f).get(key.removeprefix("proposals."))
     detail = key.rsplit(".", 1)[-1]
     return {
         "figure": key,
         "name": t(f"trace.name.{definition_key}", detail=detail),
-        "value": value_of(summary, key),
+        "value": value,
         "definition": t(f"trace.def.{definition_key}", detail=detail),
         "period": f.period.label,
         "filters": filters_words(f),

@@ -33,7 +33,7 @@ with app.guard(t("report.section")):
     )
     c2.download_button(
         t("report.xlsx"),
-        lambda: workbook.build_workbook(data, pack.detail_rows(app.store(), current)),
+        lambda: workbook.build_workbook(data, pack.detail_rows(app.store(), current), pack.sources(app.store(), data)),
         file_name=t("report.xlsx_file", stem=stem),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_chart:",
