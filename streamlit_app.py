@@ -16,6 +16,7 @@ pages = {
         st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
         st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
         st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
+        st.Page("pages/outreach.py", title=t("page.outreach"), icon=":material/campaign:"),
         st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"),
         st.Page("pages/compliance.py", title=t("page.compliance"), icon=":material/fact_check:"),
     ],

@@ -30,6 +30,49 @@ ZH: dict[str, str] = {
     "kind.budget": "经费预算决算表",
     # --- 溯源 (dashboard/trace.py): what each figure means, in words
     "trace.org": "学校：{org}",
+    "trace.expander": "数据来源（溯源）：查看指标的口径和背后的数据行",
+    "trace.pick": "指标",
+    "trace.option": "{name}",
+    "trace.summary": "**{name}**：{value}　口径：{definition}　期间与筛选：{filters}　共 {rows} 行（姓名已脱敏）",
+    # --- 捐款与宣传 (pages/outreach.py, issue 18)
+    "page.outreach": "捐款与宣传",
+    "outreach.section.donations": "爱心捐款",
+    "outreach.section.publicity": "宣传工作",
+    "outreach.section.reach": "会员覆盖面",
+    "outreach.section.sources": "数据来源",
+    "outreach.drives": "捐款活动",
+    "outreach.donors": "捐款人次",
+    "outreach.raised": "募集捐款",
+    "outreach.share": "会员参与比例",
+    "outreach.share_help": "每次捐款平均人次 ÷ 会员人数",
+    "outreach.no_donations": "本期没有捐款台账的记录。可在“上传台账”导入捐款台账（模板见“数据管理”）。",
+    "outreach.by_drive": "各次捐款活动",
+    "outreach.by_sub_union": "各分工会捐款金额",
+    "outreach.sub_union_table": "各分工会捐款",
+    "outreach.items": "宣传稿件",
+    "outreach.wechat": "微信推文",
+    "outreach.reads": "阅读量",
+    "outreach.no_publicity": "本期没有宣传台账的记录。可在“上传台账”导入宣传台账（模板见“数据管理”）。",
+    "outreach.by_channel": "按发布渠道",
+    "outreach.by_type": "按类型",
+    "outreach.by_month": "按月",
+    "outreach.members": "名册会员",
+    "outreach.reached": "服务到的会员",
+    "outreach.reach_share": "覆盖面",
+    "outreach.reach_help": "名册会员中，本期至少出现在一行慰问、个人获奖或捐款记录中的人数（有工号按工号，否则按同一分工会内的姓名匹配）",
+    "outreach.reach_by_sub_union": "各分工会覆盖面",
+    "outreach.never": "本期没有服务到的会员（{n} 人）",
+    "outreach.ambiguous": "同名会员（各只计一次）：{names}",
+    "outreach.roster_year": "会员名册：{year}年",
+    "outreach.no_activity_names": "活动台账只记人次、没有签到名单，不计入覆盖面。",
+    "overview.more": "捐款、宣传与覆盖面",
+    "overview.donations": "爱心捐款",
+    "overview.donations_help": "开展爱心捐款 {drives} 次，{person_times} 人次参加；会员捐出的款项不计入福利慰问",
+    "overview.publicity": "宣传稿件",
+    "overview.publicity_help": "其中微信推文 {wechat} 篇",
+    "overview.reach": "会员覆盖面",
+    "overview.reach_help": "{reached} / {members} 名会员本期至少被服务一次",
+    "overview.reach_none": "—",
     "trace.sheet": "数据来源",
     "trace.sheet_title": "数据来源（{period}及对比期：每个指标的口径、来源文件、工作表、导入时间和行数）",
     "cli.explain_unknown": "没有指标“{figure}”。可用的指标：{keys}",
@@ -383,6 +426,8 @@ ZH: dict[str, str] = {
     "unit.items": "项",
     "unit.pieces": "件",
     "unit.month": "月份",
+    "unit.articles": "篇",
+    "unit.times": "次",
     "text.list_sep": "、",
     "text.none": "—",
     "text.delta_items": "{n:+d}项",
@@ -724,6 +769,35 @@ PREVIEW_COLUMNS = {
     "as_of_year": "名册年度",
     "org": "学校",
 }
+
+TRACE_BATCH_COLUMNS = {
+    "batch": "批次",
+    "file": "来源文件",
+    "sheet": "工作表",
+    "loaded_at": "导入时间",
+    "rows": "行数",
+}
+TRACE_ROW_COLUMNS = {"table": "台账", "source_file": "来源文件", "source_sheet": "工作表", "source_row": "行号"}
+DRIVE_COLUMNS = {
+    "drive": "活动名称",
+    "date": "日期",
+    "sub_unions": "分工会数",
+    "donors": "捐款人次",
+    "amount_yuan": "金额（元）",
+    "recipient_org": "去向",
+    "share": "会员参与率",
+}
+DONATION_SUB_UNION_COLUMNS = {
+    "sub_union": "分工会",
+    "drives": "捐款活动（次）",
+    "donors": "捐款人次",
+    "amount_yuan": "金额（元）",
+    "members": "会员人数",
+    "share": "参与率",
+}
+PUBLICITY_COLUMNS = {"key": "分类", "items": "稿件（篇）", "reads": "阅读量"}
+REACH_SUB_UNION_COLUMNS = {"sub_union": "分工会", "members": "名册会员", "reached": "服务到的会员", "share": "覆盖率"}
+NEVER_REACHED_COLUMNS = {"org": "学校", "sub_union": "分工会", "staff_id": "工号", "name": "姓名"}
 
 _CATALOGUES = {"zh": ZH}
 

@@ -105,6 +105,24 @@ def parts_of(store: Store, f: Filters, key: str) -> tuple[str, list[Part]]:
     raise KeyError(key)
 
 
+def definition_key(key: str) -> str:
+    """The ``trace.name.*`` / ``trace.def.*`` key of figure ``key`` (welfare.by_category.X → welfare.by_category)."""
+    head, _, rest = key.partition(".")
+    if head == "proposals" and rest in ("立案", "作为意见建议", "不予立案", "合并"):
+        return "proposals.decision"
+    if head == "awards" and rest in ("个人", "集体"):
+        return "awards.type"
+    for group in ("welfare.by_category", "awards.by_level", "publicity.by_channel"):
+        if key.startswith(group + "."):
+            return group
+    return key
+
+
+def figure_name(key: str) -> str:
+    """A figure's name in words: 福利慰问支出合计（元）, 提案：立案（件）, 宣传稿件：微信公众号（篇） …"""
+    return t(f"trace.name.{definition_key(key)}", detail=key.rsplit(".", 1)[-1])
+
+
 def figure_keys(summary: dict, prefix: str = "") -> list[str]:
     """Every figure key of a summary (nested dicts flattened with dots; ``missing`` and None left out)."""
     keys: list[str] = []
