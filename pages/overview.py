@@ -118,7 +118,8 @@ with app.guard(t("overview.more")):
         help=t(reach["reason"]) if reach["reason"] else t("overview.reach_help", **reach),
     )
     keys = ["welfare.total_yuan", "welfare.person_times", "activities.events", "activities.person_times"]
-    keys += ["proposals.total", "proposals.已办结", "awards.total", "donations.total_yuan", "publicity.items"]
+    keys += ["proposals.total", f"proposals.{app.HANDLED_KEY}", "awards.total"]
+    keys += ["donations.total_yuan", "publicity.items"]
     app.sources(current, keys, key="overview_sources")
 
 with app.guard(t("overview.section.trend")):
