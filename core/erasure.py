@@ -293,7 +293,8 @@ def forget(store: Store, planned: Plan) -> int:
                 stand_in, stand_in_params = "?", [planned.pseudonym]
             sets, set_params = [], []
             for column in CLEARED_COLUMNS.get(table, ()):
-                sets.append(f"{quote_ident(column)} = CASE WHEN name = ? THEN NULL ELSE {quote_ident(column)} END")
+                who = quote_ident(PERSON_COLUMNS[table][0])  # roster.name, donations.donor
+                sets.append(f"{quote_ident(column)} = CASE WHEN {who} = ? THEN NULL ELSE {quote_ident(column)} END")
                 set_params.append(name)
             for column in PERSON_COLUMNS.get(table, ()):
                 col = quote_ident(column)

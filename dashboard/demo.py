@@ -377,7 +377,7 @@ def _people(files: dict[str, bytes]) -> dict[tuple[str, str], None]:
     if str(ROSTER_YEAR) + "年" in welfare.sheetnames:
         for row in welfare[f"{ROSTER_YEAR}年"].iter_rows(min_row=3, values_only=True):
             # 序号 日期 分工会 类别 姓名 人数 金额 备注
-            if row[2] in SUB_UNIONS and isinstance(row[4], str) and row[3] != "节日福利":
+            if row[2] in SUB_UNIONS and isinstance(row[4], str) and 2 <= len(row[4]) <= 3 and row[3] != "节日福利":
                 out[(row[2], row[4])] = None
     awards = openpyxl.load_workbook(io.BytesIO(files[f"评优获奖台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"])).worksheets[0]
     for row in awards.iter_rows(min_row=3, values_only=True):

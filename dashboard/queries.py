@@ -774,7 +774,11 @@ def reach(store: Store, f: Filters) -> dict[str, object]:
     named = _named_rows(store, f)
     if named.empty:
         return {**empty, "members": len(roster), "reason": "reach.no_names"}
-    by_id = {(r.org, str(r.staff_id)): i for i, r in enumerate(roster.itertuples()) if r.staff_id}
+
+    def text(value: object) -> str | None:
+        return None if value is None or pd.isna(value) or not str(value).strip() else str(value).strip()
+
+    by_id = {(r.org, text(r.staff_id)): i for i, r in enumerate(roster.itertuples()) if text(r.staff_id)}
     by_name_sub: dict[tuple, list[int]] = {}
     by_name: dict[tuple, list[int]] = {}
     for i, r in enumerate(roster.itertuples()):
@@ -783,13 +787,13 @@ def reach(store: Store, f: Filters) -> dict[str, object]:
     reached: set[int] = set()
     ambiguous: set[str] = set()
     for row in named.itertuples():
-        if row.staff_id and (row.org, str(row.staff_id)) in by_id:
-            reached.add(by_id[(row.org, str(row.staff_id))])
+        if (staff_id := text(row.staff_id)) and (row.org, staff_id) in by_id:
+            reached.add(by_id[(row.org, staff_id)])
             continue
-        for name in _NAME_SPLIT.split(str(row.name or "")):
+        for name in _NAME_SPLIT.split(text(row.name) or ""):
             if not name:
                 continue
-            hits = by_name_sub.get((row.org, row.sub_union, name)) if row.sub_union else None
+            hits = by_name_sub.get((row.org, row.sub_union, name)) if text(row.sub_union) else None
             if hits is None:
                 hits = by_name.get((row.org, name), [])
             if len(hits) > 1:
