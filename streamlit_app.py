@@ -25,6 +25,7 @@ dashboards = [
     st.Page("pages/activities.py", title=t("page.activities"), icon=":material/groups:"),
     st.Page("pages/proposals.py", title=t("page.proposals"), icon=":material/description:"),
     st.Page("pages/awards.py", title=t("page.awards"), icon=":material/emoji_events:"),
+    st.Page("pages/outreach.py", title=t("page.outreach"), icon=":material/campaign:"),
 ]
 if scope.may("report"):
     dashboards.append(st.Page("pages/report.py", title=t("page.report"), icon=":material/co_present:"))

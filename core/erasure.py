@@ -27,6 +27,8 @@ PERSON_COLUMNS: dict[str, tuple[str, ...]] = {
     "awards": ("recipient",),
     "proposals": ("proposer",),
     "roster": ("name",),
+    "donations": ("donor",),
+    "publicity": ("author",),
 }
 # Free text that may mention a name anywhere (备注, titles): the name is replaced where it appears.
 TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -37,6 +39,8 @@ TEXT_COLUMNS: dict[str, tuple[str, ...]] = {
     "proposals": ("title", "note", "source_file", "source_sheet"),
     "awards": ("title", "note", "source_file", "source_sheet"),
     "budget": ("note", "source_file", "source_sheet"),
+    "donations": ("drive", "note", "source_file", "source_sheet"),
+    "publicity": ("title", "note", "source_file", "source_sheet"),
 }
 # Records of loads: file names and the raw cells of rejected rows may name people too.
 RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -44,7 +48,7 @@ RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
     "rejected_rows": ("source_file", "source_sheet", "reason", "raw"),
 }
 # Personal fields other than the name, cleared with it (not used by any figure).
-CLEARED_COLUMNS: dict[str, tuple[str, ...]] = {"roster": ("staff_id", "birth")}
+CLEARED_COLUMNS: dict[str, tuple[str, ...]] = {"roster": ("staff_id", "birth"), "donations": ("staff_id",)}
 # Notes cleared when a row passes the retention period (they may tell of illness or name people).
 RETENTION_NOTES: tuple[str, ...] = ("welfare", "awards", "proposals")
 # The date that places a row in a period, per table (SQL over the row's columns).
@@ -53,6 +57,8 @@ ROW_DATE: dict[str, str] = {
     "awards": "coalesce(award_date, make_date(year, 12, 31))",
     "proposals": "coalesce(session_date, submit_date)",
     "roster": "make_date(as_of_year, 12, 31)",
+    "donations": "date",
+    "publicity": "date",
 }
 TABLE_LABELS: dict[str, str] = {
     "welfare": "福利慰问",
@@ -62,6 +68,8 @@ TABLE_LABELS: dict[str, str] = {
     "proposals": "提案",
     "awards": "评优获奖",
     "budget": "经费预算决算",
+    "donations": "捐款",
+    "publicity": "宣传",
     "batches": "批次记录",
     "rejected_rows": "不合格行记录",
 }
@@ -309,7 +317,8 @@ def forget(store: Store, planned: Plan) -> int:
                 stand_in, stand_in_params = "?", [planned.pseudonym]
             sets, set_params = [], []
             for column in CLEARED_COLUMNS.get(table, ()):
-                sets.append(f"{quote_ident(column)} = CASE WHEN name = ? THEN NULL ELSE {quote_ident(column)} END")
+                who = quote_ident(PERSON_COLUMNS[table][0])  # roster.name, donations.donor
+                sets.append(f"{quote_ident(column)} = CASE WHEN {who} = ? THEN NULL ELSE {quote_ident(column)} END")
                 set_params.append(name)
             for column in PERSON_COLUMNS.get(table, ()):
                 col = quote_ident(column)

@@ -33,6 +33,8 @@ KIND_TABLES: dict[str, str] = {
     "proposals": "proposals",
     "awards": "awards",
     "budget": "budget",
+    "donations": "donations",
+    "publicity": "publicity",
 }
 
 # Frozen migrations (迁移): literal SQL, applied in order and recorded in schema_migrations.
@@ -132,6 +134,20 @@ ALTER TABLE history ADD COLUMN object VARCHAR;
     """
 CREATE TABLE batch_files (batch_id INTEGER PRIMARY KEY, data BLOB NOT NULL, options VARCHAR);
 CREATE TABLE org_aliases (alias VARCHAR PRIMARY KEY, name VARCHAR NOT NULL);
+""",
+    # 7: donation drives (捐款台账) and published items (宣传台账) (issue 18).
+    """
+CREATE TABLE donations (
+    org VARCHAR NOT NULL, date DATE NOT NULL, date_precision VARCHAR, drive VARCHAR, sub_union VARCHAR,
+    donor VARCHAR, staff_id VARCHAR, donors INTEGER, amount_yuan DECIMAL(18,2) NOT NULL,
+    recipient_org VARCHAR, note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
+CREATE TABLE publicity (
+    org VARCHAR NOT NULL, date DATE NOT NULL, date_precision VARCHAR, title VARCHAR NOT NULL,
+    channel VARCHAR, category VARCHAR, author VARCHAR, sub_union VARCHAR, reads INTEGER, note VARCHAR,
+    batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
+    source_row INTEGER NOT NULL);
 """,
 ]
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,6 +17,8 @@ KINDS: tuple[str, ...] = (
     "proposals",
     "awards",
     "budget",
+    "donations",
+    "publicity",
 )
 
 # The user may name a kind on the command line in English or Chinese.
@@ -41,6 +43,11 @@ KIND_ALIASES: dict[str, str] = {
     "budget": "budget",
     "预算": "budget",
     "经费": "budget",
+    "donations": "donations",
+    "donation": "donations",
+    "捐款": "donations",
+    "publicity": "publicity",
+    "宣传": "publicity",
 }
 
 # Fields shared by every kind.
@@ -241,6 +248,27 @@ FIELD_ALIASES: dict[str, dict[str, tuple[str, ...]]] = {
         "final": ("决算数", "决算", "决算金额", "实际支出", "执行数", "支出数"),
         "execution": ("执行率", "预算执行率"),
     },
+    # 捐款台账 (issue 18): one drive's collection in one sub-union, or one donor.
+    "donations": {
+        "date": ("日期", "捐款日期", "捐款时间", "时间", "活动日期", "收款日期", "上交日期"),
+        "drive": ("活动名称", "捐款活动", "活动", "项目", "捐款项目", "名称", "活动项目"),
+        "sub_union": ("分工会", "部门", "单位", "二级工会", "部门工会", "所在分工会", "所在部门", "所在单位"),
+        "donor": ("捐款人", "姓名", "捐款人姓名", "捐赠人", "捐款者"),
+        "staff_id": ("工号", "职工号", "教工号"),
+        "donors": ("捐款人数", "人数", "人次", "参加人数", "捐款人次", "参与人数", "捐款人数人次"),
+        "amount": ("金额", "捐款金额", "捐款额", "捐赠金额", "募集金额", "金额合计", "捐款数"),
+        "recipient_org": ("去向", "接收单位", "捐赠对象", "受捐单位", "捐款去向", "受助对象", "用途"),
+    },
+    # 宣传台账 (issue 18): one published item on one channel.
+    "publicity": {
+        "date": ("发布日期", "日期", "发布时间", "时间", "刊发日期", "推送日期"),
+        "title": ("标题", "稿件标题", "文章标题", "题目", "推文标题", "新闻标题"),
+        "channel": ("发布渠道", "渠道", "发布平台", "平台", "媒体", "刊发媒体", "发布媒体"),
+        "category": ("类型", "稿件类型", "类别", "内容类型", "栏目"),
+        "author": ("作者", "撰稿人", "撰稿", "供稿人"),
+        "sub_union": ("供稿单位", "分工会", "部门", "单位", "来稿单位"),
+        "reads": ("阅读量", "阅读数", "点击量", "浏览量", "阅读次数"),
+    },
 }
 
 # Fields whose presence identifies a kind (at least one must be found) and the
@@ -253,6 +281,8 @@ SIGNATURE_FIELDS: dict[str, tuple[str, ...]] = {
     "proposals": ("title", "decision", "proposal_no"),
     "awards": ("title", "level", "award_type"),
     "budget": ("budget", "final"),
+    "donations": ("drive", "donors", "recipient_org", "donor"),
+    "publicity": ("channel", "reads"),
 }
 REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "welfare": ("amount",),
@@ -262,6 +292,8 @@ REQUIRED_FIELDS: dict[str, tuple[str, ...]] = {
     "proposals": ("title",),
     "awards": ("title",),
     "budget": ("subject",),
+    "donations": ("date", "amount"),
+    "publicity": ("date", "title", "channel"),
 }
 
 # Fields whose unreadable value rejects the row (the figures and what places a row in a period).
@@ -278,7 +310,9 @@ FIGURE_FIELDS: dict[str, tuple[str, ...]] = {
 
 # Money fields, converted to 元 (a header or note in 万元 multiplies by 10,000).
 MONEY_FIELDS: frozenset[str] = frozenset({"amount", "cost", "budget", "final", "unit_rate"})
-COUNT_FIELDS: frozenset[str] = frozenset({"person_times", "participants", "eligible", "members", "female", "seconders"})
+COUNT_FIELDS: frozenset[str] = frozenset(
+    {"person_times", "participants", "eligible", "members", "female", "seconders", "donors", "reads"}
+)
 DATE_FIELDS: frozenset[str] = frozenset(
     {
         "date",
@@ -419,6 +453,38 @@ ACTIVITY_CATEGORIES: dict[str, tuple[str, ...]] = {
     "主题教育": ("主题教育", "主题活动", "思想教育", "党建活动"),
 }
 
+# Publicity (宣传): the channels and types of the seeds' sentences (003: 全年发布微信推文175篇,
+# 新闻、通知、知识类、文娱类、养生类; 004: 学习强国、工会网站、微信公众号).
+PUBLICITY_CHANNELS: dict[str, tuple[str, ...]] = {
+    "微信公众号": ("微信公众号", "公众号", "微信", "微信推文", "工会公众号", "微信平台", "微信号"),
+    "学校网站": ("学校网站", "校园网", "学校官网", "校网", "学院网站", "学校主页", "官网"),
+    "上级工会网站": (
+        "上级工会网站",
+        "上级工会平台",
+        "上级工会网站平台",
+        "市总工会网站",
+        "教育工会网站",
+        "工会网站",
+        "市教育工会网站",
+        "省教育工会网站",
+        "上级平台",
+    ),
+    "学习强国": ("学习强国", "学习强国平台", "学习强国app"),
+    "报刊": ("报刊", "报纸", "杂志", "报社", "期刊", "报刊杂志"),
+    "其他": ("其他", "其它", "视频号", "抖音", "微博"),
+}
+PUBLICITY_CHANNEL_ORDER: tuple[str, ...] = tuple(PUBLICITY_CHANNELS)
+WECHAT_CHANNEL = "微信公众号"  # 全年发布微信推文N篇 (seed 003)
+PUBLICITY_TYPES: dict[str, tuple[str, ...]] = {
+    "新闻": ("新闻", "新闻类", "动态", "工作动态", "报道", "新闻报道"),
+    "通知": ("通知", "通知类", "公告", "通告"),
+    "知识": ("知识", "知识类", "科普", "政策解读", "工会知识"),
+    "文娱": ("文娱", "文娱类", "文艺", "娱乐", "节日祝福"),
+    "养生": ("养生", "养生类", "健康", "健康养生", "节气养生"),
+    "其他": ("其他", "其它"),
+}
+PUBLICITY_TYPE_ORDER: tuple[str, ...] = tuple(PUBLICITY_TYPES)
+
 # kind -> field -> vocabulary.  Values not in the vocabulary are kept as written
 # and reported to the user to map.
 VALUE_VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
@@ -431,6 +497,7 @@ VALUE_VOCABULARIES: dict[str, dict[str, dict[str, tuple[str, ...]]]] = {
         "satisfaction": SATISFACTION,
     },
     "roster": {"status": MEMBER_STATUSES, "gender": GENDERS},
+    "publicity": {"channel": PUBLICITY_CHANNELS, "category": PUBLICITY_TYPES},
 }
 
 # Rows whose first text says they are totals or notes (合计行 / 制表人行).
@@ -481,6 +548,14 @@ SUMMARY_SHEETS: tuple[str, ...] = (
     "统计",
     "汇总表",
     "总表",
+    # breakdowns of a detail sheet by channel, type or month (宣传台账's 分渠道统计, COUNTIF formulas)
+    "分渠道统计",
+    "渠道统计",
+    "分类统计",
+    "分类型统计",
+    "分月统计",
+    "分渠道汇总",
+    "分类汇总",
 )
 
 # --- personal information (个人信息, 最小必要) -------------------------------------------

@@ -83,6 +83,25 @@ FIELD_TYPES: dict[str, dict[str, str]] = {
         "final": "money",
         "execution": "rate",
     },
+    "donations": {
+        "date": "date",
+        "drive": "text",
+        "sub_union": "unit",
+        "donor": "person",
+        "staff_id": "code",
+        "donors": "count",
+        "amount": "money",
+        "recipient_org": "text",
+    },
+    "publicity": {
+        "date": "date",
+        "title": "text",
+        "channel": "vocab",
+        "category": "vocab",
+        "author": "person",
+        "sub_union": "unit",
+        "reads": "count",
+    },
 }
 
 
@@ -144,6 +163,22 @@ HEADER_RULES: tuple[tuple[str, str, str], ...] = (
     (r"(个人|集体|类型)", "awards", "award_type"),
     (r"(等次|等第|等级|名次|奖次)", "awards", "grade"),
     (r"(科目|项目)", "budget", "subject"),
+    # donations (捐款台账)
+    (r"(日期|时间)$", "donations", "date"),
+    (r"(捐款|捐赠|活动)(名称|项目|主题)?$", "donations", "drive"),
+    (r"(人数|人次)", "donations", "donors"),
+    (r"(金额|款|元)", "donations", "amount"),
+    (r"(去向|接收|受捐|受助|用途)", "donations", "recipient_org"),
+    (r"(捐款|捐赠)(人|者)", "donations", "donor"),
+    (r"(分工会|部门|单位|科室)", "donations", "sub_union"),
+    # publicity (宣传台账)
+    (r"(日期|时间)$", "publicity", "date"),
+    (r"(渠道|平台|媒体|载体)", "publicity", "channel"),
+    (r"(标题|题目|稿件)", "publicity", "title"),
+    (r"(阅读|点击|浏览)", "publicity", "reads"),
+    (r"(类型|类别|栏目)", "publicity", "category"),
+    (r"(作者|撰稿|供稿人)", "publicity", "author"),
+    (r"(供稿|来稿)?(单位|部门|分工会)", "publicity", "sub_union"),
 )
 _COMPILED_HEADER_RULES = tuple((re.compile(p), k, f) for p, k, f in HEADER_RULES)
 
@@ -233,6 +268,20 @@ VALUE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         (r"不满意", "不满意"),
         (r"基本|比较|较", "基本满意"),
         (r"满意", "满意"),
+    ),
+    ("publicity", "channel"): (
+        (r"学习强国", "学习强国"),
+        (r"公众号|微信|推文", "微信公众号"),
+        (r"(总工会|教育工会|上级|市总|省总|区总).*(网|平台)|工会网", "上级工会网站"),
+        (r"校园网|学校网|学院网|官网|主页|校网", "学校网站"),
+        (r"报|刊|杂志", "报刊"),
+    ),
+    ("publicity", "category"): (
+        (r"养生|健康|节气", "养生"),
+        (r"通知|公告|通告|提示", "通知"),
+        (r"知识|科普|解读|课堂", "知识"),
+        (r"文娱|文艺|娱乐|祝福|节日", "文娱"),
+        (r"新闻|动态|报道", "新闻"),
     ),
     ("roster", "status"): ((r"退|离休", "退休"), (r"在职|在岗|在编|聘", "在职")),
     ("roster", "gender"): ((r"^男", "男"), (r"^女", "女")),

@@ -10,6 +10,9 @@
   against a rule file (default: the union's saved rules, else rules/generic.toml).
 - ``targets import FILE [--db DB]`` / ``targets export --out FILE [--db DB]``: the year's targets
   (年度目标) as TOML; a bad file is refused with its line number and nothing is stored.
+- ``explain --period PERIOD --figure KEY [--org NAME] [--db DB] [--json]``: one figure traced (溯源):
+  its value, definition, period and filters, and the batches (file, sheet, upload time) and rows
+  it is made of.  KEY is any key of ``summary --json`` (welfare.total_yuan, proposals.立案 …).
 - ``batches [--db DB]``: the loaded batches.
 - ``remove BATCH_ID [--db DB]``: delete a batch and its rows.
 - ``forget --person NAME [--org ORG] [--member-id ID] [--db DB] [--yes]``: list what names the
@@ -33,7 +36,7 @@ from pathlib import Path
 from core import accounts, erasure
 from core.labels import t
 from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
-from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, workbook
+from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, trace, workbook
 from loaders.loading import (
     export_mappings,
     import_mappings,
@@ -43,7 +46,7 @@ from loaders.loading import (
     set_org_alias,
 )
 
-READ_ONLY_COMMANDS = ("summary", "report", "batches", "backup", "history")
+READ_ONLY_COMMANDS = ("summary", "explain", "report", "batches", "backup", "history")
 
 
 def _add_common(parser: argparse.ArgumentParser) -> None:
@@ -61,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
         "--coverage", action="store_true", help="另输出 coverage（各类台账在期间内的行数）和 missing（缺少的台账）"
     )
     _add_common(p_summary)
+    p_explain = sub.add_parser("explain", help="溯源：某个指标的口径、来源文件、工作表和行数")
+    p_explain.add_argument("--period", required=True, help="2022 或 2022-2023学年")
+    p_explain.add_argument("--figure", required=True, help="summary --json 中的指标，如 welfare.total_yuan")
+    p_explain.add_argument("--json", action="store_true", help="以 JSON 输出")
+    _add_common(p_explain)
     p_report = sub.add_parser("report", help="生成汇报材料（.pptx / .md / .txt / .xlsx / .docx）")
     p_report.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_report.add_argument("--compare", help="对比期间（默认上一期；none 为不比较）")
@@ -156,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 _print_summary(result)
             return 0
+        if args.command == "explain":
+            return _explain(store, args)
         if args.command == "report":
             return _report(store, args)
         if args.command == "compliance":
@@ -324,7 +334,7 @@ def _report(store: Store, args: argparse.Namespace) -> int:
     if suffix == ".pptx":
         payload = deck.build_deck(data)
     elif suffix == ".xlsx":
-        payload = workbook.build_workbook(data, pack.detail_rows(store, current))
+        payload = workbook.build_workbook(data, pack.detail_rows(store, current), pack.sources(store, data))
     elif suffix == ".docx":
         payload = docx_report.build_docx(data)
     elif suffix == ".md":
@@ -441,6 +451,30 @@ def _retention(store: Store, args: argparse.Namespace) -> int:
         erasure.set_retention_years(store, args.years)
     rows, cutoff = erasure.apply_retention(store, today, years)
     print(t("privacy.retention_done", years=years, cutoff=cutoff.isoformat(), rows=rows))
+    return 0
+
+
+def _explain(store: Store, args: argparse.Namespace) -> int:
+    try:
+        filters = queries.Filters.of(args.period, args.org)
+    except ValueError as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    summary = queries.summary(store, filters)
+    try:
+        info = trace.explain(store, filters, args.figure, summary)
+    except KeyError:
+        keys = "、".join(trace.figure_keys(summary))
+        print(t("cli.explain_unknown", figure=args.figure, keys=keys), file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(info, ensure_ascii=False, indent=2, default=str))
+        return 0
+    print(t("cli.explain_head", name=info["name"], figure=info["figure"], value=info["value"]))
+    print(t("cli.explain_definition", definition=info["definition"]))
+    print(t("cli.explain_filters", filters=info["filters"], rows=info["rows"]))
+    for b in info["batches"]:
+        print(t("cli.explain_batch", **b))
     return 0
 
 

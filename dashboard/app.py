@@ -32,12 +32,19 @@ from core.labels import BATCH_COLUMNS as BATCH_COLUMNS
 from core.labels import DEPARTMENT_COLUMNS as DEPARTMENT_COLUMNS
 from core.labels import DISTRICT_COLUMNS as DISTRICT_COLUMNS
 from core.labels import DISTRICT_TREND_COLUMNS as DISTRICT_TREND_COLUMNS
+from core.labels import DONATION_SUB_UNION_COLUMNS as DONATION_SUB_UNION_COLUMNS
+from core.labels import DRIVE_COLUMNS as DRIVE_COLUMNS
 from core.labels import HEADER_MAPPING_COLUMNS as HEADER_MAPPING_COLUMNS
 from core.labels import HISTORY_COLUMNS as HISTORY_COLUMNS
+from core.labels import NEVER_REACHED_COLUMNS as NEVER_REACHED_COLUMNS
 from core.labels import OPEN_PROPOSAL_COLUMNS as OPEN_PROPOSAL_COLUMNS
 from core.labels import PARTICIPATION_COLUMNS as PARTICIPATION_COLUMNS
+from core.labels import PUBLICITY_COLUMNS as PUBLICITY_COLUMNS
+from core.labels import REACH_SUB_UNION_COLUMNS as REACH_SUB_UNION_COLUMNS
 from core.labels import REJECTED_ROW_COLUMNS as REJECTED_ROW_COLUMNS
 from core.labels import TOP_ACTIVITY_COLUMNS as TOP_ACTIVITY_COLUMNS
+from core.labels import TRACE_BATCH_COLUMNS as TRACE_BATCH_COLUMNS
+from core.labels import TRACE_ROW_COLUMNS as TRACE_ROW_COLUMNS
 from core.labels import UPLOAD_FILE_COLUMNS as UPLOAD_FILE_COLUMNS
 from core.labels import WELFARE_CATEGORY_COLUMNS as WELFARE_CATEGORY_COLUMNS
 from core.labels import WELFARE_ROW_COLUMNS as WELFARE_ROW_COLUMNS
@@ -50,8 +57,9 @@ from core.store import KIND_TABLES, Store, StoreBusy, resolve_db_path
 from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
-from dashboard import charts, demo, pack, queries, targets, workbook
-from dashboard.formatting import formula_safe_column, md, with_headers
+from core.vocab import WECHAT_CHANNEL as WECHAT_CHANNEL
+from dashboard import charts, demo, pack, queries, targets, trace, workbook
+from dashboard.formatting import formula_safe_column, mask_column, md, with_headers
 from loaders import loading
 from loaders.loading import list_batches, load_path
 from loaders.loading import reimport_batch as reimport_batch
@@ -900,3 +908,45 @@ def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
 def district_trend_chart(trend: pd.DataFrame):
     """Welfare spend per school over the years (万元), one line per school."""
     return charts.school_trends(trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))
+
+
+# --- 溯源: the rows behind a headline figure ------------------------------------------------
+# Columns that name people (masked by the usual rule) and notes (never shown here: they may tell of health).
+_PERSON_COLUMNS = ("recipient", "handler", "proposer", "donor", "author")
+_HIDDEN_COLUMNS = ("note", "date_precision", "birth", "staff_id")
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _explained(key: str, filters: queries.Filters, version: int) -> tuple[dict, pd.DataFrame]:
+    s = get_store()
+    info = trace.explain(s, filters, key)
+    rows = trace.rows_behind(s, filters, key)
+    for column in _PERSON_COLUMNS:
+        if column in rows.columns:
+            rows[column] = mask_column(rows[column])
+    if "table" in rows.columns and "name" in rows.columns:
+        # a roster's or reach's name column holds people; an activity's holds its title
+        person = rows["table"] == "roster"
+        rows.loc[person, "name"] = mask_column(rows.loc[person, "name"])
+    rows = rows.drop(columns=[c for c in _HIDDEN_COLUMNS if c in rows.columns])
+    return info, rows
+
+
+def sources(filters: queries.Filters, keys: list[str], *, key: str) -> None:
+    """An expander 数据来源: pick a headline figure, see its definition, batches and rows (names masked)."""
+    with st.expander(t("trace.expander"), icon=":material/manage_search:"):
+        chosen = st.selectbox(t("trace.pick"), keys, format_func=trace_name, key=key)
+        if not chosen:
+            return
+        info, rows = _explained(chosen, filters, store().data_version())
+        st.markdown(md(t("trace.summary", **{k: info[k] for k in ("name", "value", "definition", "filters", "rows")})))
+        batches = pd.DataFrame(info["batches"])
+        if len(batches):
+            table(batches.drop(columns=["table"]), TRACE_BATCH_COLUMNS)
+        if len(rows):
+            table(rows.rename(columns=lambda c: field_label(c) if c not in TRACE_ROW_COLUMNS else c), TRACE_ROW_COLUMNS)
+
+
+def trace_name(key: str) -> str:
+    """A figure's name in words (福利慰问支出合计（元） …)."""
+    return trace.figure_name(key)

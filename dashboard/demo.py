@@ -357,7 +357,175 @@ def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, obje
             ["合计", "", "", sum(r[3] for r in out), sum(r[4] for r in out), "", ""],
         )
     files[f"经费预算决算表（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+    _more(files, facts, members, random.Random(seed + 18))
     return files, {y: dict(v) for y, v in facts.items()}
+
+
+ROSTER_YEAR = 2025
+DRIVES = (  # (活动名称, month, 去向, per sub-union share of members who give, yuan per donor)
+    ("慈善一日捐", 5, "区慈善总会", 0.85, (50, 100, 200)),
+    ("“爱心一日捐”", 12, "校工会困难教职工帮扶基金", 0.9, (100, 200)),
+)
+CHANNELS = (("微信公众号", 0.7), ("学校网站", 0.2), ("上级工会网站", 0.06), ("学习强国", 0.02), ("报刊", 0.02))
+TYPES = ("新闻", "通知", "知识", "文娱", "养生")
+
+
+def _people(files: dict[str, bytes]) -> dict[tuple[str, str], None]:
+    """(sub-union, name) of every person named in the demo's welfare rows and individual awards of ROSTER_YEAR."""
+    out: dict[tuple[str, str], None] = {}
+    welfare = openpyxl.load_workbook(io.BytesIO(files[f"慰问福利台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"]))
+    if str(ROSTER_YEAR) + "年" in welfare.sheetnames:
+        for row in welfare[f"{ROSTER_YEAR}年"].iter_rows(min_row=3, values_only=True):
+            # 序号 日期 分工会 类别 姓名 人数 金额 备注
+            if row[2] in SUB_UNIONS and isinstance(row[4], str) and 2 <= len(row[4]) <= 3 and row[3] != "节日福利":
+                out[(row[2], row[4])] = None
+    awards = openpyxl.load_workbook(io.BytesIO(files[f"评优获奖台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"])).worksheets[0]
+    for row in awards.iter_rows(min_row=3, values_only=True):
+        if row[1] == ROSTER_YEAR and row[4] == "个人" and row[5]:
+            out[(row[6], row[5])] = None
+    return out
+
+
+def _more(files: dict[str, bytes], facts, members, rng: random.Random) -> None:
+    """Issue 18: a 2025 roster (会员名册), the donations ledger (捐款台账) and the publicity ledger (宣传台账).
+
+    A separate random stream, so the other demo files stay as they were.  Two members of one
+    sub-union share a name (同名), as happens; one drive lists its donors by name and 工号.
+    """
+    # roster of ROSTER_YEAR: everyone the ledgers name, then more members up to each sub-union's headcount
+    named = _people(files)
+    roster: list[list[object]] = []
+    seen: set[tuple[str, str]] = set()
+    for sub, n in members[ROSTER_YEAR].items():
+        people = [name for (s, name) in named if s == sub]
+        while len(people) < n:
+            name = _name(rng)
+            if (sub, name) not in named and name not in people:
+                people.append(name)
+        for name in people:
+            seen.add((sub, name))
+            roster.append([len(roster) + 1, f"D{1000 + len(roster)}", name, rng.choice("男女"), sub, "在职"])
+    twin = roster[0]  # 同名会员: a second member with a named member’s name, in the same sub-union
+    roster.append([len(roster) + 1, f"D{1000 + len(roster)}", twin[2], twin[3], twin[4], "在职"])
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    _sheet(
+        wb,
+        "会员名册",
+        f"{ORG}{ROSTER_YEAR}年会员名册",
+        ["序号", "工号", "姓名", "性别", "分工会", "状态"],
+        roster,
+        None,
+    )
+    files[f"{ROSTER_YEAR}年会员名册.xlsx"] = _save(wb)
+
+    rows: list[list[object]] = []
+    for year in YEARS:
+        for drive, month, where, share, amounts in DRIVES:
+            day0 = dt.date(year, month, rng.randint(5, 20))
+            if day0 > CUTOFF:
+                continue
+            facts[year]["drives"] += 1
+            for i, (sub, n) in enumerate(members[year].items()):
+                donors = round(n * share) - rng.randint(0, 3)
+                amount = sum(rng.choice(amounts) for _ in range(donors))
+                day = day0 + dt.timedelta(days=rng.randint(0, 3))
+                rows.append(
+                    [
+                        len(rows) + 1,
+                        _date_cell(rng, day),
+                        drive if i == 0 else None,
+                        sub,
+                        None,
+                        donors,
+                        amount,
+                        where if i == 0 else None,
+                    ]
+                )
+                facts[year]["donation_person_times"] += donors
+                facts[year]["donation_yuan"] += amount
+        if year == ROSTER_YEAR:
+            # a relief drive listed donor by donor, with 工号
+            facts[year]["drives"] += 1
+            day = dt.date(year, 8, 12)
+            for i, member in enumerate(rng.sample(roster[:-1], 12)):
+                amount = rng.choice((200, 300, 500))
+                rows.append(
+                    [
+                        len(rows) + 1,
+                        day,
+                        "防汛救灾爱心捐款" if i == 0 else None,
+                        member[4],
+                        f"{member[2]}（{member[1]}）",
+                        1,
+                        amount,
+                        "区红十字会" if i == 0 else None,
+                    ]
+                )
+                facts[year]["donation_person_times"] += 1
+                facts[year]["donation_yuan"] += amount
+    # The donors' 工号 in its own column (clerks who list donors keep 工号 beside the name).
+    table = [
+        [
+            r[0],
+            r[1],
+            r[2],
+            r[3],
+            (r[4] or "").split("（")[0] or None,
+            (r[4] or "").split("（")[1].rstrip("）") if r[4] else None,
+            r[5],
+            r[6],
+            r[7],
+        ]
+        for r in rows
+    ]
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    _sheet(
+        wb,
+        "捐款台账",
+        f"{ORG}爱心捐款台账",
+        ["序号", "日期", "活动名称", "分工会", "捐款人", "工号", "捐款人数", "金额（元）", "去向"],
+        table,
+        ["合计", "", "", "", "", "", sum(r[6] for r in table), sum(r[7] for r in table), ""],
+    )
+    files[f"爱心捐款台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for year in YEARS:
+        items: list[list[object]] = []
+        for _ in range(rng.randint(60, 90)):
+            day = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
+            if day > CUTOFF:
+                continue
+            channel = rng.choices([c for c, _ in CHANNELS], weights=[w for _, w in CHANNELS])[0]
+            kind = rng.choice(TYPES)
+            reads = rng.randint(200, 1500) if channel in ("微信公众号", "学校网站") else None
+            items.append(
+                [
+                    day,
+                    f"{rng.choice(EVENTS)[0]}{'通知' if kind == '通知' else ''}",
+                    channel,
+                    kind,
+                    "校工会",
+                    rng.choice(list(SUB_UNIONS)),
+                    reads,
+                ]
+            )
+            facts[year]["publicity_items"] += 1
+            facts[year][f"channel:{channel}"] += 1
+        items.sort(key=lambda r: r[0])
+        out = [[i, _date_cell(rng, r[0]), *r[1:]] for i, r in enumerate(items, start=1)]
+        _sheet(
+            wb,
+            f"{year}年",
+            f"{ORG}{year}年宣传报道统计表",
+            ["序号", "发布日期", "标题", "发布渠道", "类型", "作者", "供稿单位", "阅读量"],
+            out,
+            ["合计", "", f"共{len(out)}条", "", "", "", "", sum(r[7] or 0 for r in out)],
+        )
+    files[f"工会宣传报道统计（{YEARS[0]}-{YEARS[-1]}）.xlsx"] = _save(wb)
 
 
 def write(folder: Path = DEMO_DIR) -> list[Path]:

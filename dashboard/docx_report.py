@@ -29,7 +29,7 @@ from core.vocab import DECISION_ORDER, HANDLED_KEY, LEVEL_ORDER
 from dashboard import targets
 from dashboard.formatting import pct
 from dashboard.pack import PackData, PeriodFigures
-from dashboard.sentences import sentences
+from dashboard.sentences import COVERAGE, coverage_notes, sentences
 
 BODY_FONT, HEADING_FONT, LATIN_FONT = "仿宋", "黑体", "Times New Roman"
 NUMERALS = "一二三四五六七八九十"
@@ -281,6 +281,9 @@ def build_docx(pack: PackData) -> bytes:
         statuses = [s for s in cur.targets if s.area == section.area]
         if statuses:
             _table(doc, "年度目标完成情况", targets.table_rows(statuses))
+    # What the sentences leave out for want of a ledger (捐款、宣传 …), as the .md report says it.
+    if notes := coverage_notes(pack):
+        _paragraph(doc, f"【{COVERAGE}】" + "".join(notes))
     buf = io.BytesIO()
     doc.save(buf)
     return buf.getvalue()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from core.labels import AWARD_ROW_COLUMNS, WELFARE_ROW_COLUMNS, t
 from core.store import Store
-from dashboard import queries, targets
+from dashboard import queries, targets, trace
 from dashboard.formatting import hide_sensitive_notes, mask_column, mask_note_column
 from dashboard.queries import Filters
 
@@ -39,6 +39,10 @@ class PeriodFigures:
     members: int | None
     budget: pd.DataFrame
     targets: list[targets.Status] = field(default_factory=list)
+    donations: dict = field(default_factory=dict)
+    drives: pd.DataFrame = field(default_factory=pd.DataFrame)
+    publicity: dict = field(default_factory=dict)
+    publicity_by_category: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def label(self) -> str:
@@ -59,6 +63,14 @@ class PeriodFigures:
     @property
     def has_awards(self) -> bool:
         return self.awards["total"] > 0
+
+    @property
+    def has_donations(self) -> bool:
+        return bool(self.donations.get("rows"))
+
+    @property
+    def has_publicity(self) -> bool:
+        return bool(self.publicity.get("items"))
 
 
 @dataclass
@@ -93,6 +105,10 @@ def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFig
         award_grades=queries.awards_by(store, f, "grade"),
         members=queries.members_total(store, f),
         budget=queries.budget_execution(store, f),
+        donations=queries.donation_totals(store, f),
+        drives=queries.donations_by_drive(store, f),
+        publicity=queries.publicity_totals(store, f),
+        publicity_by_category=queries.publicity_by(store, f, "category"),
     )
     stored = [target for target in targets.load(store) if target.period == f.period]
     if stored:
@@ -126,6 +142,30 @@ def gather(store: Store, current: Filters, previous: Filters | None, today: dt.d
         district=queries.district_table(store, current, orgs) if current.org is None and len(orgs) > 1 else None,
         notes=queries.coverage_notes(store, current, previous),
     )
+
+
+# Figures the sentences and slides quote beyond the summary's keys (溯源).
+_QUOTED_EXTRA = (
+    "activities.participation_rate",
+    "activities.cost_yuan",
+    "proposals.accepted",
+    "proposals.completion_rate",
+)
+
+
+def sources(store: Store, data: PackData) -> pd.DataFrame:
+    """The 数据来源 sheet: every figure of the sentences and slides, per period, with its batches and rows.
+
+    The figures are the summary's (which the sentences and slides are built from) plus the rates
+    and bases they quote; each row is one batch of one figure (see dashboard.trace.sources_table).
+    """
+    frames = []
+    for period in (data.current, data.previous):
+        if period is None:
+            continue
+        keys = trace.figure_keys(period.summary) + list(_QUOTED_EXTRA)
+        frames.append(trace.sources_table(store, period.filters, keys, period.summary))
+    return pd.concat(frames, ignore_index=True)
 
 
 DETAIL_LIMIT = 20_000  # rows per detail sheet; a district's year is filtered in the app instead

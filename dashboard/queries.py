@@ -25,6 +25,8 @@ from core.vocab import (
     HANDLED_STATUSES,
     IN_PROGRESS,
     LEVEL_ORDER,
+    PUBLICITY_CHANNEL_ORDER,
+    PUBLICITY_TYPE_ORDER,
     SATISFIED,
     STATUS_ORDER,
     WELFARE_CATEGORIES,
@@ -460,6 +462,31 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
         "proposals": {k: proposals[k] for k in ("total", "立案", "作为意见建议", "不予立案", "合并", "已办结")},
         "awards": awards,
         "members": members_total(store, f) or 0,
+        **more_summary(store, f),
+    }
+
+
+def more_summary(store: Store, f: Filters) -> dict[str, object]:
+    """The issue-18 part of the summary: donations, publicity, reach and ``missing``.
+
+    ``missing`` lists {"figure", "reason"} for each figure the period's data cannot give
+    (no ledger of that kind in the period, no roster, no names); ``reach`` is then None.
+    """
+    donations = donation_totals(store, f)
+    publicity = publicity_totals(store, f)
+    reached = reach(store, f)
+    missing: list[dict[str, str]] = []
+    if not donations["rows"]:
+        missing.append({"figure": "donations", "reason": t("missing.donations")})
+    if not publicity["items"]:
+        missing.append({"figure": "publicity", "reason": t("missing.publicity")})
+    if reached["reason"]:
+        missing.append({"figure": "reach", "reason": t(reached["reason"])})
+    return {
+        "donations": {k: donations[k] for k in ("drives", "person_times", "total_yuan")},
+        "publicity": {k: publicity[k] for k in ("items", "by_channel")},
+        "reach": None if reached["reason"] else {k: reached[k] for k in ("members", "reached", "share")},
+        "missing": missing,
     }
 
 
@@ -772,3 +799,213 @@ def district_trend(store: Store, orgs: list[str] | None = None) -> pd.DataFrame:
            ORDER BY k.org, k.year""",
         {"orgs": chosen},
     )
+
+
+# --- donations (捐款) -------------------------------------------------------------------
+# Money given BY members (捐款) is never added to welfare paid TO members (DOMAIN.md).
+# A drive (一次捐款活动) is one 活动名称 in one calendar year, however many sub-unions' rows it has.
+_DRIVE_KEY = "coalesce(drive, '未填写') || '#' || CAST(year(date) AS VARCHAR)"
+
+
+def donation_totals(store: Store, f: Filters) -> dict[str, float | int]:
+    """Donations (捐款): {"drives", "person_times" (捐款人次), "total_yuan" (元), "rows"}."""
+    where, params = _dated(f, "date", "sub_union")
+    row = store.query(
+        f"SELECT count(DISTINCT {_DRIVE_KEY}) AS drives, coalesce(sum(donors), 0) AS pt, "
+        f"coalesce(sum(amount_yuan), 0)::DOUBLE AS total, count(*) AS n FROM donations WHERE {where}",
+        params,
+    ).iloc[0]
+    return {
+        "drives": int(row["drives"]),
+        "person_times": int(row["pt"]),
+        "total_yuan": round(float(row["total"]), 2),
+        "rows": int(row["n"]),
+    }
+
+
+def donations_by_drive(store: Store, f: Filters) -> pd.DataFrame:
+    """One row per drive: drive, date (first), sub_unions, donors (人次), amount_yuan, recipient_org, share.
+
+    ``share`` = donors ÷ the period's members (捐款人次占会员的比例), NaN without a headcount.
+    """
+    where, params = _dated(f, "date", "sub_union")
+    frame = store.query(
+        f"""SELECT coalesce(drive, '未填写') AS drive, min(date) AS date, count(DISTINCT sub_union) AS sub_unions,
+                   coalesce(sum(donors), 0)::BIGINT AS donors, sum(amount_yuan)::DOUBLE AS amount_yuan,
+                   string_agg(DISTINCT recipient_org, '；') AS recipient_org
+            FROM donations WHERE {where} GROUP BY coalesce(drive, '未填写'), year(date) ORDER BY 2""",
+        params,
+    )
+    members = members_total(store, f)
+    frame["share"] = frame["donors"] / members if members else float("nan")
+    return frame
+
+
+def donations_by_sub_union(store: Store, f: Filters) -> pd.DataFrame:
+    """Per sub-union: sub_union, drives, donors (人次), amount_yuan, members, share (人次 ÷ (活动数 × 会员))."""
+    where, params = _dated(f, "date", "sub_union")
+    scope, scope_params = _scope(f, "sub_union")
+    return store.query(
+        f"""WITH d AS (SELECT coalesce(sub_union, '未填写') AS sub_union, count(DISTINCT {_DRIVE_KEY}) AS drives,
+                              coalesce(sum(donors), 0)::BIGINT AS donors, sum(amount_yuan)::DOUBLE AS amount_yuan
+                       FROM donations WHERE {where} GROUP BY 1),
+                 m AS (SELECT sub_union, sum(members) AS members FROM member_counts WHERE year = ?{scope} GROUP BY 1)
+            SELECT d.*, m.members, d.donors / nullif(d.drives * m.members, 0) AS share
+            FROM d LEFT JOIN m USING (sub_union) ORDER BY d.amount_yuan DESC""",
+        [*params, f.period.headcount_year, *scope_params],
+    )
+
+
+def donation_rows(store: Store, f: Filters) -> pd.DataFrame:
+    """The donation rows of the period (row level, donors' names included)."""
+    where, params = _dated(f, "date", "sub_union")
+    return store.query(
+        f"SELECT date, drive, sub_union, donor, donors, amount_yuan::DOUBLE AS amount_yuan, recipient_org, "
+        f"source_file, source_sheet, source_row FROM donations WHERE {where} ORDER BY date, source_row",
+        params,
+    )
+
+
+# --- publicity (宣传) -------------------------------------------------------------------
+
+
+def publicity_totals(store: Store, f: Filters) -> dict[str, object]:
+    """Publicity (宣传): {"items", "by_channel": {渠道: n} (n > 0, standard order), "reads"}."""
+    where, params = _dated(f, "date", "sub_union")
+    frame = store.query(
+        f"SELECT coalesce(channel, '未填写') AS channel, count(*) AS n, sum(reads) AS reads "
+        f"FROM publicity WHERE {where} GROUP BY 1",
+        params,
+    ).set_index("channel")
+    order = _ordered(pd.Series(frame.index), PUBLICITY_CHANNEL_ORDER)
+    return {
+        "items": int(frame["n"].sum()),
+        "by_channel": {c: int(frame.loc[c, "n"]) for c in order},
+        "reads": int(frame["reads"].fillna(0).sum()),
+    }
+
+
+def publicity_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
+    """Items grouped ``by`` "channel", "category" (类型) or "month": key, items, reads."""
+    where, params = _dated(f, "date", "sub_union")
+    key = {
+        "channel": "coalesce(channel, '未填写')",
+        "category": "coalesce(category, '未分类')",
+        "month": "strftime(date, '%Y-%m')",
+    }[by]
+    frame = store.query(
+        f"SELECT {key} AS key, count(*) AS items, coalesce(sum(reads), 0)::BIGINT AS reads "
+        f"FROM publicity WHERE {where} GROUP BY 1 ORDER BY 1",
+        params,
+    )
+    if by in ("channel", "category"):
+        order = _ordered(frame["key"], PUBLICITY_CHANNEL_ORDER if by == "channel" else PUBLICITY_TYPE_ORDER)
+        frame = frame.set_index("key").loc[order].reset_index()
+    return frame
+
+
+def publicity_rows(store: Store, f: Filters) -> pd.DataFrame:
+    """The published items of the period (row level)."""
+    where, params = _dated(f, "date", "sub_union")
+    return store.query(
+        f"SELECT date, title, channel, category, author, sub_union, reads, source_file, source_sheet, source_row "
+        f"FROM publicity WHERE {where} ORDER BY date, source_row",
+        params,
+    )
+
+
+# --- members reached (覆盖面) -------------------------------------------------------------
+# Rows that name people: welfare recipients, individual award winners, named donors.  Activities
+# record counts, not sign-in lists, so they cannot name anyone reached.
+_NAME_SPLIT = re.compile(r"[、，,；;/／\s]+")
+REACH_SOURCES: tuple[str, ...] = ("welfare", "awards", "donations")
+
+
+def roster_year(store: Store, f: Filters) -> int | None:
+    """The roster (会员名册) year used for the period: the latest as_of_year within its calendar years."""
+    scope, params = _scope(f, "sub_union")
+    year = store.scalar(
+        f"SELECT max(as_of_year) FROM roster WHERE as_of_year BETWEEN ? AND ?{scope}",
+        [f.period.start.year, f.period.end.year, *params],
+    )
+    return None if year is None else int(year)
+
+
+def _named_rows(store: Store, f: Filters) -> pd.DataFrame:
+    """org, sub_union, name, staff_id, source of every row of the period naming a person."""
+    w_where, w_params = _dated(f, "date", "sub_union")
+    a_where, a_params = _award_where(f)
+    d_where, d_params = _dated(f, "date", "sub_union")
+    return store.query(
+        f"""SELECT org, sub_union, recipient AS name, NULL AS staff_id, 'welfare' AS source FROM welfare
+                WHERE {w_where} AND recipient IS NOT NULL
+            UNION ALL SELECT org, sub_union, recipient, NULL, 'awards' FROM awards
+                WHERE {a_where} AND recipient IS NOT NULL AND award_type IS DISTINCT FROM '集体'
+            UNION ALL SELECT org, sub_union, donor, staff_id, 'donations' FROM donations
+                WHERE {d_where} AND (donor IS NOT NULL OR staff_id IS NOT NULL)""",
+        [*w_params, *a_params, *d_params],
+    ).drop_duplicates()
+
+
+def reach(store: Store, f: Filters) -> dict[str, object]:
+    """Distinct members reached at least once (覆盖面) in the period, matched to the roster.
+
+    Returns {"members", "reached", "share", "roster_year", "by_sub_union" (sub_union, members,
+    reached, share), "never" (org, sub_union, staff_id, name: members not reached), "ambiguous"
+    (names two members share: counted once), "reason" (None, or why no figure)}.  People match by
+    工号 where both sides have it, else by name within the sub-union (by name alone when the row
+    names no sub-union and the name is unique in the roster).
+    """
+    year = roster_year(store, f)
+    empty = {"members": None, "reached": None, "share": None, "roster_year": year, "ambiguous": []}
+    if year is None:
+        return {**empty, "reason": "reach.no_roster"}
+    scope, params = _scope(f, "sub_union")
+    roster = store.query(
+        f"SELECT org, staff_id, name, coalesce(sub_union, '未填写') AS sub_union FROM roster "
+        f"WHERE as_of_year = ?{scope} ORDER BY sub_union, source_row",
+        [year, *params],
+    ).reset_index(drop=True)
+    named = _named_rows(store, f)
+    if named.empty:
+        return {**empty, "members": len(roster), "reason": "reach.no_names"}
+
+    def text(value: object) -> str | None:
+        return None if value is None or pd.isna(value) or not str(value).strip() else str(value).strip()
+
+    by_id = {(r.org, text(r.staff_id)): i for i, r in enumerate(roster.itertuples()) if text(r.staff_id)}
+    by_name_sub: dict[tuple, list[int]] = {}
+    by_name: dict[tuple, list[int]] = {}
+    for i, r in enumerate(roster.itertuples()):
+        by_name_sub.setdefault((r.org, r.sub_union, r.name), []).append(i)
+        by_name.setdefault((r.org, r.name), []).append(i)
+    reached: set[int] = set()
+    ambiguous: set[str] = set()
+    for row in named.itertuples():
+        if (staff_id := text(row.staff_id)) and (row.org, staff_id) in by_id:
+            reached.add(by_id[(row.org, staff_id)])
+            continue
+        for name in _NAME_SPLIT.split(text(row.name) or ""):
+            if not name:
+                continue
+            hits = by_name_sub.get((row.org, row.sub_union, name)) if text(row.sub_union) else None
+            if hits is None:
+                hits = by_name.get((row.org, name), [])
+            if len(hits) > 1:
+                ambiguous.add(name)
+            if hits:
+                reached.add(hits[0])  # two members of one name: counted once
+    roster["reached"] = [i in reached for i in range(len(roster))]
+    by_sub = roster.groupby("sub_union", sort=False).agg(members=("name", "size"), reached=("reached", "sum"))
+    by_sub["share"] = by_sub["reached"] / by_sub["members"]
+    members = len(roster)
+    return {
+        "members": members,
+        "reached": len(reached),
+        "share": round(len(reached) / members, 4) if members else None,
+        "roster_year": year,
+        "by_sub_union": by_sub.reset_index(),
+        "never": roster.loc[~roster["reached"], ["org", "sub_union", "staff_id", "name"]].reset_index(drop=True),
+        "ambiguous": sorted(ambiguous),
+        "reason": None if members else "reach.no_roster",
+    }

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.labels import t
-from core.vocab import LEVEL_ORDER
+from core.vocab import LEVEL_ORDER, PUBLICITY_CHANNEL_ORDER, WECHAT_CHANNEL
 from dashboard import targets
 from dashboard.formatting import md_literal, seed_wan
 from dashboard.pack import PackData, PeriodFigures
@@ -27,7 +27,9 @@ DUTY = (("高温慰问", "高温和户外作业人员"), ("在岗慰问", "节�
 BENEFITS = (("节日福利", "节日福利"), ("生日慰问", "生日慰问"), ("观影福利", "观影福利"))
 KNOWN = {c for c, _ in RELIEF} | set(HARDSHIP) | {c for c, _ in DUTY} | {c for c, _ in BENEFITS}
 KNOWN |= {"疫情防控慰问", "互助保险"}
-AREAS = ("福利慰问", "活动参与", "提案办理", "评优获奖", "会员")
+AREAS = ("福利慰问", "活动参与", "提案办理", "评优获奖", "会员", "爱心捐款", "宣传工作")
+COVERAGE = "数据说明"  # what the period's data cannot tell (no donations ledger, no roster …)
+PUBLICITY_TYPE_WORDS = {"知识": "知识类", "文娱": "文娱类", "养生": "养生类"}
 
 
 @dataclass(frozen=True)
@@ -195,6 +197,52 @@ def target_sentences(pack: PackData) -> list[Sentence]:
     return [Sentence(status.area, targets.sentence(status)) for status in pack.current.targets]
 
 
+def yuan(amount: float) -> str:
+    """元 as the seeds write a collection: 20819元, 5499.66元."""
+    return f"{amount:.2f}".removesuffix(".00") + "元"
+
+
+def donation_sentences(pack: PackData) -> list[Sentence]:
+    """Seed 003: 开展爱心捐款N次，M人次参加，募集捐款X元 — and where the money went."""
+    cur = pack.current
+    if not cur.has_donations:
+        return []
+    d = cur.donations
+    text = f"{cur.label}开展爱心捐款{d['drives']}次，{d['person_times']}人次参加，募集捐款{yuan(d['total_yuan'])}"
+    out = [Sentence("爱心捐款", text + "。")]
+    places = [r for r in cur.drives.itertuples(index=False) if r.recipient_org]
+    if places:
+        parts = "；".join(f"{r.drive}{yuan(r.amount_yuan)}，转交{r.recipient_org}" for r in places)
+        out.append(Sentence("爱心捐款", f"其中{parts}。"))
+    return out
+
+
+def publicity_sentences(pack: PackData) -> list[Sentence]:
+    """Seed 003: 全年发布微信推文N篇; the other channels and the types."""
+    cur = pack.current
+    if not cur.has_publicity:
+        return []
+    channels = cur.publicity["by_channel"]
+    out = []
+    if channels.get(WECHAT_CHANNEL):
+        out.append(Sentence("宣传工作", f"全年发布微信推文{channels[WECHAT_CHANNEL]}篇。"))
+    others = [(c, n) for c, n in channels.items() if c != WECHAT_CHANNEL and c in PUBLICITY_CHANNEL_ORDER[:-1]]
+    if others:
+        first, rest = others[0], others[1:]
+        parts = "".join(f"、{c}{n}篇" for c, n in rest)
+        out.append(Sentence("宣传工作", f"在{first[0]}发布稿件{first[1]}篇{parts}。"))
+    types = [r for r in cur.publicity_by_category.itertuples(index=False) if r.key not in ("未分类", "其他")]
+    if types:
+        parts = "、".join(f"{PUBLICITY_TYPE_WORDS.get(r.key, r.key)}{r.items}篇" for r in types)
+        out.append(Sentence("宣传工作", f"各渠道共发布宣传稿件{cur.publicity['items']}篇，其中{parts}。"))
+    return out
+
+
+def coverage_notes(pack: PackData) -> list[str]:
+    """Why a figure is not in the sentences (the summary's ``missing``)."""
+    return [m["reason"] + "。" for m in pack.current.summary.get("missing", [])]
+
+
 def sentences(pack: PackData) -> list[Sentence]:
     """All sentences, area by area (areas without data are left out), each area's targets last."""
     return [
@@ -204,6 +252,8 @@ def sentences(pack: PackData) -> list[Sentence]:
         *proposal_sentences(pack),
         *award_sentences(pack),
         *target_sentences(pack),
+        *donation_sentences(pack),
+        *publicity_sentences(pack),
     ]
 
 
@@ -220,6 +270,8 @@ def as_markdown(pack: PackData) -> str:
             lines += [f"## {area}", "", "".join(texts), ""]
     if pack.notes:
         lines += [md_literal(t("pack.missing_note", notes="；".join(pack.notes))), ""]
+    if notes := coverage_notes(pack):
+        lines += [f"## {COVERAGE}", "", "".join(md_literal(n) for n in notes), ""]
     return "\n".join(lines)
 
 
@@ -230,4 +282,6 @@ def as_text(pack: PackData) -> str:
         texts = [s.text for s in sentences(pack) if s.area == area]
         if texts:
             parts.append(f"【{area}】" + "".join(texts))
+    if notes := coverage_notes(pack):
+        parts.append(f"【{COVERAGE}】" + "".join(notes))
     return "\n\n".join(parts) + "\n"

@@ -319,8 +319,9 @@ def _flat(prefix: str, value: object, out: dict[str, float | None]) -> None:
     if isinstance(value, dict):
         for key, inner in value.items():
             _flat(f"{prefix}.{key}" if prefix else str(key), inner, out)
-    else:
+    elif value is None or isinstance(value, (int, float)):
         out[prefix] = None if value is None else float(value)
+    # lists (``missing``) and text are notes, not figures: no target can name them
 
 
 def actual_values(

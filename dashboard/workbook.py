@@ -110,10 +110,39 @@ def kpi_table(pack: PackData) -> pd.DataFrame:
     return pd.DataFrame([r if prev else r[:3] for r in rows], columns=columns)
 
 
-def build_workbook(pack: PackData, rows: dict[str, pd.DataFrame] | None = None) -> bytes:
+def _more_sheets(wb, pack: PackData) -> None:
+    """爱心捐款 and 宣传工作 sheets, only when the period has such rows (aggregates, no names)."""
+    cur = pack.current
+    if cur.has_donations:
+        ws = wb.create_sheet("爱心捐款")
+        drives = cur.drives.drop(columns=["share"]).rename(
+            columns={
+                "drive": "活动名称",
+                "date": "日期",
+                "sub_unions": "分工会数",
+                "donors": "捐款人次",
+                "amount_yuan": "金额（元）",
+                "recipient_org": "去向",
+            }
+        )
+        _write(ws, drives, "捐款活动", 1)
+    if cur.has_publicity:
+        ws = wb.create_sheet("宣传工作")
+        channels = pd.DataFrame(
+            {"发布渠道": list(cur.publicity["by_channel"]), "稿件（篇）": list(cur.publicity["by_channel"].values())}
+        )
+        nxt = _write(ws, channels, "按发布渠道", 1)
+        types = cur.publicity_by_category.rename(columns={"key": "类型", "items": "稿件（篇）", "reads": "阅读量"})
+        _write(ws, types, "按类型", nxt)
+
+
+def build_workbook(
+    pack: PackData, rows: dict[str, pd.DataFrame] | None = None, sources: pd.DataFrame | None = None
+) -> bytes:
     """The .xlsx bytes: 概览 (KPI table), 福利慰问, 活动参与, 提案办理, 评优获奖, then ``rows`` sheets.
 
     ``rows`` maps sheet name → DataFrame (already masked, see dashboard.pack.detail_rows).
+    ``sources`` (dashboard.pack.sources) adds the sheet 数据来源: one row per figure and batch (溯源).
     """
     cur = pack.current
     wb = openpyxl.Workbook()
@@ -194,8 +223,13 @@ def build_workbook(pack: PackData, rows: dict[str, pd.DataFrame] | None = None) 
         frame = pd.DataFrame(table[1:], columns=table[0])
         _write(wb.create_sheet("年度目标"), frame, f"年度目标完成情况（{cur.label}）", 1)
 
+    _more_sheets(wb, pack)
     for name, frame in (rows or {}).items():
         _write(wb.create_sheet(name[:31]), frame, f"{name}（{cur.label}，姓名已脱敏）", 1)
+    if sources is not None:
+        frame = sources.assign(value=sources["value"].astype(object))
+        frame = frame.rename(columns={c: t(f"trace.col.{c}") for c in frame.columns})
+        _write(wb.create_sheet(t("trace.sheet")), frame, t("trace.sheet_title", period=cur.label), 1)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

@@ -748,6 +748,84 @@ def _build_budget(columns, n, layout):
     return records, reasons, Counter()
 
 
+_SUBTOTAL_WORDS = re.compile(r"小计|合计|总计")
+
+
+def _fill_down(values: list[object]) -> tuple[list[object], list[bool]]:
+    """A vertically merged cell (only its first row holds the value) repeated down; and which rows were filled."""
+    out, filled, last = [], [], None
+    for v in values:
+        if v is None and last is not None:
+            out.append(last)
+            filled.append(True)
+        else:
+            last = v if v is not None else last
+            out.append(v)
+            filled.append(False)
+    return out, filled
+
+
+def _build_donations(columns, n, layout):
+    """捐款台账: a drive's rows share its 活动名称 (often merged: written on the first row only)."""
+    reasons = _collect(columns, n)
+    days, precision, _ = _dates(_get(columns, "date", n))
+    amount = _get(columns, "amount", n)
+    texts = [_get(columns, f, n) for f in ("seq", "drive", "sub_union", "donor")]
+    # 2021年小计（4次）: a year's subtotal row (the label is not at the start, so classify_rows keeps it).
+    subtotal = [any(isinstance(col[i], str) and _SUBTOTAL_WORDS.search(col[i]) for col in texts) for i in range(n)]
+    _require(days, "date", reasons, _errors(columns, "date"))
+    _require(amount, "amount", reasons, _errors(columns, "amount"))
+    _non_negative(amount, "amount", reasons)
+    drive, filled = _fill_down([None if subtotal[i] else v for i, v in enumerate(_get(columns, "drive", n))])
+    destination = _get(columns, "recipient_org", n)
+    last = None
+    dest: list[object] = []
+    for i, v in enumerate(destination):
+        # 去向 merged with its drive: the drive's value carries down its rows only.
+        last = v if v is not None else (last if filled[i] else None)
+        dest.append(last)
+    donor = _get(columns, "donor", n)
+    counts = _get(columns, "donors", n)
+    donors = [c if c is not None else (1 if d else None) for c, d in zip(counts, donor, strict=False)]
+    records = {
+        "date": days,
+        "date_precision": precision,
+        "drive": drive,
+        "sub_union": _get(columns, "sub_union", n),
+        "donor": donor,
+        "staff_id": _get(columns, "staff_id", n),
+        "donors": donors,
+        "amount_yuan": _money(amount),
+        "recipient_org": dest,
+        "is_subtotal": subtotal,
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, Counter()
+
+
+def _build_publicity(columns, n, layout):
+    """宣传台账: one published item on one channel per row."""
+    reasons = _collect(columns, n)
+    unknown: Counter = Counter()
+    days, precision, _ = _dates(_get(columns, "date", n))
+    _require(days, "date", reasons, _errors(columns, "date"))
+    _require(_get(columns, "title", n), "title", reasons, _errors(columns, "title"))
+    channel = _vocab_values(columns, "channel", n, unknown)
+    _require(channel, "channel", reasons, _errors(columns, "channel"))
+    records = {
+        "date": days,
+        "date_precision": precision,
+        "title": _get(columns, "title", n),
+        "channel": channel,
+        "category": _vocab_values(columns, "category", n, unknown),
+        "author": _get(columns, "author", n),
+        "sub_union": _get(columns, "sub_union", n),
+        "reads": _get(columns, "reads", n),
+        "note": _get(columns, "note", n),
+    }
+    return records, reasons, unknown
+
+
 _BUILDERS = {
     "welfare": _build_welfare,
     "activities": _build_activities,
@@ -756,4 +834,6 @@ _BUILDERS = {
     "proposals": _build_proposals,
     "awards": _build_awards,
     "budget": _build_budget,
+    "donations": _build_donations,
+    "publicity": _build_publicity,
 }

@@ -112,6 +112,37 @@ with app.guard(t("overview.section.kpis")):
 with app.guard(t("targets.title")):
     app.show_targets(current)
 
+with app.guard(t("overview.more")):
+    st.subheader(t("overview.more"))
+    donations, donations_prev = both("donation_totals")
+    publicity, publicity_prev = both("publicity_totals")
+    reach = app.q("reach", current)
+    c = st.columns(3)
+    c[0].metric(
+        t("overview.donations"),
+        fmt.seed_wan(donations["total_yuan"]),
+        fmt.delta_text(donations["total_yuan"], prev(donations_prev, "total_yuan")),
+        border=True,
+        help=t("overview.donations_help", drives=donations["drives"], person_times=donations["person_times"]),
+    )
+    c[1].metric(
+        t("overview.publicity"),
+        fmt.count(publicity["items"], t("unit.articles")),
+        fmt.delta_text(publicity["items"], prev(publicity_prev, "items")),
+        border=True,
+        help=t("overview.publicity_help", wechat=publicity["by_channel"].get(app.WECHAT_CHANNEL, 0)),
+    )
+    c[2].metric(
+        t("overview.reach"),
+        t("overview.reach_none") if reach["reason"] else fmt.pct(reach["share"]),
+        border=True,
+        help=t(reach["reason"]) if reach["reason"] else t("overview.reach_help", **reach),
+    )
+    keys = ["welfare.total_yuan", "welfare.person_times", "activities.events", "activities.person_times"]
+    keys += ["proposals.total", f"proposals.{app.HANDLED_KEY}", "awards.total"]
+    keys += ["donations.total_yuan", "publicity.items"]
+    app.sources(current, keys, key="overview_sources")
+
 with app.guard(t("overview.section.trend")):
     trend = app.q("yearly_trend", current)
     if len(trend) >= 1:

@@ -4,7 +4,7 @@ import dataclasses
 
 import streamlit as st
 
-from dashboard import app, deck, docx_report, sentences, workbook
+from dashboard import app, deck, docx_report, pack, sentences, workbook
 from dashboard.app import t
 
 app.ensure_navigation()
@@ -36,7 +36,7 @@ with app.guard(t("report.section")):
     )
     c2.download_button(
         t("report.xlsx"),
-        lambda: workbook.build_workbook(data, app.detail_rows(current)),
+        lambda: workbook.build_workbook(data, app.detail_rows(current), pack.sources(app.store(), data)),
         file_name=t("report.xlsx_file", stem=stem),
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         icon=":material/table_chart:",

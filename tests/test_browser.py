@@ -32,6 +32,7 @@ PAGES = {
     "activities": "activities",
     "proposals": "proposals",
     "awards": "awards",
+    "outreach": "outreach",
     "report": "report",
     "upload": "upload",
     "manage": "manage",

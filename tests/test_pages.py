@@ -15,7 +15,7 @@ from dashboard import formatting as fmt
 from dashboard import queries
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "welfare", "activities", "proposals", "awards", "report", "upload", "manage"]
+PAGES = ["overview", "welfare", "activities", "proposals", "awards", "outreach", "report", "upload", "manage"]
 
 
 @pytest.fixture(autouse=True)
@@ -218,3 +218,45 @@ def test_comparison_options_are_computed_periods():
     # the earliest period compares with nothing
     options, default = compare_options(Period("year", 2023), [Period("year", 2026), Period("year", 2023)])
     assert options == [None] and default == 0
+
+
+def test_outreach_page_figures_equal_queries(app_db):
+    """捐款与宣传 on the demo (2025: roster, drives, items): metrics equal the queries; names masked."""
+    at = start()
+    store = live_store()
+    at.selectbox(key="f_period_year").set_value("2025").run()
+    at.switch_page("pages/outreach.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    f = queries.Filters.of(2025)
+    donations = queries.donation_totals(store, f)
+    assert metric(at, "捐款活动") == fmt.count(donations["drives"], "次")
+    assert metric(at, "捐款人次") == fmt.count(donations["person_times"], "人次")
+    assert metric(at, "募集捐款") == fmt.seed_wan(donations["total_yuan"])
+    publicity = queries.publicity_totals(store, f)
+    assert metric(at, "宣传稿件") == fmt.count(publicity["items"], "篇")
+    assert metric(at, "微信推文") == fmt.count(publicity["by_channel"]["微信公众号"], "篇")
+    reach = queries.reach(store, f)
+    assert metric(at, "名册会员") == fmt.count(reach["members"], "人")
+    assert metric(at, "服务到的会员") == fmt.count(reach["reached"], "人")
+    assert metric(at, "覆盖面") == fmt.pct(reach["share"])
+    # the never-reached list is masked until asked
+    names = set(reach["never"]["name"])
+    shown = {v for df in at.dataframe for col in df.value.columns for v in df.value[col].astype(str)}
+    assert not names & shown
+    # the rows behind a figure (溯源)
+    sources = at.selectbox(key="outreach_sources")
+    sources.set_value("donations.total_yuan").run()
+    assert not at.exception
+    assert any("募集捐款" in m.value for m in at.markdown)
+
+
+def test_overview_has_a_line_for_donations_publicity_reach(app_db):
+    at = start()
+    at.selectbox(key="f_period_year").set_value("2025").run()
+    store = live_store()
+    summary = queries.summary(store, queries.Filters.of(2025))
+    assert metric(at, "爱心捐款") == fmt.seed_wan(summary["donations"]["total_yuan"])
+    assert metric(at, "宣传稿件") == fmt.count(summary["publicity"]["items"], "篇")
+    assert metric(at, "会员覆盖面") == fmt.pct(summary["reach"]["share"])
+    at.selectbox(key="f_period_year").set_value("2024").run()
+    assert metric(at, "会员覆盖面") == "—"

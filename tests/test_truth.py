@@ -16,6 +16,17 @@ TRUTH = json.loads((SHARED / "truth.json").read_text()) if SHARED.is_dir() else 
 BUDGET_TRUTH = json.loads((SHARED / "truth_budget.json").read_text()) if SHARED.is_dir() else {}
 
 
+# Keys the summary gained after truth.json was written (issue 18: donations, publicity, reach and
+# the list of figures the data cannot give; issue 11 adds coverage).  Each is checked by its own tests.
+LATER_KEYS = {"donations", "publicity", "reach", "missing", "coverage"}
+
+
+def assert_summary_matches(got: dict, expected: dict) -> None:
+    """Every key of truth.json exactly; the summary's other top-level keys are only the LATER_KEYS."""
+    assert got.keys() - expected.keys() <= LATER_KEYS
+    assert_matches({k: v for k, v in got.items() if k in expected}, expected)
+
+
 def assert_matches(got: dict, expected: dict) -> None:
     """Money to 0.01 元, counts and keys exactly."""
     assert got.keys() == expected.keys()
@@ -32,7 +43,7 @@ def assert_matches(got: dict, expected: dict) -> None:
 def test_summary_equals_truth(corpus_db, period):
     with Store(corpus_db, read_only=True) as store:
         got = queries.summary(store, queries.Filters.of(period))
-    assert_matches(got, TRUTH[period])
+    assert_summary_matches(got, TRUTH[period])
 
 
 def test_command_line_summary_prints_truth(corpus_db):
@@ -42,7 +53,9 @@ def test_command_line_summary_prints_truth(corpus_db):
         text=True,
         check=True,
     )
-    assert json.loads(out.stdout) == TRUTH["2022"]
+    got = json.loads(out.stdout)
+    assert got.keys() - TRUTH["2022"].keys() <= LATER_KEYS
+    assert {k: v for k, v in got.items() if k in TRUTH["2022"]} == TRUTH["2022"]
 
 
 def test_row_counts_per_period(corpus_db):

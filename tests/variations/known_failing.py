@@ -10,19 +10,12 @@ from __future__ import annotations
 # name -> why it fails today (what the loader does with it)
 REASONS: dict[str, str] = {
     "budget_year_merged_header": "year merged over 预算/决算 columns: 科目 column not found, sheet rejected",
-    "donation_drive_merged": "donations kind not supported (sheet taken as activities; merged 活动名称 rows rejected)",
-    "donation_year_subtotal": "donations kind not supported (taken as activities); 2022年小计（3次） row rejected",
-    "publicity_channel_words": "publicity kind not supported (sheet taken as proposals, every row rejected)",
-    "publicity_count_total_row": "publicity kind not supported (sheet taken as proposals, every row rejected)",
 }
 
 KNOWN_FAILING: set[str] = set(REASONS)
 
 # Kinds the loader does not support yet: their baseline ledgers cannot load.
-UNSUPPORTED_KINDS: dict[str, str] = {
-    "donations": "no donations kind: the sheet is detected as activities and no donations figures exist",
-    "publicity": "no publicity kind: the sheet is detected as proposals and every row is rejected",
-}
+UNSUPPORTED_KINDS: dict[str, str] = {}
 
 # Combinations that fail although each member passes alone: (kind, variation names) -> why.
 # Property tests skip any draw that contains one of these.
