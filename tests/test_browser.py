@@ -22,6 +22,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+# A busy machine (CI, 2 cores) can take long to answer: wait for the page to commit, then on its state.
+GOTO_MS = 180_000
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -140,7 +143,7 @@ async def choose(page, label: str, option: str) -> None:
 
 
 async def upload_and_load(page, url: str, name: str, data: bytes) -> None:
-    await page.goto(f"{url}/upload")
+    await page.goto(f"{url}/upload", wait_until="commit", timeout=GOTO_MS)
     await settle(page, "input[type=file]")
     await page.set_input_files(
         "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
@@ -151,7 +154,7 @@ async def upload_and_load(page, url: str, name: str, data: bytes) -> None:
 
 
 async def batches(page, url: str) -> tuple[int, int]:
-    await page.goto(f"{url}/manage")
+    await page.goto(f"{url}/manage", wait_until="commit", timeout=GOTO_MS)
     await settle(page, "text=数据库中共有")
     text = await page.get_by_text("数据库中共有").inner_text()
     n, rows = re.search(r"共有 (\d+) 批、(\d+) 行", text).groups()
@@ -184,7 +187,7 @@ def test_every_page_opens_without_error(server):
             browser = await _browser(p)
             page = await browser.new_page(viewport={"width": 1440, "height": 1800})
             for name, path in PAGES.items():
-                await page.goto(f"{server}/{path}")
+                await page.goto(f"{server}/{path}", wait_until="commit", timeout=GOTO_MS)
                 await settle(page, "[data-testid='stSidebar']")
                 await no_errors(page)
                 await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -200,12 +203,12 @@ def test_uploaded_ledger_changes_overview_by_its_amount(server):
         async with playwright_api.async_playwright() as p:
             browser = await _browser(p)
             page = await browser.new_page(viewport={"width": 1440, "height": 1400})
-            await page.goto(server)
+            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             await choose(page, "统计期间", "2025")
             before = await metric(page, "福利慰问支出")
             await upload_and_load(page, server, "追加慰问.xlsx", ledger(amounts))
-            await page.goto(server)
+            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             await choose(page, "统计期间", "2025")
             after = await metric(page, "福利慰问支出")
@@ -229,7 +232,7 @@ def test_hostile_file_shows_message_and_changes_nothing(server):
             browser = await _browser(p)
             page = await browser.new_page(viewport={"width": 1440, "height": 1400})
             count = await batches(page, server)
-            await page.goto(f"{server}/upload")
+            await page.goto(f"{server}/upload", wait_until="commit", timeout=GOTO_MS)
             await settle(page, "input[type=file]")
             await page.set_input_files(
                 "input[type=file]",
@@ -255,7 +258,7 @@ def test_pptx_download_arrives(server, tmp_path):
         async with playwright_api.async_playwright() as p:
             browser = await _browser(p)
             page = await browser.new_page(accept_downloads=True)
-            await page.goto(f"{server}/report")
+            await page.goto(f"{server}/report", wait_until="commit", timeout=GOTO_MS)
             await settle(page, "button:has-text('幻灯片 PPTX')")
             async with page.expect_download(timeout=60_000) as info:
                 await page.get_by_role("button", name="幻灯片 PPTX").click()
@@ -277,7 +280,7 @@ def test_ten_readers_and_two_concurrent_uploads(server):
 
     async def reader(browser) -> str:
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
-        await page.goto(server)
+        await page.goto(server, wait_until="commit", timeout=GOTO_MS)
         await settle(page, "[data-testid='stMetric']", timeout=180)
         await no_errors(page)
         value = await metric(page, "福利慰问支出")
@@ -307,7 +310,7 @@ def test_ten_readers_and_two_concurrent_uploads(server):
 
     async def uploader_dup(browser, name: str, data: bytes) -> None:
         page = await browser.new_page()
-        await page.goto(f"{server}/upload")
+        await page.goto(f"{server}/upload", wait_until="commit", timeout=GOTO_MS)
         await settle(page, "input[type=file]")
         await page.set_input_files(
             "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
@@ -343,7 +346,7 @@ def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server):
         async with playwright_api.async_playwright() as p:
             browser = await _browser(p)
             page = await browser.new_page(viewport={"width": 1400, "height": 1400})
-            await page.goto(f"{server}/upload")
+            await page.goto(f"{server}/upload", wait_until="commit", timeout=GOTO_MS)
             await settle(page, "input[type=file]")
             await page.set_input_files(
                 "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]

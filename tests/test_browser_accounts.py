@@ -20,6 +20,9 @@ from core import accounts
 from core.store import Store
 from loaders.loading import load_path
 
+# A busy machine (CI, 2 cores) can take long to answer: wait for the page to commit, then on its state.
+GOTO_MS = 180_000
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 DISTRICT = ROOT.parent / "shared" / "ledgers-district"
@@ -111,7 +114,7 @@ async def settle(page, need: str | None = None, timeout: float = 120) -> None:
 
 
 async def log_in(page, url: str, name: str, password: str) -> None:
-    await page.goto(url)
+    await page.goto(url, wait_until="commit", timeout=GOTO_MS)
     await settle(page, "button:has-text('登录')")
     await page.get_by_label("用户名").fill(name)
     await page.get_by_label("密码").fill(password)
@@ -136,7 +139,9 @@ def test_login_wrong_password_logout_and_viewer_scope(server):
             await settle(page, "[data-testid='stMetric']")
             seen = {}
             for path in ("", "welfare", "activities", "proposals", "awards", "report", "upload", "manage", "district"):
-                await page.goto(f"{url}/{path}")  # opening a URL starts a new session: log in again
+                await page.goto(
+                    f"{url}/{path}", wait_until="commit", timeout=GOTO_MS
+                )  # opening a URL starts a new session: log in again
                 await settle(page, "[data-testid='stSidebar'], [data-testid='stForm']")
                 if not await page.query_selector("[data-testid='stSidebar']"):
                     await page.get_by_label("用户名").fill("viewer")

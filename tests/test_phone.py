@@ -13,6 +13,9 @@ import pytest
 
 from tests.test_browser import ARTIFACTS, PAGES, _browser, no_errors, playwright_api, run, server, settle
 
+# A busy machine (CI, 2 cores) can take long to answer: wait for the page to commit, then on its state.
+GOTO_MS = 180_000
+
 pytestmark = pytest.mark.browser
 __all__ = ["server"]  # the module-scoped fixture of test_browser (one streamlit server for these tests)
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
@@ -31,7 +34,7 @@ def test_every_page_fits_a_phone(server):
             page = await browser.new_page(**PHONE)
             found = {}
             for name, path in PAGES.items():
-                await page.goto(f"{server}/{path}")
+                await page.goto(f"{server}/{path}", wait_until="commit", timeout=GOTO_MS)
                 await settle(page, "[data-testid='stMainBlockContainer'] h1")
                 await no_errors(page)
                 found[name] = await page.evaluate(OVERFLOW)
@@ -44,7 +47,7 @@ def test_every_page_fits_a_phone(server):
                     frames = await page.query_selector_all("[data-testid='stDataFrame']")
                     found["tables"] = [(await f.bounding_box() or {}).get("width", 0) for f in frames]
             # the sidebar's filters stay reachable: the corner button opens them
-            await page.goto(server)
+            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             await page.click("[data-testid='stExpandSidebarButton']")
             period = page.get_by_role("combobox", name="统计期间")
@@ -67,7 +70,7 @@ def test_desktop_keeps_four_metrics_a_row(server):
         async with playwright_api.async_playwright() as p:
             browser = await _browser(p)
             page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await page.goto(server)
+            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             tops = await page.evaluate(
                 "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")].slice(0, 4)"
@@ -85,12 +88,12 @@ def test_a_copied_link_opens_the_same_view(server):
         async with playwright_api.async_playwright() as p:
             browser = await _browser(p)
             page = await browser.new_page(**PHONE)
-            await page.goto(server)
+            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             query = urllib.parse.urlsplit(page.url).query  # the default view is written into the address
             default = dict(urllib.parse.parse_qsl(query))
             link = f"{server}/proposals?" + urllib.parse.urlencode({"period": "2024-2025学年", "compare": "none"})
-            await page.goto(link)
+            await page.goto(link, wait_until="commit", timeout=GOTO_MS)
             await settle(page, "[data-testid='stMetric']")
             caption = await page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
             address = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
