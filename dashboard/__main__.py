@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
     p_summary.add_argument(
-        "--coverage", action="store_true", help="另输出 coverage（各类台账在期间内的行数）和 missing（缺少的台账）"
+        "--coverage", action="store_true", help="（已默认输出 coverage 和 missing；保留此选项以兼容）"
     )
     _add_common(p_summary)
     p_explain = sub.add_parser("explain", help="溯源：某个指标的口径、来源文件、工作表和行数")
@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
             except ValueError as err:
                 print(str(err), file=sys.stderr)
                 return 2
-            result = (queries.summary_with_coverage if args.coverage else queries.summary)(store, filters)
+            result = queries.summary(store, filters)
             statuses = targets.evaluate(store, filters)
             if statuses:  # only when the period has targets: the truth.json shape otherwise
                 result["targets"] = targets.as_json(statuses)

@@ -467,33 +467,34 @@ def summary(store: Store, f: Filters) -> dict[str, object]:
 
 
 def more_summary(store: Store, f: Filters) -> dict[str, object]:
-    """The issue-18 part of the summary: donations, publicity, reach and ``missing``.
+    """The summary's parts beyond truth.json: donations, publicity, reach, coverage and what is missing.
 
-    ``missing`` lists {"figure", "reason"} for each figure the period's data cannot give
-    (no ledger of that kind in the period, no roster, no names); ``reach`` is then None.
+    - ``coverage``: {kind: rows in the period} for welfare, activities, proposals, awards, members, budget,
+      donations, publicity (:func:`coverage`);
+    - ``missing``: the keys the period's data cannot give — every kind with no row, and ``reach`` when it
+      cannot be computed (no roster, no names); ``reach`` is then None;
+    - ``missing_reasons``: {key: the reason in Chinese} for each of them.
     """
     donations = donation_totals(store, f)
     publicity = publicity_totals(store, f)
     reached = reach(store, f)
-    missing: list[dict[str, str]] = []
-    if not donations["rows"]:
-        missing.append({"figure": "donations", "reason": t("missing.donations")})
-    if not publicity["items"]:
-        missing.append({"figure": "publicity", "reason": t("missing.publicity")})
+    covered = {**coverage(store, f), "donations": int(donations["rows"]), "publicity": int(publicity["items"])}
+    reasons = {kind: t(f"missing.{kind}") for kind, rows in covered.items() if not rows}
     if reached["reason"]:
-        missing.append({"figure": "reach", "reason": t(reached["reason"])})
+        reasons["reach"] = t(reached["reason"])
     return {
         "donations": {k: donations[k] for k in ("drives", "person_times", "total_yuan")},
         "publicity": {k: publicity[k] for k in ("items", "by_channel")},
         "reach": None if reached["reason"] else {k: reached[k] for k in ("members", "reached", "share")},
-        "missing": missing,
+        "coverage": covered,
+        "missing": list(reasons),
+        "missing_reasons": reasons,
     }
 
 
 def summary_with_coverage(store: Store, f: Filters) -> dict[str, object]:
-    """:func:`summary` plus "coverage" ({kind: rows in the period}) and "missing" (the kinds with none)."""
-    covered = coverage(store, f)
-    return {**summary(store, f), "coverage": covered, "missing": [kind for kind, rows in covered.items() if not rows]}
+    """:func:`summary` (which carries ``coverage`` and ``missing`` since issue 18; kept for callers)."""
+    return summary(store, f)
 
 
 # --- completeness (哪些台账、哪些月份有数据) -------------------------------------------------------

@@ -240,7 +240,9 @@ def publicity_sentences(pack: PackData) -> list[Sentence]:
 
 def coverage_notes(pack: PackData) -> list[str]:
     """Why a figure is not in the sentences (the summary's ``missing``)."""
-    return [m["reason"] + "。" for m in pack.current.summary.get("missing", [])]
+    reasons = pack.current.summary.get("missing_reasons", {})
+    # The ledgers of the four areas are said in the pack's own note (pack.notes); here the rest.
+    return [reasons[k] + "。" for k in ("donations", "publicity", "reach") if k in reasons]
 
 
 def sentences(pack: PackData) -> list[Sentence]:

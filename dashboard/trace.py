@@ -124,10 +124,14 @@ def figure_name(key: str) -> str:
 
 
 def figure_keys(summary: dict, prefix: str = "") -> list[str]:
-    """Every figure key of a summary (nested dicts flattened with dots; ``missing`` and None left out)."""
+    """Every figure key of a summary (nested dicts flattened with dots).
+
+    Left out: None, and the notes about the data rather than figures of it (``coverage`` row counts,
+    ``missing``, ``missing_reasons``).
+    """
     keys: list[str] = []
     for k, v in summary.items():
-        if not prefix and k == "missing":
+        if not prefix and k in ("missing", "missing_reasons", "coverage"):
             continue
         name = f"{prefix}{k}"
         if isinstance(v, dict):
