@@ -142,6 +142,7 @@ ZH: dict[str, str] = {
     "trace.col.rows": "行数",
     "kind.donations": "捐款台账",
     "missing.donations": "本期没有捐款台账的记录",
+    "overview.no_ledger": "未导入台账",
     "missing.welfare": "本期没有慰问/福利台账的记录",
     "missing.activities": "本期没有活动台账的记录",
     "missing.proposals": "本期没有提案台账的记录",

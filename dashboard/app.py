@@ -403,8 +403,10 @@ def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str 
     for column in shown.columns:
         dtype = shown[column].dtype
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            # The table's own CSV download must not turn user text into formulas either.
+            # The table's own CSV download must not turn user text into formulas either; an empty
+            # cell shows empty, never "None".
             shown[column] = formula_safe_column(shown[column])
+            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
         if pd.api.types.is_datetime64_any_dtype(dtype):
             config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
         elif yuan in str(column) and pd.api.types.is_numeric_dtype(dtype):

@@ -160,7 +160,7 @@ def _kpi_rows(pack: PackData, items: list[tuple[str, object, object, str]]) -> l
         header += [pack.previous.label, "变化"]
     rows = [header]
     for name, cur, prev, kind in items:
-        show = {"wan": lambda v: f"{v / 10_000:,.2f}", "int": lambda v: f"{int(v):,}", "rate": pct}[kind]
+        show = {"wan": lambda v: f"{v / 10_000:,.2f}", "int": lambda v: f"{round(v):,}", "rate": pct}[kind]
         row = [name, "—" if cur is None else show(cur)]
         if pack.previous:
             row.append("—" if prev is None else show(prev))

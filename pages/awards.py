@@ -36,7 +36,9 @@ with app.guard(t("awards.section.kpis")):
         col.metric(
             level,
             fmt.count(n, ITEMS),
-            None if before is None else t("text.delta_items", n=n - before["by_level"][level]),
+            None
+            if before is None or n == before["by_level"][level]
+            else t("text.delta_items", n=n - before["by_level"][level]),
         )
 
 with app.guard(t("awards.section.level_type")):

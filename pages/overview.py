@@ -120,15 +120,15 @@ with app.guard(t("overview.more")):
     c = st.columns(3)
     c[0].metric(
         t("overview.donations"),
-        fmt.seed_wan(donations["total_yuan"]),
-        fmt.delta_text(donations["total_yuan"], prev(donations_prev, "total_yuan")),
+        fmt.seed_wan(donations["total_yuan"]) if donations["rows"] else t("overview.no_ledger"),
+        fmt.delta_text(donations["total_yuan"], prev(donations_prev, "total_yuan")) if donations["rows"] else None,
         border=True,
         help=t("overview.donations_help", drives=donations["drives"], person_times=donations["person_times"]),
     )
     c[1].metric(
         t("overview.publicity"),
-        fmt.count(publicity["items"], t("unit.articles")),
-        fmt.delta_text(publicity["items"], prev(publicity_prev, "items")),
+        fmt.count(publicity["items"], t("unit.articles")) if publicity["items"] else t("overview.no_ledger"),
+        fmt.delta_text(publicity["items"], prev(publicity_prev, "items")) if publicity["items"] else None,
         border=True,
         help=t("overview.publicity_help", wechat=publicity["by_channel"].get(app.WECHAT_CHANNEL, 0)),
     )
