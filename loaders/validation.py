@@ -19,7 +19,7 @@ import pandas as pd
 
 from core import vocab
 from core.labels import field_label, t
-from core.privacy import redact, wholly_withheld
+from core.privacy import may_hold, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from loaders import limits
 from loaders.detection import Layout
@@ -407,6 +407,7 @@ def _sheet_warnings(frame: pd.DataFrame, layout: Layout, sheet: RawSheet, body: 
 # A column whose filled cells are at least this share identity numbers, phones or addresses is dropped
 # whatever its header says; below it, such values are cut out of the cells (a 备注 column with a few).
 WITHHELD_COLUMN_SHARE = 0.8
+_UNMAPPED_SAMPLE = 400  # rows of an unmapped column looked at to say what it holds
 # Fields parsed into numbers or dates: their cells are never stored as text.
 _TYPED_FIELDS = vocab.DATE_FIELDS | vocab.MONEY_FIELDS | vocab.COUNT_FIELDS | {"year"}
 
@@ -426,8 +427,12 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
         series = data[j].dropna()
         if series.empty:
             continue
+        if j not in layout.fields:
+            # An unmapped column is never stored: a sample is enough to name what it holds in the report.
+            series = series.iloc[:_UNMAPPED_SAMPLE]
         codes, uniques = pd.factorize(series)
-        found = [wholly_withheld(cell_text(u)) for u in uniques]
+        candidates = may_hold(list(uniques))
+        found = [wholly_withheld(cell_text(u)) if c else None for u, c in zip(uniques, candidates, strict=True)]
         if not any(found):
             continue
         hits = Counter(found[c] for c in codes if found[c])
@@ -438,13 +443,17 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
     for j, category in withheld.items():
         if j not in data.columns:
             continue
-        # Each filled row counts under what its cell holds (the column's category when unclear).
-        for i, value in enumerate(data[j].tolist()):
-            if is_blank(value):
-                continue
-            text = cell_text(value)
-            for found_category in redact(text)[1] or {wholly_withheld(text) or category}:
-                rows[found_category].add(i)
+        # Each filled row counts under what its cell holds (the column's category when unclear),
+        # judged once per distinct value.
+        codes, uniques = pd.factorize(data[j], use_na_sentinel=True)
+        kinds = []
+        for value in uniques:
+            text = "" if is_blank(value) else cell_text(value)
+            kinds.append(redact(text)[1] or {wholly_withheld(text) or category} if text else set())
+        for i, code in enumerate(codes):
+            if code >= 0:
+                for found_category in kinds[code]:
+                    rows[found_category].add(i)
     fields = {j: f for j, f in layout.fields.items() if j not in withheld}
     return replace(layout, fields=fields, withheld=withheld)
 
@@ -453,7 +462,9 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
     """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
     for values in records.values():
         # Each distinct text once; most columns have nothing to cut and are left as they are.
-        cuts = {v: cut for v in {v for v in values if isinstance(v, str)} if (cut := redact(v))[1]}
+        distinct = list({v for v in values if isinstance(v, str)})
+        maybe = [v for v, c in zip(distinct, may_hold(distinct), strict=True) if c]
+        cuts = {v: cut for v in maybe if (cut := redact(v))[1]}
         if not cuts:
             continue
         for i, value in enumerate(values):
