@@ -596,6 +596,8 @@ def privacy_history(limit: int = 20) -> pd.DataFrame:
 # scroll inside their own frame.
 PHONE_CSS = """
 <style>
+/* A figure as the seeds write it (180.6789万元) wraps in a narrow card instead of ending in "…". */
+[data-testid="stMetricValue"] > div { white-space: normal; overflow: visible; text-overflow: clip; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.75rem 2rem 0.75rem !important; }
   [data-testid="stMain"] h1 { font-size: 1.45rem; padding: 0.25rem 0; }
