@@ -596,7 +596,7 @@ def privacy_history(limit: int = 20) -> pd.DataFrame:
 # scroll inside their own frame.
 PHONE_CSS = """
 <style>
-/* A figure as the seeds write it (180.6789万元) wraps in a narrow card instead of ending in "…". */
+/* A long figure (e.g. 180.6789 wan yuan) wraps in a narrow card instead of ending in an ellipsis. */
 [data-testid="stMetricValue"] > div { white-space: normal; overflow: visible; text-overflow: clip; }
 @media (max-width: 640px) {
   [data-testid="stMainBlockContainer"] { padding: 3.25rem 0.75rem 2rem 0.75rem !important; }
