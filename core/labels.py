@@ -295,6 +295,8 @@ ZH: dict[str, str] = {
     "export.note_withheld": "（备注已隐去）",
     "db.busy": "数据库正忙（另一个程序正在写入），请稍后重试",
     "db.not_store": "“{path}”不是本系统的数据库（文件不存在、不是 DuckDB 数据库，或没有工会台账的表），未做任何改动",
+    "db.lake_unreachable": "无法打开数据湖“{where}”（{error}），未做任何改动；请检查 UNION_LAKE_CATALOG 和 UNION_LAKE_DATA",
+    "db.conflict": "另一台服务器同时写入了同一张表，本次写入未生效（{error}），请重试",
     "backup.unverified": "备份校验未通过（{reason}），未生成备份文件，请重试",
     "backup.exists": "备份文件已存在：{path}，请换一个文件名",
     "backup.done": "已备份到 {path}",

@@ -1,23 +1,44 @@
-"""The store (数据库): one DuckDB file, its schema and migrations, and the one way in and out.
+"""The store (数据库): one DuckDB file or one DuckLake, its schema and migrations, and the one way in and out.
 
 Every query goes through :meth:`Store.query` with bound parameters; every write
 goes through :meth:`Store.transaction` under one lock, committed at the end and
 rolled back in ``finally`` on any exit (Streamlit stops a script with a
 BaseException, so ``except Exception`` would not run).
+
+Two backends behind the same class (chosen by :func:`open_store`, see :mod:`core.lake`):
+
+- the embedded file (默认): one DuckDB file, one writing process;
+- a DuckLake (数据湖): the catalog in PostgreSQL, the data as Parquet files in a shared folder;
+  many processes on many servers read and write one store with snapshot isolation.  The same
+  migrations are applied in DuckLake's dialect (:func:`lake_dialect`: no sequences, keys or
+  indexes there); writers on every server take one PostgreSQL advisory lock for the length of
+  a write transaction, so the SHA-256 duplicate check inside the transaction holds across
+  servers as it holds across threads; a commit that DuckLake still refuses as a conflict raises
+  :class:`StoreConflict`, which :meth:`Store.retrying` runs again a bounded number of times.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import queue
+import random
+import re
 import threading
-from collections.abc import Iterator, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
 from core.labels import t
+from core.lake import LakeConfig, LakeConfigError, extension_files, lake_config
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 OWNER_ONLY_UMASK = 0o077  # new files 0600, new folders 0700
 
@@ -152,6 +173,81 @@ CREATE TABLE publicity (
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 
+# --- the lake (DuckLake) --------------------------------------------------------------------------
+LAKE_DB = "lake"  # the attached DuckLake's name in a lake connection (also current_database())
+LAKE_LOCK_DB = "lake_lock"  # the catalog attached a second time, for the advisory lock only
+LAKE_LOCK_KEY = 7215015  # pg_advisory_xact_lock key of the store's writers (any fixed bigint)
+LAKE_LOCK_TIMEOUT_S = 120  # a writer waits at most this long for another server's write (then 数据库正忙)
+LAKE_RETRIES = 5  # attempts of a write DuckLake refuses as a conflict (then reported, nothing lost)
+LAKE_VERSION_TTL_S = 1.0  # how long data_version() trusts its last read of another server's writes
+LAKE_SEQUENCES = "lake_sequences"  # the lake's stand-in for CREATE SEQUENCE: one row (name, last value)
+LAKE_ONLY_TABLES = (LAKE_SEQUENCES,)
+
+# A column filled by a sequence by default (history.history_id): the lake fills it on insert.
+LAKE_SERIALS: dict[str, tuple[str, str]] = {
+    table: (column, sequence)
+    for sql in MIGRATIONS
+    for table, column, sequence in re.findall(
+        r"CREATE TABLE (\w+) \(\s*(\w+) \w+ PRIMARY KEY DEFAULT nextval\('(\w+)'\)", sql
+    )
+}
+_NEXTVAL = re.compile(r"nextval\('(\w+)'\)")
+_INSERT_COLUMNS = re.compile(r"^\s*INSERT INTO (\w+) \(([^)]*)\) VALUES \(", re.IGNORECASE)
+
+
+def lake_dialect(sql: str) -> str:
+    """A frozen migration rewritten for DuckLake, which has no sequences, keys, defaults or indexes.
+
+    ``CREATE SEQUENCE s START n`` becomes a row ``(s, n - 1)`` of ``lake_sequences``; ``PRIMARY KEY``
+    and ``DEFAULT nextval(...)`` are dropped (the lake cursor fills the column, see
+    :data:`LAKE_SERIALS`); ``CREATE UNIQUE INDEX`` is dropped (one file, one batch is kept by the
+    cross-server write lock and the check inside the transaction).  Everything else is unchanged.
+    """
+    sql = re.sub(
+        r"CREATE SEQUENCE (\w+) START (\d+);",
+        lambda m: f"INSERT INTO {LAKE_SEQUENCES} VALUES ('{m[1]}', {int(m[2]) - 1});",
+        sql,
+    )
+    sql = re.sub(r" DEFAULT nextval\('\w+'\)", "", sql)
+    sql = re.sub(r",\s*PRIMARY KEY \([^)]*\)", "", sql)
+    sql = sql.replace(" PRIMARY KEY", "")
+    return re.sub(r"CREATE UNIQUE INDEX [^;]*;", "", sql)
+
+
+class _LakeCursor:
+    """A write cursor of the lake: ``nextval('s')`` and serial columns are served from ``lake_sequences``.
+
+    Everything else is passed to the DuckDB cursor unchanged; ``execute`` returns this cursor so that
+    ``cur.execute(...).fetchone()`` reads as on a DuckDB cursor.
+    """
+
+    def __init__(self, cur: duckdb.DuckDBPyConnection) -> None:
+        self._cur = cur
+
+    def execute(self, sql: str, parameters: object = None) -> _LakeCursor:
+        match = _INSERT_COLUMNS.match(sql)
+        if match and match[1] in LAKE_SERIALS:
+            column, sequence = LAKE_SERIALS[match[1]]
+            if column not in [c.strip() for c in match[2].split(",")]:
+                rest = sql[match.end() :]
+                sql = f"INSERT INTO {match[1]} ({column}, {match[2]}) VALUES (nextval('{sequence}'), {rest}"
+        sql = _NEXTVAL.sub(lambda m: str(self._next_value(m[1])), sql)
+        if parameters is None:
+            self._cur.execute(sql)
+        else:
+            self._cur.execute(sql, parameters)
+        return self
+
+    def _next_value(self, sequence: str) -> int:
+        self._cur.execute(f"UPDATE {LAKE_SEQUENCES} SET value = value + 1 WHERE name = ?", [sequence])
+        row = self._cur.execute(f"SELECT value FROM {LAKE_SEQUENCES} WHERE name = ?", [sequence]).fetchone()
+        if row is None:
+            raise duckdb.CatalogException(f"Sequence with name {sequence} does not exist!")
+        return int(row[0])
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._cur, name)
+
 
 def owner_only_files() -> None:
     """From now on this process creates files 0600 and folders 0700 (POSIX; no-op elsewhere).
@@ -177,6 +273,14 @@ class StoreBusy(Exception):
     """Another process holds the database file for writing (数据库正忙)."""
 
 
+class StoreConflict(duckdb.TransactionException):
+    """DuckLake refused a commit because another server changed the same table meanwhile (写入冲突).
+
+    Nothing of the transaction was written; :meth:`Store.retrying` runs the write again.  A
+    subclass of duckdb.TransactionException, so callers that handle a refused commit handle it.
+    """
+
+
 class BackupError(Exception):
     """A backup copy did not verify (no file is left at the target)."""
 
@@ -194,29 +298,85 @@ def resolve_db_path(cli_value: str | os.PathLike | None = None) -> Path:
     return DEFAULT_DB
 
 
+def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) -> Store:
+    """The configured store: the file ``db`` when given, else the lake when ``UNION_STORE=ducklake``, else the file.
+
+    The file is ``--db``, else $UNION_DB, else data/union.duckdb (:func:`resolve_db_path`); the lake
+    is read from $UNION_STORE / $UNION_LAKE_CATALOG / $UNION_LAKE_DATA or .streamlit/secrets.toml
+    (:func:`core.lake.lake_config`).  Raises what :class:`Store` raises, and :class:`NotAStore` for
+    an incomplete lake configuration.
+    """
+    if not db:
+        try:
+            lake = lake_config()
+        except LakeConfigError as err:
+            raise NotAStore(t("db.lake_unreachable", where="UNION_STORE", error=str(err))) from err
+        if lake is not None:
+            return Store(read_only=read_only, lake=lake)
+    return Store(resolve_db_path(db), read_only=read_only)
+
+
+def store_is_lake(db: str | os.PathLike | None = None) -> bool:
+    """True when :func:`open_store` with this ``db`` would open the lake (no ``--db`` and UNION_STORE=ducklake)."""
+    if db:
+        return False
+    try:
+        return lake_config() is not None
+    except LakeConfigError:
+        return True
+
+
+def _literal(text: str | os.PathLike) -> str:
+    """A SQL string literal (ATTACH and LOAD take no bound parameters)."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def quote_ident(name: str) -> str:
     """Quote an identifier for SQL (column names from spreadsheets): "a""b" for a"b."""
     return '"' + str(name).replace('"', '""') + '"'
 
 
 class Store:
-    """One open DuckDB database with the project's schema.
+    """One open store (a DuckDB file, or a DuckLake) with the project's schema.
 
-    Thread-safe: each call uses its own cursor; writes are serialised by a lock.
-    Raises :class:`StoreBusy` when another process holds the file.
+    Thread-safe: each call uses its own cursor; writes are serialised by a lock (in a lake, by a
+    lock of every server).  Raises :class:`StoreBusy` when another process holds the file.
     """
 
-    def __init__(self, path: str | os.PathLike = ":memory:", read_only: bool = False) -> None:
-        """Open (read-write: create and migrate) the store at ``path``.
+    def __init__(
+        self, path: str | os.PathLike = ":memory:", read_only: bool = False, *, lake: LakeConfig | None = None
+    ) -> None:
+        """Open (read-write: create and migrate) the store at ``path``, or the lake ``lake`` when given.
 
         ``read_only`` opens an existing store for reading only, so that readers share the file
         (ten parallel ``summary`` calls); it raises :class:`NotAStore` for a missing file, a
         file that is not DuckDB, or a database without this product's schema, and never
         creates anything.  Read-write raises :class:`NotAStore` for a database that holds
         other tables but not this schema (a new or empty file becomes a store).
+
+        With ``lake``, the catalog's PostgreSQL must be reachable: :class:`NotAStore` (with
+        PostgreSQL's reason) when it is not, or when ``read_only`` finds no store there;
+        :class:`StoreBusy` when another server's write holds the lock longer than
+        :data:`LAKE_LOCK_TIMEOUT_S` seconds while this one migrates.
         """
-        self.path = str(path)
+        self.lake = lake
         self.read_only = read_only
+        self._write_lock = threading.RLock()
+        self._lock_depth = 0  # nesting of _exclusive() in this process (the server lock is taken once)
+        self._version_read_at = 0.0
+        self._readers: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        if lake is not None:
+            self.path = lake.describe()
+            self._conn = self._open_lake(lake, read_only)
+            try:
+                with self._exclusive():  # two servers opening a new lake at once migrate it once
+                    self._attach_lake(lake, read_only)
+                    self._check_and_migrate()
+            except BaseException:
+                self._conn.close()
+                raise
+            return
+        self.path = str(path)
         if self.path != ":memory:":
             owner_only_files()
         if self.path != ":memory:" and not read_only:
@@ -235,18 +395,96 @@ class Store:
             # A store made before this rule (mode 644) becomes the owner's only too.
             make_owner_only(self.path)
             make_owner_only(self.path + ".wal")
-        self._write_lock = threading.RLock()
         try:
-            if not self._is_store():
-                raise NotAStore(t("db.not_store", path=self.path))
-            if not read_only:
-                self._migrate()
-            # Only this process can write while it holds the file (DuckDB's lock), so the version
-            # is read once and refreshed after each commit, not queried on every page run.
-            self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+            self._check_and_migrate()
         except BaseException:
             self._conn.close()
             raise
+
+    def _check_and_migrate(self) -> None:
+        if not self._is_store():
+            raise NotAStore(t("db.not_store", path=self.path))
+        if not self.read_only:
+            self._migrate()
+        # Only this process can write a file while it holds it (DuckDB's lock), so the version
+        # is read once and refreshed after each commit, not queried on every page run.  A lake
+        # re-reads it when older than LAKE_VERSION_TTL_S (other servers write too).
+        self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        self._version_read_at = time.monotonic()
+
+    @staticmethod
+    def _open_lake(lake: LakeConfig, read_only: bool) -> duckdb.DuckDBPyConnection:
+        """An in-memory DuckDB with the postgres and ducklake extensions loaded by path (and, to write, the lock)."""
+        try:
+            postgres, ducklake = extension_files()
+        except LakeConfigError as err:
+            raise NotAStore(t("db.lake_unreachable", where=lake.describe(), error=str(err))) from err
+        if lake.is_local:
+            owner_only_files()
+            if not read_only:
+                Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+        conn = duckdb.connect()
+        try:
+            conn.execute(f"LOAD {_literal(postgres)}")
+            conn.execute(f"LOAD {_literal(ducklake)}")
+            if not read_only:
+                conn.execute(f"ATTACH {_literal(lake.catalog)} AS {LAKE_LOCK_DB} (TYPE postgres)")
+        except duckdb.Error as err:
+            conn.close()
+            raise NotAStore(t("db.lake_unreachable", where=lake.describe(), error=str(err).splitlines()[0])) from err
+        return conn
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on the store (in a lake, with the lake as its current database: USE is per cursor)."""
+        cur = self._conn.cursor()
+        if self.lake is not None:
+            cur.execute(f"USE {LAKE_DB}")
+        return cur
+
+    def _attach_lake(self, lake: LakeConfig, read_only: bool) -> None:
+        options = [f"DATA_PATH {_literal(lake.data_path)}"] + (["READ_ONLY"] if read_only else [])
+        try:
+            source = _literal("ducklake:postgres:" + lake.catalog)
+            self._conn.execute(f"ATTACH {source} AS {LAKE_DB} ({', '.join(options)})")
+            self._conn.execute(f"USE {LAKE_DB}")
+        except duckdb.Error as err:
+            raise NotAStore(t("db.lake_unreachable", where=lake.describe(), error=str(err).splitlines()[0])) from err
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """Hold the store's write lock: this process's lock, and in a lake the advisory lock of all servers.
+
+        The advisory lock is a PostgreSQL transaction lock (``pg_advisory_xact_lock``) held by a
+        transaction of its own on the catalog, so a writer killed at any moment releases it with its
+        connection.  Re-entrant within the thread.  Raises :class:`StoreBusy` when another server
+        holds it longer than :data:`LAKE_LOCK_TIMEOUT_S` seconds, or the catalog is unreachable.
+        """
+        with self._write_lock:
+            first = self.lake is not None and not self.read_only and self._lock_depth == 0
+            lock_cur = None
+            if first:
+                lock_cur = self._conn.cursor()
+                try:
+                    lock_cur.execute("BEGIN TRANSACTION")
+                    lock_cur.execute(
+                        f"CALL postgres_execute('{LAKE_LOCK_DB}', "
+                        f"'SET LOCAL lock_timeout = ''{LAKE_LOCK_TIMEOUT_S}s''; "
+                        f"SELECT pg_advisory_xact_lock({LAKE_LOCK_KEY})')"
+                    )
+                except duckdb.Error as err:
+                    with contextlib.suppress(duckdb.Error):
+                        lock_cur.execute("ROLLBACK")
+                    lock_cur.close()
+                    raise StoreBusy(t("db.busy")) from err
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+                if lock_cur is not None:
+                    with contextlib.suppress(duckdb.Error):
+                        lock_cur.execute("ROLLBACK")
+                    lock_cur.close()
 
     def _is_store(self) -> bool:
         """True when the database holds this product's schema, or (read-write only) no table at all."""
@@ -259,6 +497,8 @@ class Store:
         }
         if {"schema_migrations", "meta", "batches"} <= tables:
             return True
+        if self.lake is not None:  # a lake whose first migration was interrupted is still new
+            tables -= {"schema_migrations", *LAKE_ONLY_TABLES}
         return not self.read_only and not tables
 
     def schema_version(self) -> int:
@@ -266,7 +506,12 @@ class Store:
         return int(self.scalar("SELECT coalesce(max(version), 0) FROM schema_migrations"))
 
     def close(self) -> None:
-        """Close the database (checkpointing it)."""
+        """Close the database (checkpointing a file; a lake only disconnects)."""
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                break
         self._conn.close()
 
     def __enter__(self) -> Store:
@@ -276,56 +521,101 @@ class Store:
         self.close()
 
     def _migrate(self) -> None:
-        with self._write_lock:
+        with self._exclusive():
             self._conn.execute(
                 "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER NOT NULL, applied_at TIMESTAMP)"
             )
+            if self.lake is not None:
+                self._conn.execute(
+                    f"CREATE TABLE IF NOT EXISTS {LAKE_SEQUENCES} (name VARCHAR NOT NULL, value BIGINT NOT NULL)"
+                )
             done = self._conn.execute("SELECT coalesce(max(version), 0) FROM schema_migrations").fetchone()[0]
             for version, sql in enumerate(MIGRATIONS, start=1):
                 if version <= done:
                     continue
                 with self.transaction() as cur:
-                    cur.execute(sql)
+                    cur.execute(sql if self.lake is None else lake_dialect(sql))
                     cur.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+
+    @contextlib.contextmanager
+    def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor for one read: a new one on a file; in a lake one from a pool (USE lake costs a catalog trip)."""
+        if self.lake is None:
+            cur = self._conn.cursor()
+            try:
+                yield cur
+            finally:
+                cur.close()
+            return
+        try:
+            cur = self._readers.get_nowait()
+        except queue.Empty:
+            cur = self._cursor()
+        try:
+            yield cur
+        except BaseException:
+            cur.close()  # a cursor whose read failed or was interrupted is not reused
+            raise
+        self._readers.put(cur)
 
     def query(self, sql: str, params: Sequence[object] | dict | None = None) -> pd.DataFrame:
         """Run a read query with bound ``params``; returns a DataFrame."""
-        cur = self._conn.cursor()
-        try:
+        with self._reader() as cur:
             return cur.execute(sql, params or []).df()
-        finally:
-            cur.close()
 
     def scalar(self, sql: str, params: Sequence[object] | dict | None = None) -> object:
         """Run a query returning one value (None when there is no row)."""
-        cur = self._conn.cursor()
-        try:
+        with self._reader() as cur:
             row = cur.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
-        finally:
-            cur.close()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction: yields a cursor; commits on success, rolls back on any exit.
 
         The rollback sits in ``finally`` so that a Streamlit rerun (a BaseException)
-        or a closed tab cannot leave half a batch behind.
+        or a closed tab cannot leave half a batch behind.  In a lake the transaction holds the
+        lock of all servers (:meth:`_exclusive`; :class:`StoreBusy` after
+        :data:`LAKE_LOCK_TIMEOUT_S` s) and a commit DuckLake refuses raises :class:`StoreConflict`
+        (nothing written; see :meth:`retrying`).
         """
-        with self._write_lock:
-            cur = self._conn.cursor()
+        with self._exclusive():
+            cur = self._cursor()
             cur.execute("BEGIN TRANSACTION")
             committed = False
             try:
-                yield cur
-                cur.execute("COMMIT")
+                yield cur if self.lake is None else _LakeCursor(cur)
+                try:
+                    cur.execute("COMMIT")
+                except duckdb.TransactionException as err:
+                    if self.lake is not None and "conflict" in str(err).lower():
+                        raise StoreConflict(t("db.conflict", error=str(err).splitlines()[-1])) from err
+                    raise
                 committed = True
                 self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+                self._version_read_at = time.monotonic()
             finally:
                 if not committed:
                     with contextlib.suppress(duckdb.Error):
                         cur.execute("ROLLBACK")
                 cur.close()
+
+    def retrying(self, write: Callable[[], T], attempts: int = LAKE_RETRIES) -> T:
+        """Run ``write()`` (which opens its own transaction), again when it raises :class:`StoreConflict`.
+
+        At most ``attempts`` runs, with a short random pause (50–150 ms × attempt) between them,
+        each logged; the last conflict is raised (nothing of it written), never swallowed.  A file
+        store never conflicts, so ``write()`` runs once there.
+        """
+        for attempt in range(1, attempts + 1):
+            try:
+                return write()
+            except StoreConflict:
+                if attempt >= attempts:
+                    raise
+                log.warning("store write conflict, attempt %d of %d: retrying", attempt, attempts)
+                time.sleep(random.uniform(0.05, 0.15) * attempt)
+        raise AssertionError("unreachable")
 
     def backup(self, target: str | os.PathLike) -> Path:
         """Write a consistent, verified copy of the whole database to ``target`` (a new DuckDB file, mode 0600).
@@ -344,9 +634,20 @@ class Store:
         owner_only_files()
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
+        if self.lake is not None:
+            try:
+                expected = self._copy_lake_to_file(temp)
+                self._verify_copy(temp, expected, self.schema_version())
+                os.link(temp, target)
+                make_owner_only(target)
+            finally:
+                for leftover in (temp, Path(f"{temp}.wal")):
+                    with contextlib.suppress(FileNotFoundError):
+                        leftover.unlink()
+            return target
         try:
             with self._write_lock:
-                cur = self._conn.cursor()
+                cur = self._cursor()
                 try:
                     name = cur.execute("SELECT current_database()").fetchone()[0]
                     literal = "'" + str(temp).replace("'", "''") + "'"  # ATTACH takes no bound parameters
@@ -368,15 +669,62 @@ class Store:
                     leftover.unlink()
         return target
 
+    def _copy_lake_to_file(self, path: Path) -> dict[str, int]:
+        """Copy one snapshot of the lake into a new embedded store at ``path``; returns the row counts copied.
+
+        The file gets the embedded schema (the frozen migrations, with sequences and keys), then every
+        table's rows, read in one transaction (one DuckLake snapshot: whole batches only), and its
+        sequences continue after the lake's.
+        """
+        Store(path).close()  # the embedded schema, owner-only
+        cur = self._cursor()
+        try:
+            cur.execute(f"ATTACH {_literal(path)} AS backup_copy (READ_WRITE)")
+            try:
+                cur.execute("BEGIN TRANSACTION")
+                tables = [t for t in self._tables(cur, LAKE_DB) if t not in LAKE_ONLY_TABLES]
+                counts = {}
+                for table in tables:
+                    name = quote_ident(table)
+                    cur.execute(f"DELETE FROM backup_copy.main.{name}")
+                    cur.execute(f"INSERT INTO backup_copy.main.{name} BY NAME SELECT * FROM {LAKE_DB}.main.{name}")
+                    counts[table] = cur.execute(f"SELECT count(*) FROM {LAKE_DB}.main.{name}").fetchone()[0]
+                sequences = cur.execute(f"SELECT name, value FROM {LAKE_DB}.main.{LAKE_SEQUENCES}").fetchall()
+                cur.execute("COMMIT")
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                cur.execute("DETACH backup_copy")
+        finally:
+            cur.close()
+        copy = duckdb.connect(str(path))
+        try:
+            for name, value in sequences:
+                last = copy.execute(
+                    "SELECT coalesce(last_value, start_value - 1) FROM duckdb_sequences() WHERE sequence_name = ?",
+                    [name],
+                ).fetchone()
+                if last is not None and int(value) > int(last[0]):
+                    copy.execute(f"SELECT max(nextval('{name}')) FROM range(?)", [int(value) - int(last[0])]).fetchall()
+        finally:
+            copy.close()
+        return counts
+
     @staticmethod
-    def _table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
-        tables = [
+    def _tables(conn: duckdb.DuckDBPyConnection, catalog: str | None = None) -> list[str]:
+        """The tables of ``catalog`` (default: the current database), schema main, sorted."""
+        where = "current_database()" if catalog is None else _literal(catalog)
+        return [
             row[0]
             for row in conn.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = current_database() "
+                f"SELECT table_name FROM information_schema.tables WHERE table_catalog = {where} "
                 "AND table_schema = 'main' ORDER BY table_name"
             ).fetchall()
         ]
+
+    @staticmethod
+    def _table_counts(conn: duckdb.DuckDBPyConnection) -> dict[str, int]:
+        tables = [t for t in Store._tables(conn) if t not in LAKE_ONLY_TABLES]
         return {table: conn.execute(f"SELECT count(*) FROM {quote_ident(table)}").fetchone()[0] for table in tables}
 
     @staticmethod
@@ -396,7 +744,14 @@ class Store:
             raise BackupError(t("backup.unverified", reason=f"{version}/{expected_version}"))
 
     def data_version(self) -> int:
-        """A number that changes after every load or removal (the cache key of queries)."""
+        """A number that changes after every load or removal (the cache key of queries).
+
+        In a lake, other servers write too: the number is read again when the last read is older
+        than :data:`LAKE_VERSION_TTL_S` seconds, so their batches show within about a second.
+        """
+        if self.lake is not None and time.monotonic() - self._version_read_at > LAKE_VERSION_TTL_S:
+            self._version = int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+            self._version_read_at = time.monotonic()
         return self._version
 
     def bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:
@@ -437,7 +792,8 @@ class Store:
         """The column names of ``table`` in order."""
         return list(
             self.query(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                "AND table_catalog = current_database() AND table_schema = 'main' ORDER BY ordinal_position",
                 [table],
             )["column_name"]
         )
