@@ -300,6 +300,9 @@ ZH: dict[str, str] = {
     "backup.unverified": "备份校验未通过（{reason}），未生成备份文件，请重试",
     "backup.exists": "备份文件已存在：{path}，请换一个文件名",
     "backup.done": "已备份到 {path}",
+    "lake.not_configured": "未配置数据湖：请先设置 UNION_STORE=ducklake、UNION_LAKE_CATALOG 和 UNION_LAKE_DATA（环境变量或 .streamlit/secrets.toml）",
+    "lake.not_empty": "数据湖中已有 {batches} 个批次，未迁移（只能迁入空的数据湖）",
+    "lake.migrated": "已把 {path} 迁入数据湖：{tables} 张表，共 {rows} 行；以后不带 --db 的命令和看板都使用数据湖",
     # --- command line
     "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",
     "cli.reject_line": "    第 {row} 行：{reason}",

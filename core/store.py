@@ -316,6 +316,61 @@ def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) 
     return Store(resolve_db_path(db), read_only=read_only)
 
 
+def copy_into_lake(source: str | os.PathLike, lake: LakeConfig | None = None) -> dict[str, int]:
+    """Copy the embedded store at ``source`` into ``lake`` (default: the configured one); returns rows per table.
+
+    The file is first opened as a store (migrated to this version if older), then every table is
+    copied in one lake transaction under the write lock of all servers, the lake's sequences
+    continue after the file's, and the counts are compared.  The file is left as it was (it can
+    serve as the backup of the moment of migration).  Raises :class:`NotAStore` (not a store, or
+    no lake configured / reachable), ValueError when the lake already holds batches (nothing is
+    copied), :class:`StoreBusy` when the file is held by a running app.
+    """
+    lake = lake or lake_config()
+    if lake is None:
+        raise NotAStore(t("lake.not_configured"))
+    if not Path(source).is_file():
+        raise NotAStore(t("db.not_store", path=source))
+    Store(source).close()  # a store, at this schema version
+    with Store(lake=lake) as target, target._exclusive():
+        batches = int(target.scalar("SELECT count(*) FROM batches"))
+        if batches:
+            raise ValueError(t("lake.not_empty", batches=batches))
+        cur = target._cursor()
+        try:
+            cur.execute(f"ATTACH {_literal(Path(source).resolve())} AS migrate_source (READ_ONLY)")
+            try:
+                tables = [
+                    name
+                    for name in Store._tables(cur, "migrate_source")
+                    if name != "schema_migrations" and name in Store._tables(cur, LAKE_DB)
+                ]
+                sequences = cur.execute(
+                    "SELECT sequence_name, coalesce(last_value, start_value - 1) FROM duckdb_sequences() "
+                    "WHERE database_name = 'migrate_source'"
+                ).fetchall()
+                cur.execute("BEGIN TRANSACTION")
+                counts = {}
+                for table in tables:
+                    name = quote_ident(table)
+                    cur.execute(f"DELETE FROM {LAKE_DB}.main.{name}")
+                    cur.execute(f"INSERT INTO {LAKE_DB}.main.{name} BY NAME SELECT * FROM migrate_source.main.{name}")
+                    counts[table] = cur.execute(f"SELECT count(*) FROM migrate_source.main.{name}").fetchone()[0]
+                for sequence, value in sequences:
+                    cur.execute(f"UPDATE {LAKE_SEQUENCES} SET value = ? WHERE name = ?", [int(value), sequence])
+                cur.execute("COMMIT")
+            finally:
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("ROLLBACK")
+                cur.execute("DETACH migrate_source")
+        finally:
+            cur.close()
+        landed = {table: int(target.scalar(f"SELECT count(*) FROM {quote_ident(table)}")) for table in counts}
+        if landed != counts:
+            raise ValueError(t("backup.unverified", reason=f"{landed} != {counts}"))
+    return counts
+
+
 def store_is_lake(db: str | os.PathLike | None = None) -> bool:
     """True when :func:`open_store` with this ``db`` would open the lake (no ``--db`` and UNION_STORE=ducklake)."""
     if db:

@@ -22,6 +22,12 @@
 - ``users add NAME --role admin|chair|viewer [--org ORG] --password-stdin``, ``users list``,
   ``users remove NAME``, ``users passwd NAME --password-stdin`` (issue 13): accounts and roles.
 - ``history [--json] [--limit N] [--db DB]``: the record of who did what (操作记录).
+- ``migrate-to-lake --db FILE``: copy an embedded store (a DuckDB file) into the lake configured by
+  UNION_STORE=ducklake, UNION_LAKE_CATALOG and UNION_LAKE_DATA (issue 15); refused when the lake
+  already holds batches.
+
+Every command opens the lake instead of the file when UNION_STORE=ducklake is set and no ``--db``
+is given (:func:`core.store.open_store`).
 """
 
 from __future__ import annotations
@@ -35,7 +41,17 @@ from pathlib import Path
 
 from core import accounts, erasure
 from core.labels import t
-from core.store import BackupError, NotAStore, Store, StoreBusy, make_owner_only, resolve_db_path
+from core.store import (
+    BackupError,
+    NotAStore,
+    Store,
+    StoreBusy,
+    copy_into_lake,
+    make_owner_only,
+    open_store,
+    resolve_db_path,
+    store_is_lake,
+)
 from dashboard import compliance, deck, docx_report, pack, queries, sentences, targets, trace, workbook
 from loaders.loading import (
     export_mappings,
@@ -52,6 +68,24 @@ READ_ONLY_COMMANDS = ("summary", "explain", "report", "batches", "backup", "hist
 def _add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     parser.add_argument("--org", help="只统计该学校（基层工会）")
+
+
+def _migrate_to_lake(args: argparse.Namespace) -> int:
+    """``migrate-to-lake``: the file (``--db``) copied into the configured lake; 0 done, 1 refused, 2 busy."""
+    source = resolve_db_path(args.db)
+    if not store_is_lake(None):
+        print(t("lake.not_configured"), file=sys.stderr)
+        return 1
+    try:
+        counts = copy_into_lake(source)
+    except StoreBusy as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except (NotAStore, ValueError) as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    print(t("lake.migrated", path=source, tables=len(counts), rows=sum(counts.values())))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -130,18 +164,24 @@ def main(argv: list[str] | None = None) -> int:
     p_reimport.add_argument("batch_id", type=int)
     p_reimport.add_argument("--accept-valid", action="store_true", help="只导入合格行")
     _add_common(p_reimport)
+    p_lake = sub.add_parser("migrate-to-lake", help="把单机数据库文件迁入数据湖（UNION_STORE=ducklake 配置的）")
+    p_lake.add_argument("--db", help="要迁移的数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     args = parser.parse_args(argv)
+    if args.command == "migrate-to-lake":
+        return _migrate_to_lake(args)
     # Acts done from the command line are recorded as 命令行 (with the operating-system user).
     erasure.ACTOR.set((t("cli.actor", user=getpass.getuser()), getattr(args, "org", None)))
 
     # Readers open the store read-only, so that they share the file and never create tables
     # in a file that is not a store; only ``remove`` writes, and only into an existing store.
-    path = resolve_db_path(args.db)
+    # With UNION_STORE=ducklake and no --db, the lake (every server's store) instead of the file.
     try:
-        if args.command in ("remove", "history") and not Path(path).is_file():
-            raise NotAStore(t("db.not_store", path=path))
+        if args.command in ("remove", "history") and not store_is_lake(args.db):
+            path = resolve_db_path(args.db)
+            if not Path(path).is_file():
+                raise NotAStore(t("db.not_store", path=path))
         read_only = args.command in READ_ONLY_COMMANDS or (args.command == "mappings" and args.action == "export")
-        store = Store(path, read_only=read_only)
+        store = open_store(args.db, read_only=read_only)
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2

@@ -53,7 +53,7 @@ from core.labels import field_label as field_label
 from core.labels import kind_label as kind_label
 from core.labels import t
 from core.periods import Period, parse_period
-from core.store import KIND_TABLES, Store, StoreBusy, resolve_db_path
+from core.store import KIND_TABLES, Store, StoreBusy, open_store
 from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
@@ -78,8 +78,8 @@ INDIVIDUAL, COLLECTIVE = AWARD_TYPES
 
 @st.cache_resource(show_spinner=t("app.opening"))
 def get_store(path: str | None = None) -> Store:
-    """The process's one open store (DuckDB connection); demo data loaded on first start."""
-    store = Store(path or resolve_db_path())
+    """The process's one open store (DuckDB file, or the lake with UNION_STORE=ducklake); demo data on first start."""
+    store = open_store(path)
     ensure_demo(store)
     return store
 

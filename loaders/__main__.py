@@ -1,8 +1,10 @@
 """Command line: ``python -m loaders PATH... [--db DB] [--org NAME] [--kind KIND] [--accept-valid]``.
 
 Prints per file and sheet the kind and the rows accepted, rejected (first reasons)
-and skipped.  Exit status 0 when every file loaded (or was already loaded), 1 when
-any file or row was rejected, 2 for bad arguments or a busy database.
+and skipped.  Without ``--db`` and with UNION_STORE=ducklake the files go into the lake
+(:func:`core.store.open_store`), while app servers keep serving.  Exit status 0 when every
+file loaded (or was already loaded), 1 when any file or row was rejected, 2 for bad
+arguments or a busy database.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from pathlib import Path
 from core import vocab
 from core.erasure import record_history
 from core.labels import t
-from core.store import NotAStore, Store, StoreBusy, resolve_db_path
+from core.store import NotAStore, StoreBusy, open_store
 from loaders.loading import describe_kind, import_mappings, load_path, read_profile_file
 from loaders.reading import SUPPORTED_SUFFIXES
 
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     for raw in missing:
         print(t("file.not_found", path=raw), file=sys.stderr)
     try:
-        store = Store(resolve_db_path(args.db))
+        store = open_store(args.db)  # the lake when UNION_STORE=ducklake and no --db
     except StoreBusy as err:
         print(str(err), file=sys.stderr)
         return 2

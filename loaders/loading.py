@@ -143,7 +143,9 @@ def commit_file(
     summary = _summary(report)
     kept = None if data is None else (data, {**(options or {}), "org": org, "accept_valid": accept_valid})
     try:
-        batch_id = _write_batch(store, report, summary, org=org, kept=kept)
+        # In a lake, a commit refused as a conflict with another server runs again (bounded), and the
+        # duplicate check inside the transaction sees what that server committed (issue 15).
+        batch_id = store.retrying(lambda: _write_batch(store, report, summary, org=org, kept=kept))
     except (duckdb.ConstraintException, duckdb.TransactionException) as err:
         # Another session committed the same file between our check and our insert: the
         # UNIQUE index on batches.sha256 refused the second batch, whose transaction rolled back.
