@@ -1,0 +1,136 @@
+"""A throwaway PostgreSQL server for the lake tests (issue 15), started by the tests themselves.
+
+Debian's ``postgresql`` (installed by .ci/run when missing) or any ``initdb``/``pg_ctl`` on PATH.
+PostgreSQL refuses to run as root, so as root the server runs as the ``postgres`` user (runuser)
+in a folder it owns.  Random free port, sockets in the data folder, trust authentication for the
+role ``union``; stopped (immediate mode) and removed at the end of the session.  The tests skip,
+saying why, only when no server can be started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from core.lake import LakeConfig
+
+ROLE = "union"
+
+
+def _binaries() -> Path | None:
+    """The folder holding initdb and pg_ctl (Debian's newest version first, then PATH), or None."""
+    for folder in sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name), reverse=True):
+        if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
+            return Path(folder)
+    initdb = shutil.which("initdb")
+    if initdb and shutil.which("pg_ctl"):
+        return Path(initdb).resolve().parent
+    return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    """A running throwaway server: ``port`` on 127.0.0.1, role ``union``, binaries in ``bin``."""
+
+    bin: Path
+    folder: Path
+    port: int
+    prefix: list[str]
+
+    def run(self, tool: str, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [*self.prefix, str(self.bin / tool), *args], capture_output=True, text=True, timeout=60, check=True
+        )
+
+    def new_lake(self, data_folder: Path, template: LakeConfig | None = None) -> LakeConfig:
+        """A new empty catalog database and a data folder: a fresh lake.
+
+        With ``template`` (a migrated lake holding no data files), a copy of its catalog (PostgreSQL
+        ``createdb -T``, well under a second instead of several for the migrations); the copy keeps
+        the template's data folder, where each lake writes files of its own (UUID names).
+        """
+        name = f"lake_{os.urandom(4).hex()}"
+        copy = ["-T", template.catalog.split()[0].removeprefix("dbname=")] if template else []
+        self.run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, *copy, name)
+        return LakeConfig(
+            catalog=f"dbname={name} host=127.0.0.1 port={self.port} user={ROLE}",
+            data_path=template.data_path if template else f"{data_folder}/",
+        )
+
+    def env(self, lake: LakeConfig) -> dict[str, str]:
+        """The environment of a command that must use ``lake`` (UNION_STORE=ducklake, catalog, data path)."""
+        env = {k: v for k, v in os.environ.items() if k != "UNION_DB"}
+        env.update(UNION_STORE="ducklake", UNION_LAKE_CATALOG=lake.catalog, UNION_LAKE_DATA=lake.data_path)
+        return env
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the session; skips with the reason when none can be started."""
+    binaries = _binaries()
+    if binaries is None:
+        pytest.skip("no PostgreSQL server here (initdb/pg_ctl not found; Debian: apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="union-pg-"))
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses root: run it as postgres, in a folder postgres owns
+        try:
+            user = pwd.getpwnam("postgres")
+        except KeyError:
+            shutil.rmtree(folder, ignore_errors=True)
+            pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
+        os.chown(folder, user.pw_uid, user.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = _free_port()
+    server = PostgresServer(binaries, folder, port, prefix)
+    try:
+        server.run("initdb", "-D", str(folder), "-A", "trust", "-U", ROLE, "--no-sync")
+        options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+        server.run("pg_ctl", "-D", str(folder), "-o", options, "-l", str(folder / "server.log"), "-w", "start")
+    except (subprocess.SubprocessError, OSError) as err:
+        shutil.rmtree(folder, ignore_errors=True)
+        detail = getattr(err, "stderr", "") or str(err)
+        pytest.skip(f"PostgreSQL could not be started: {detail.strip()[:300]}")
+    try:
+        yield server
+    finally:
+        with contextlib.suppress(subprocess.SubprocessError, OSError):
+            server.run("pg_ctl", "-D", str(folder), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture()
+def lake(postgres_server, tmp_path) -> LakeConfig:
+    """A fresh, empty lake (its own catalog database and data folder), not migrated yet."""
+    return postgres_server.new_lake(tmp_path / "lake-data")
+
+
+@pytest.fixture(scope="session")
+def lake_template(postgres_server, tmp_path_factory) -> LakeConfig:
+    """A lake migrated once, without data: the template of :func:`migrated_lake`."""
+    from core.store import Store
+
+    config = postgres_server.new_lake(tmp_path_factory.mktemp("lake-template"))
+    Store(lake=config).close()
+    return config
+
+
+@pytest.fixture()
+def migrated_lake(postgres_server, lake_template) -> LakeConfig:
+    """A migrated, empty lake of its own (a copy of the template's catalog)."""
+    return postgres_server.new_lake(Path(lake_template.data_path), template=lake_template)

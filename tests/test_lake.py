@@ -1,0 +1,293 @@
+"""The store on DuckLake with a PostgreSQL catalog (issue 15), against a real server started by the tests.
+
+Select with ``-m lake``.  The full corpus enters the lake once through ``migrate-to-lake`` (fast);
+a subset goes through the loader, in processes of their own, where loading is what is tested.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+import streamlit as st
+
+from core.lake import LakeConfig
+from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store, copy_into_lake
+from dashboard import formatting as fmt
+from dashboard import queries
+from loaders.loading import load_path
+from tests.lake_fixtures import lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
+from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
+from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
+
+pytestmark = pytest.mark.lake
+ROOT = Path(__file__).resolve().parents[1]
+# Small ledgers of the corpus for the loader tests (member counts 2021-2023, budget 2021-2023).
+SMALL = ("会员人数统计表（2021-2023）.xlsx", "工会经费预算决算表（2021-2023）.xlsx")
+
+
+def cli(module: str, *args: str, env: dict[str, str], timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
+
+
+def batch_rows(store: Store) -> dict[str, tuple[int, int]]:
+    """file name → (rows_accepted of its batch, rows carrying its batch_id in the data tables)."""
+    union = " UNION ALL ".join(f'SELECT batch_id FROM "{table}"' for table in KIND_TABLES.values())
+    frame = store.query(
+        f"SELECT b.file_name, b.rows_accepted, (SELECT count(*) FROM ({union}) r WHERE r.batch_id = b.batch_id) AS n "
+        "FROM batches b"
+    )
+    return {row.file_name: (int(row.rows_accepted), int(row.n)) for row in frame.itertuples()}
+
+
+def orphan_rows(store: Store) -> int:
+    """Rows of the data tables whose batch is not in batches (half a batch)."""
+    union = " UNION ALL ".join(f'SELECT batch_id FROM "{table}"' for table in KIND_TABLES.values())
+    return int(store.scalar(f"SELECT count(*) FROM ({union}) r WHERE batch_id NOT IN (SELECT batch_id FROM batches)"))
+
+
+@pytest.fixture(scope="session")
+def corpus_lake(postgres_server, lake_template, corpus_db, tmp_path_factory) -> LakeConfig:
+    """The whole corpus in a lake, moved there from the corpus file by ``python -m dashboard migrate-to-lake``."""
+    config = postgres_server.new_lake(tmp_path_factory.mktemp("corpus-lake"), template=lake_template)
+    out = cli("dashboard", "migrate-to-lake", "--db", str(corpus_db), env=postgres_server.env(config))
+    assert out.returncode == 0, out.stderr
+    assert "已把" in out.stdout and "迁入数据湖" in out.stdout
+    return config
+
+
+def test_migrations_on_a_fresh_lake_give_the_file_schema(lake, tmp_path):
+    with Store(tmp_path / "file.duckdb") as file_store:
+        file_tables = {t: file_store.columns(t) for t in Store._tables(file_store._conn)}
+    with Store(lake=lake) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+        lake_tables = {t: store.columns(t) for t in Store._tables(store._conn) if t not in LAKE_ONLY_TABLES}
+        assert lake_tables == file_tables  # same tables, same columns in the same order
+        assert store.get_meta("data_version") == "0"
+        # The sequences' stand-in: history ids 1, 2 (the DEFAULT of the file), batch ids from 1.
+        from core.erasure import record_history
+
+        with store.transaction() as cur:
+            record_history(cur, "test", {})
+            record_history(cur, "test", {})
+            assert cur.execute("SELECT nextval('batch_seq')").fetchone()[0] == 1
+        assert list(store.query("SELECT history_id FROM history ORDER BY 1")["history_id"]) == [1, 2]
+    with Store(lake=lake) as again:  # opening twice applies nothing twice
+        assert int(again.scalar("SELECT count(*) FROM schema_migrations")) == SCHEMA_VERSION
+    with Store(lake=lake, read_only=True) as reader:
+        assert reader.schema_version() == SCHEMA_VERSION
+
+
+def test_a_lake_that_is_not_reachable_is_named(tmp_path):
+    from core.store import NotAStore
+
+    config = LakeConfig("dbname=none host=127.0.0.1 port=1 user=union connect_timeout=2", f"{tmp_path}/d/")
+    with pytest.raises(NotAStore, match="无法打开数据湖"):
+        Store(lake=config)
+
+
+@pytest.mark.parametrize("period", list(TRUTH))
+def test_the_corpus_in_the_lake_equals_truth(corpus_lake, period):
+    with Store(lake=corpus_lake, read_only=True) as store:
+        assert_summary_matches(queries.summary(store, queries.Filters.of(period)), TRUTH[period])
+
+
+def test_commands_use_the_lake_without_db_and_backup_is_a_file_store(corpus_lake, postgres_server, tmp_path):
+    env = postgres_server.env(corpus_lake)
+    out = cli("dashboard", "summary", "--period", "2022", "--json", env=env)
+    assert out.returncode == 0, out.stderr
+    assert_summary_matches(json.loads(out.stdout), TRUTH["2022"])
+    backup = tmp_path / "backup.duckdb"
+    out = cli("dashboard", "backup", "--out", str(backup), env=env)
+    assert out.returncode == 0, out.stderr
+    with Store(backup) as copy:  # an embedded store: same figures, sequences continue
+        assert_summary_matches(queries.summary(copy, queries.Filters.of("2023")), TRUTH["2023"])
+        assert copy.scalar("SELECT nextval('batch_seq')") == 1 + copy.scalar("SELECT max(batch_id) FROM batches")
+
+
+def test_the_loader_through_the_lake_gives_the_figures_of_the_file(
+    migrated_lake, postgres_server, corpus_dir, tmp_path
+):
+    files = [corpus_dir / "2021年工会慰问福利台账.xlsx", corpus_dir / SMALL[0]]
+    out = cli("loaders", *map(str, files), env=postgres_server.env(migrated_lake))
+    assert out.returncode == 0, out.stdout + out.stderr
+    with Store(lake=migrated_lake, read_only=True) as store:
+        got = queries.summary(store, queries.Filters.of("2021"))
+        assert store.scalar("SELECT count(*) FROM history WHERE action = 'upload'") == 2
+    # Welfare comes from the first file alone, the member count from the second: truth.json's 2021.
+    assert_matches(got["welfare"], TRUTH["2021"]["welfare"])
+    assert got["members"] == TRUTH["2021"]["members"]
+
+
+def _start_loader(env: dict[str, str], *files: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "loaders", *map(str, files)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_processes_uploading_different_files_both_land(migrated_lake, postgres_server, corpus_dir):
+    env = postgres_server.env(migrated_lake)
+    procs = [_start_loader(env, corpus_dir / name) for name in SMALL]
+    outs = [p.communicate(timeout=240) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    with Store(lake=migrated_lake, read_only=True) as store:
+        rows = batch_rows(store)
+        assert set(rows) == set(SMALL)
+        assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
+        assert sorted(store.query("SELECT batch_id FROM batches")["batch_id"]) == [1, 2]
+        assert store.get_meta("data_version") == "2"
+
+
+def test_the_same_file_from_two_processes_lands_once(migrated_lake, postgres_server, corpus_dir):
+    env = postgres_server.env(migrated_lake)
+    path = corpus_dir / SMALL[1]
+    procs = [_start_loader(env, path) for _ in range(2)]
+    outs = [p.communicate(timeout=240)[0] for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outs
+    assert sum("已导入第" in o for o in outs) == 1, outs
+    assert sum("已导入过" in o for o in outs) == 1, outs
+    with Store(lake=migrated_lake, read_only=True) as store:
+        assert store.scalar("SELECT count(*) FROM batches") == 1
+        ((accepted, stored),) = batch_rows(store).values()
+        assert accepted == stored > 0
+
+
+HANGING_WRITER = textwrap.dedent(
+    """
+    import sys, time
+    from core.lake import LakeConfig
+    from core.store import Store
+    from loaders.analysis import analyse_file
+    from loaders.loading import commit_file
+
+    store = Store(lake=LakeConfig(sys.argv[1], sys.argv[2]))
+    report = analyse_file(open(sys.argv[3], "rb").read(), sys.argv[3].rsplit("/", 1)[-1])
+    bump = store.bump_version
+
+    def hang(cur):  # the last statement of a batch's transaction: every row is written by now
+        bump(cur)
+        print("inside", flush=True)
+        time.sleep(120)
+
+    store.bump_version = hang
+    commit_file(store, report)
+    """
+)
+
+
+def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
+    first, second = (corpus_dir / name for name in SMALL)
+    with Store(lake=migrated_lake) as store:
+        assert load_path(store, first)[1].status == "loaded"
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HANGING_WRITER, migrated_lake.catalog, migrated_lake.data_path, str(second)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert writer.stdout.readline().strip() == "inside"
+        with Store(
+            migrated_lake=migrated_lake, read_only=True
+        ) as reader:  # a reader meanwhile sees the first batch only
+            assert set(batch_rows(reader)) == {first.name}
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    with Store(lake=migrated_lake) as store:  # the killed writer's lock is gone: this writer does not wait
+        assert set(batch_rows(store)) == {first.name} and orphan_rows(store) == 0
+        started = time.monotonic()
+        assert load_path(store, second)[1].status == "loaded"  # not a duplicate: nothing of it was kept
+        assert time.monotonic() - started < 60
+        rows = batch_rows(store)
+        assert set(rows) == {first.name, second.name} and orphan_rows(store) == 0
+        assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
+
+
+def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
+    """Two connections write meta at once (outside the lock): DuckLake refuses one; retrying lands it."""
+    from core.store import StoreConflict
+
+    with Store(lake=migrated_lake) as one, Store(lake=migrated_lake) as two:
+        cur = two._cursor()
+        cur.execute("BEGIN TRANSACTION")
+        cur.execute("UPDATE meta SET value = 'other' WHERE key = 'demo'")
+        one.set_meta("demo", "mine")  # commits first
+        with pytest.raises(duckdb.TransactionException, match="onflict"):
+            cur.execute("COMMIT")
+        cur.close()
+        calls = []
+
+        def write():
+            calls.append(1)
+            if len(calls) == 1:  # the first attempt meets a conflict, as above
+                raise StoreConflict("conflict")
+            two.set_meta("demo", "retried")
+
+        two.retrying(write)
+        assert len(calls) == 2 and one.get_meta("demo") == "retried"
+        with pytest.raises(StoreConflict):
+            two.retrying(lambda: (_ for _ in ()).throw(StoreConflict("always")), attempts=2)
+
+
+@pytest.fixture()
+def app_lake(postgres_server, lake_template, corpus_db, tmp_path, monkeypatch):
+    """The app configured for a lake holding the corpus (UNION_STORE=ducklake, no UNION_DB)."""
+    config = postgres_server.new_lake(tmp_path / "app-lake", template=lake_template)
+    copy_into_lake(corpus_db, config)
+    monkeypatch.delenv("UNION_DB", raising=False)
+    for key, value in postgres_server.env(config).items():
+        if key.startswith("UNION_"):
+            monkeypatch.setenv(key, value)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield config
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def test_the_app_on_the_lake_shows_the_truth_and_another_servers_batches(app_lake):
+    at = start()
+    store = live_store()
+    assert store.lake == app_lake
+    at.selectbox(key="f_period_year").set_value("2022").run()
+    assert not at.exception, [e.value for e in at.exception]
+    truth = TRUTH["2022"]
+    assert metric(at, "福利慰问支出") == fmt.seed_wan(truth["welfare"]["total_yuan"])
+    assert metric(at, "慰问/福利人次") == fmt.count(truth["welfare"]["person_times"], "人次")
+    assert metric(at, "活动参与人次") == fmt.count(truth["activities"]["person_times"], "人次")
+    assert metric(at, "提案总数") == fmt.count(truth["proposals"]["total"], "件")
+    assert metric(at, "获奖总数") == fmt.count(truth["awards"]["total"], "项")
+    for page in ("welfare", "manage"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert not at.error, [e.value for e in at.error]
+    # Another server (here: another connection) loads a file; this app's figures move within a second.
+    version = store.data_version()
+    with Store(lake=app_lake) as other:
+        assert load_path(other, ROOT / "data" / "demo" / "会员人数统计表（2024-2026）.xlsx")[1].status == "loaded"
+    time.sleep(1.1)
+    assert store.data_version() == version + 1
+    at.switch_page("pages/overview.py").run()
+    at.selectbox(key="f_period_year").set_value("2024").run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    expected = queries.summary(store, queries.Filters.of(2024))
+    assert expected["members"] > 0
+    assert metric(at, "获奖总数") == fmt.count(expected["awards"]["total"], "项")
