@@ -4,6 +4,11 @@
   ingest against fastexcel, every page cold and warm, summary, the congress pack.
 - ``python -m benchmarks ingest --rows N``; ``pages --schools S --years Y``; ``pack``.
 - ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs).
+- ``--store file|lake|both`` (issue 15): the embedded file (default), the lake configured by
+  UNION_LAKE_CATALOG / UNION_LAKE_DATA (environment or .streamlit/secrets.toml; it must hold no
+  batch: the district store is moved into it with migrate-to-lake), or both side by side, the
+  lake's figures prefixed ``lake_`` with their ratios to the file's (``lake_ratio_…``).
+  Provincial scale: ``pages --schools 2000 --years 10`` (≈ 20 M welfare rows).
 Each prints a table and, with ``--json FILE``, writes the figures so that runs compare.
 """
 
@@ -32,6 +37,10 @@ def _goal(key: str, value: float) -> str:
     if key in GOALS:
         text, ok = GOALS[key]
         return f"{text}  {'✓' if ok(value) else '✗'}"
+    if key.startswith("lake_ratio_page_") and key.endswith("_warm"):  # issue 15: lake ≤ 2× file
+        return f"≤ 2  {'✓' if value <= 2 else '✗'}"
+    if key == "lake_ratio_ingest":  # issue 15: the 100,000-row ingest in a lake ≤ 1.3× file
+        return f"≤ 1.3  {'✓' if value <= 1.3 else '✗'}"
     if key.startswith("page_") and key.endswith("_warm_ms"):
         return f"≤ 150  {'✓' if value <= 150 else '✗'}"
     if key.startswith("page_") and key.endswith("_cold_ms"):
@@ -56,9 +65,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--small", action="store_true", help="2 schools × 2 years, 5,000 rows, 1 round")
     parser.add_argument("--json", help="write the figures to this file")
+    parser.add_argument(
+        "--store", choices=["file", "lake", "both"], default="file", help="嵌入式文件、数据湖，或两者对比"
+    )
     args = parser.parse_args(argv)
     if args.small:
         args.rows, args.schools, args.years, args.rounds = 5_000, 2, 2, 1
+    lake = None
+    if args.store != "file":
+        from core.lake import LakeConfig, _secrets, _setting
+
+        secrets = _secrets()
+        catalog, data = _setting("UNION_LAKE_CATALOG", secrets), _setting("UNION_LAKE_DATA", secrets)
+        if not catalog or not data:
+            parser.error("--store lake needs UNION_LAKE_CATALOG and UNION_LAKE_DATA")
+        lake = LakeConfig(catalog, data if data.endswith("/") or "://" in data else data + "/")
 
     figures: dict[str, object] = {
         "machine": f"{platform.machine()} · {platform.python_version()}",
@@ -72,13 +93,36 @@ def main(argv: list[str] | None = None) -> int:
             sizes = district.build(db, args.schools, args.years)
             figures.update({f"store_{k}_rows": v for k, v in sizes.items()})
             figures["store_build_ms"] = runs._ms(time.perf_counter() - start)
-        if args.part in ("all", "ingest"):
-            figures.update(runs.ingest(args.rows, args.rounds))
-        if args.part in ("all", "pages"):
-            figures.update(runs.summary(db, last_year))
-            figures.update(runs.pages(db, args.rounds))
-        if args.part in ("all", "pack"):
-            figures.update(runs.pack(db, last_year, args.rounds))
+        kinds = {"file": [None], "lake": [lake], "both": [None, lake]}[args.store]
+        measured: dict[str, dict[str, object]] = {}
+        for target in kinds:
+            runs.LAKE = target
+            got: dict[str, object] = {}
+            if target is not None and args.part in ("all", "pages", "pack"):
+                from core.store import copy_into_lake
+
+                start = time.perf_counter()
+                copy_into_lake(db, target)
+                got["store_to_lake_ms"] = runs._ms(time.perf_counter() - start)
+            if args.part in ("all", "ingest"):
+                got.update(runs.ingest(args.rows, args.rounds))
+            if args.part in ("all", "pages"):
+                got.update(runs.summary(db, last_year))
+                got.update(runs.pages(db, args.rounds))
+            if args.part in ("all", "pack"):
+                got.update(runs.pack(db, last_year, args.rounds))
+            measured["lake" if target is not None else "file"] = got
+        runs.LAKE = None
+        if args.store == "lake":
+            figures.update(measured["lake"])
+        else:
+            figures.update(measured["file"])
+        if args.store == "both":
+            for key, value in measured["lake"].items():
+                figures[f"lake_{key}"] = value
+                base = measured["file"].get(key)
+                if key.endswith("_ms") and isinstance(base, int | float) and base and isinstance(value, int | float):
+                    figures[f"lake_ratio_{key.removesuffix('_ms')}"] = round(value / base, 2)
     print_table(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))
