@@ -94,16 +94,17 @@ def main(argv: list[str] | None = None) -> int:
             figures.update({f"store_{k}_rows": v for k, v in sizes.items()})
             figures["store_build_ms"] = runs._ms(time.perf_counter() - start)
         kinds = {"file": [None], "lake": [lake], "both": [None, lake]}[args.store]
-        measured: dict[str, dict[str, object]] = {}
+        measured: dict[str, dict[str, object]] = {"file": {}, "lake": {}}
+        if lake is not None and args.part in ("all", "pages", "pack"):
+            # Before any page holds the file open (DuckDB attaches a file once per process).
+            from core.store import copy_into_lake
+
+            start = time.perf_counter()
+            copy_into_lake(db, lake)
+            measured["lake"]["store_to_lake_ms"] = runs._ms(time.perf_counter() - start)
         for target in kinds:
             runs.LAKE = target
-            got: dict[str, object] = {}
-            if target is not None and args.part in ("all", "pages", "pack"):
-                from core.store import copy_into_lake
-
-                start = time.perf_counter()
-                copy_into_lake(db, target)
-                got["store_to_lake_ms"] = runs._ms(time.perf_counter() - start)
+            got = measured["lake" if target is not None else "file"]
             if args.part in ("all", "ingest"):
                 got.update(runs.ingest(args.rows, args.rounds))
             if args.part in ("all", "pages"):
@@ -111,7 +112,6 @@ def main(argv: list[str] | None = None) -> int:
                 got.update(runs.pages(db, args.rounds))
             if args.part in ("all", "pack"):
                 got.update(runs.pack(db, last_year, args.rounds))
-            measured["lake" if target is not None else "file"] = got
         runs.LAKE = None
         if args.store == "lake":
             figures.update(measured["lake"])
