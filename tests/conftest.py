@@ -1,6 +1,11 @@
-"""Shared fixtures: the ../shared/ledgers corpus loaded once into a temp DuckDB store."""
+"""Shared fixtures: stores built once per test process (session) and copied per test where a test writes.
+
+Under pytest-xdist each worker builds its own session fixtures in its own temp folder.
+"""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
@@ -25,6 +30,36 @@ def corpus_db(tmp_path_factory, corpus_dir):
             report, result = load_path(store, file)
             assert result.status == "loaded", (file.name, result.message)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo_ledgers_db(tmp_path_factory):
+    """Path of a store holding the demo ledgers (data/demo/*.xlsx) as the loaders read them (closed)."""
+    from dashboard import demo
+
+    path = tmp_path_factory.mktemp("demo-ledgers") / "demo.duckdb"
+    with Store(path) as store:
+        for file in sorted(demo.DEMO_DIR.glob("*.xlsx")):
+            report, result = load_path(store, file, org=demo.ORG)
+            assert result.status == "loaded" and report.rejected_rows == 0, (file.name, result.message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory):
+    """Path of a store as the app leaves it after a first start (demo data in it), to copy per test."""
+    from dashboard.app import ensure_demo
+
+    path = tmp_path_factory.mktemp("demo-template") / "app.duckdb"
+    with Store(path) as store:
+        assert ensure_demo(store)
+    return path
+
+
+def copy_store(source, target):
+    """A private copy of a closed store file (a test may write to it)."""
+    shutil.copyfile(source, target)
+    return target
 
 
 @pytest.fixture()
