@@ -5,6 +5,7 @@ on fixed sleeps, so a busy machine makes the tests slower but cannot fail them.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import shutil
@@ -95,6 +96,39 @@ def streamlit_server(db: Path, log_path: Path, script: str = "streamlit_app.py")
 
 async def launch(playwright):
     return await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+class Chromium:
+    """One Chromium for a test module, on its own event loop: ``run(main)`` awaits ``main(browser)``.
+
+    Each test opens its own pages (each page a new browser context, so a new Streamlit session).
+    """
+
+    def __init__(self) -> None:
+        from playwright.async_api import async_playwright
+
+        self.loop = asyncio.new_event_loop()
+        self.playwright = self.loop.run_until_complete(async_playwright().start())
+        self.browser = self.loop.run_until_complete(launch(self.playwright))
+
+    def run(self, main):
+        """Await ``main(browser)``; then close every page it opened (ending their sessions)."""
+
+        async def run_and_close():
+            try:
+                return await main(self.browser)
+            finally:
+                for context in self.browser.contexts:
+                    await context.close()
+
+        return self.loop.run_until_complete(run_and_close())
+
+    def close(self) -> None:
+        try:
+            self.loop.run_until_complete(self.browser.close())
+            self.loop.run_until_complete(self.playwright.stop())
+        finally:
+            self.loop.close()
 
 
 async def settle(page, need: str | None = None, text: str | None = None) -> None:

@@ -62,6 +62,16 @@ def copy_store(source, target):
     return target
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Debian's Chromium shared by the tests of one browser module (tests/browser_helpers.py)."""
+    from tests.browser_helpers import Chromium
+
+    browser = Chromium()
+    yield browser
+    browser.close()
+
+
 @pytest.fixture()
 def store(tmp_path):
     with Store(tmp_path / "t.duckdb") as s:

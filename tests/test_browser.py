@@ -19,7 +19,6 @@ from tests.browser_helpers import (
     ARTIFACTS,
     choose,
     goto,
-    launch,
     metric,
     no_errors,
     require_chromium,
@@ -44,7 +43,7 @@ CAPTION = "[data-testid='stCaptionContainer']"
 SUCCESS = "[data-testid='stAlertContentSuccess']"
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
-playwright_api = pytest.importorskip("playwright.async_api")
+pytest.importorskip("playwright.async_api")
 require_chromium()
 
 
@@ -81,22 +80,15 @@ def ledger(amounts: list[int], year: int = 2025) -> bytes:
     return buf.getvalue()
 
 
-def run(coro):
-    return asyncio.run(coro)
+def test_every_page_opens_without_error(server, chromium):
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1800})
+        for name, path in PAGES.items():
+            await goto(page, f"{server}/{path}", "[data-testid='stSidebar']")
+            await no_errors(page)
+            await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-
-def test_every_page_opens_without_error(server):
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(viewport={"width": 1440, "height": 1800})
-            for name, path in PAGES.items():
-                await goto(page, f"{server}/{path}", "[data-testid='stSidebar']")
-                await no_errors(page)
-                await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-            await browser.close()
-
-    run(main())
+    chromium.run(main)
 
 
 async def welfare_2025(page, server: str) -> str:
@@ -105,74 +97,65 @@ async def welfare_2025(page, server: str) -> str:
     return await metric(page, "福利慰问支出")
 
 
-def test_uploaded_ledger_changes_overview_by_its_amount(server):
+def test_uploaded_ledger_changes_overview_by_its_amount(server, chromium):
     amounts = [1_234, 2_000, 766]  # 4,000 元 = 0.4万元
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(viewport={"width": 1440, "height": 1400})
-            before = await welfare_2025(page, server)
-            await upload_and_load(page, server, "追加慰问.xlsx", ledger(amounts))
-            after = await welfare_2025(page, server)
-            await browser.close()
-            return before, after
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1400})
+        before = await welfare_2025(page, server)
+        await upload_and_load(page, server, "追加慰问.xlsx", ledger(amounts))
+        after = await welfare_2025(page, server)
+        return before, after
 
-    before, after = run(main())
+    before, after = chromium.run(main)
     to_yuan = lambda text: round(float(text.removesuffix("万元")) * 10_000)  # noqa: E731
     assert to_yuan(after) - to_yuan(before) == sum(amounts)
 
 
-def test_hostile_file_shows_message_and_changes_nothing(server):
+def test_hostile_file_shows_message_and_changes_nothing(server, chromium):
     wb = openpyxl.Workbook()
     wb.active["A1"] = "日期"
     wb.active["XFD1048576"] = "x"
     buf = io.BytesIO()
     wb.save(buf)
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(viewport={"width": 1440, "height": 1400})
-            count = await batches(page, server)
-            await goto(page, f"{server}/upload", "input[type=file]")
-            await upload(page, "远处单元格.xlsx", buf.getvalue(), "[data-testid='stAlertContentError']", "远处单元格")
-            message = await page.locator("[data-testid='stAlertContentError']").first.inner_text()
-            assert not await page.query_selector("button:has-text('导入 远处单元格')")
-            await page.screenshot(path=str(ARTIFACTS / "upload-hostile.png"), full_page=True)
-            after = await batches(page, server)
-            await browser.close()
-            return count, message, after
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1400})
+        count = await batches(page, server)
+        await goto(page, f"{server}/upload", "input[type=file]")
+        await upload(page, "远处单元格.xlsx", buf.getvalue(), "[data-testid='stAlertContentError']", "远处单元格")
+        message = await page.locator("[data-testid='stAlertContentError']").first.inner_text()
+        assert not await page.query_selector("button:has-text('导入 远处单元格')")
+        await page.screenshot(path=str(ARTIFACTS / "upload-hostile.png"), full_page=True)
+        after = await batches(page, server)
+        return count, message, after
 
-    count, message, after = run(main())
+    count, message, after = chromium.run(main)
     assert "远处单元格.xlsx" in message and "范围过大" in message
     assert after == count
 
 
-def test_pptx_download_arrives(server, tmp_path):
+def test_pptx_download_arrives(server, chromium, tmp_path):
     from pptx import Presentation
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(accept_downloads=True)
-            await goto(page, f"{server}/report", "button", "幻灯片 PPTX")
-            async with page.expect_download(timeout=180_000) as info:
-                await page.get_by_role("button", name="幻灯片 PPTX").click()
-            download = await info.value
-            target = tmp_path / download.suggested_filename
-            await download.save_as(target)
-            await browser.close()
-            return target
+    async def main(browser):
+        page = await browser.new_page(accept_downloads=True)
+        await goto(page, f"{server}/report", "button", "幻灯片 PPTX")
+        async with page.expect_download(timeout=180_000) as info:
+            await page.get_by_role("button", name="幻灯片 PPTX").click()
+        download = await info.value
+        target = tmp_path / download.suggested_filename
+        await download.save_as(target)
+        return target
 
-    target = run(main())
+    target = chromium.run(main)
     assert target.suffix == ".pptx"
     deck = Presentation(str(target))
     assert len(deck.slides) >= 3
     assert any(shape.has_chart for slide in deck.slides for shape in slide.shapes)
 
 
-def test_ten_readers_and_two_concurrent_uploads(server):
+def test_ten_readers_and_two_concurrent_uploads(server, chromium):
     files = {"并发甲.xlsx": ledger([100, 200], year=2024), "并发乙.xlsx": ledger([300, 400, 500], year=2024)}
 
     async def reader(browser) -> str:
@@ -194,23 +177,20 @@ def test_ten_readers_and_two_concurrent_uploads(server):
         await upload(page, name, data, "[data-testid='stAlertContentInfo']", "已导入过")
         await page.close()
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page()
-            before = await batches(page, server)
-            results = await asyncio.gather(
-                *(uploader(browser, name, data) for name, data in files.items()),
-                *(reader(browser) for _ in range(10)),
-            )
-            after = await batches(page, server)
-            # uploading the same two files again adds nothing (each page says 已导入过)
-            await asyncio.gather(*(uploader_dup(browser, name, data) for name, data in files.items()))
-            again = await batches(page, server)
-            await browser.close()
-            return before, results[2:], after, again
+    async def main(browser):
+        page = await browser.new_page()
+        before = await batches(page, server)
+        results = await asyncio.gather(
+            *(uploader(browser, name, data) for name, data in files.items()),
+            *(reader(browser) for _ in range(10)),
+        )
+        after = await batches(page, server)
+        # uploading the same two files again adds nothing (each page says 已导入过)
+        await asyncio.gather(*(uploader_dup(browser, name, data) for name, data in files.items()))
+        again = await batches(page, server)
+        return before, results[2:], after, again
 
-    before, readers, after, again = run(main())
+    before, readers, after, again = chromium.run(main)
     assert len(readers) == 10 and all(v.endswith("万元") for v in readers)
     assert after == (before[0] + 2, before[1] + 5)
     assert again == after
@@ -229,33 +209,30 @@ def proposals_with_names() -> bytes:
     return buf.getvalue()
 
 
-def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server):
+def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server, chromium):
     data = proposals_with_names()
     name = "提案台账（附议人为姓名）.xlsx"
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(viewport={"width": 1400, "height": 1400})
-            await goto(page, f"{server}/upload", "input[type=file]")
-            await upload(page, name, data, "button", "保存并重新检查")
-            await choose(page, "附议人", "（不导入）")  # the click below waits for what its own run shows
-            await page.get_by_role("button", name="保存并重新检查").click()
-            await settle(page, None, "已保存 1 项表头映射")
-            combo = page.get_by_role("combobox", name="附议人")
-            shown = await combo.input_value() if await combo.count() else ""
-            await page.screenshot(path=str(ARTIFACTS / "upload-remap.png"), full_page=True)
-            school = page.locator("input[aria-label*='属于哪所学校']")
-            if await school.count() and not await school.input_value():
-                await school.fill("测试学校")
-                await school.press("Enter")
-                await settle(page, "input[aria-label*='属于哪所学校']")
-            await page.get_by_role("button", name=re.compile(f"^导入 {re.escape(name)}")).click()
-            await settle(page, SUCCESS, "已导入第")
-            message = await page.locator(f"{SUCCESS}:has-text('已导入第')").first.inner_text()
-            await browser.close()
-            return shown, message
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1400, "height": 1400})
+        await goto(page, f"{server}/upload", "input[type=file]")
+        await upload(page, name, data, "button", "保存并重新检查")
+        await choose(page, "附议人", "（不导入）")  # the click below waits for what its own run shows
+        await page.get_by_role("button", name="保存并重新检查").click()
+        await settle(page, None, "已保存 1 项表头映射")
+        combo = page.get_by_role("combobox", name="附议人")
+        shown = await combo.input_value() if await combo.count() else ""
+        await page.screenshot(path=str(ARTIFACTS / "upload-remap.png"), full_page=True)
+        school = page.locator("input[aria-label*='属于哪所学校']")
+        if await school.count() and not await school.input_value():
+            await school.fill("测试学校")
+            await school.press("Enter")
+            await settle(page, "input[aria-label*='属于哪所学校']")
+        await page.get_by_role("button", name=re.compile(f"^导入 {re.escape(name)}")).click()
+        await settle(page, SUCCESS, "已导入第")
+        message = await page.locator(f"{SUCCESS}:has-text('已导入第')").first.inner_text()
+        return shown, message
 
-    shown, message = run(main())
+    shown, message = chromium.run(main)
     assert "已导入第" in message and "4 行" in message
     assert shown in ("", "（不导入）")

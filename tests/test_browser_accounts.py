@@ -4,14 +4,12 @@ like tests/test_browser.py; waits on page state, never on fixed sleeps."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from core import accounts
 from core.store import Store
 from loaders.loading import load_path
-from tests.browser_helpers import ARTIFACTS, ROOT, goto, launch, require_chromium, settle, streamlit_server
+from tests.browser_helpers import ARTIFACTS, ROOT, goto, require_chromium, settle, streamlit_server
 
 DISTRICT = ROOT.parent / "shared" / "ledgers-district"
 FILES = {
@@ -25,7 +23,7 @@ SIDEBAR = "[data-testid='stSidebar']"
 LOGIN_FORM = "[data-testid='stForm'] input[type='password']"  # not "登录": 退出登录 holds it too
 
 pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-accounts")]
-playwright_api = pytest.importorskip("playwright.async_api")
+pytest.importorskip("playwright.async_api")
 require_chromium()
 
 
@@ -62,42 +60,39 @@ async def log_in(page, url: str, name: str, password: str) -> None:
     await fill_login(page, name, password)
 
 
-def test_login_wrong_password_logout_and_viewer_scope(server):
+def test_login_wrong_password_logout_and_viewer_scope(server, chromium):
     url, persons = server
 
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await launch(p)
-            page = await browser.new_page(viewport={"width": 1400, "height": 1400})
-            await log_in(page, url, "viewer", "wrong-password")
-            await settle(page, "[data-testid='stAlertContentError']", "用户名或密码错误")
-            error = await page.locator("[data-testid='stAlertContentError']").first.inner_text()
-            assert error.strip() == "用户名或密码错误"
-            assert not await page.query_selector("[data-testid='stMetric']")
-            await page.screenshot(path=str(ARTIFACTS / "login-wrong.png"), full_page=True)
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1400, "height": 1400})
+        await log_in(page, url, "viewer", "wrong-password")
+        await settle(page, "[data-testid='stAlertContentError']", "用户名或密码错误")
+        error = await page.locator("[data-testid='stAlertContentError']").first.inner_text()
+        assert error.strip() == "用户名或密码错误"
+        assert not await page.query_selector("[data-testid='stMetric']")
+        await page.screenshot(path=str(ARTIFACTS / "login-wrong.png"), full_page=True)
 
-            await log_in(page, url, "viewer", PASSWORD)
-            await settle(page, "[data-testid='stMetric']")
-            seen = {}
-            for path in ("", "welfare", "activities", "proposals", "awards", "report", "upload", "manage", "district"):
-                # opening a URL starts a new session: log in again
-                await goto(page, f"{url}/{path}", f"{SIDEBAR}, [data-testid='stForm']")
-                if not await page.query_selector(SIDEBAR):
-                    await fill_login(page, "viewer", PASSWORD)
-                    await settle(page, SIDEBAR)
-                if path == "welfare":
-                    await page.get_by_text("明细").first.click()
-                    await settle(page, "[data-testid='stDataFrame']")
-                seen[path] = await page.locator("body").inner_text()
-                await page.screenshot(path=str(ARTIFACTS / f"viewer-{path or 'overview'}.png"), full_page=True)
-            logout = page.get_by_role("button", name="退出登录")
-            await logout.click()
-            await settle(page, LOGIN_FORM)
-            after = await page.locator("body").inner_text()
-            await browser.close()
-            return seen, after
+        await log_in(page, url, "viewer", PASSWORD)
+        await settle(page, "[data-testid='stMetric']")
+        seen = {}
+        for path in ("", "welfare", "activities", "proposals", "awards", "report", "upload", "manage", "district"):
+            # opening a URL starts a new session: log in again
+            await goto(page, f"{url}/{path}", f"{SIDEBAR}, [data-testid='stForm']")
+            if not await page.query_selector(SIDEBAR):
+                await fill_login(page, "viewer", PASSWORD)
+                await settle(page, SIDEBAR)
+            if path == "welfare":
+                await page.get_by_text("明细").first.click()
+                await settle(page, "[data-testid='stDataFrame']")
+            seen[path] = await page.locator("body").inner_text()
+            await page.screenshot(path=str(ARTIFACTS / f"viewer-{path or 'overview'}.png"), full_page=True)
+        logout = page.get_by_role("button", name="退出登录")
+        await logout.click()
+        await settle(page, LOGIN_FORM)
+        after = await page.locator("body").inner_text()
+        return seen, after
 
-    seen, after = asyncio.run(main())
+    seen, after = chromium.run(main)
     for path, text in seen.items():
         assert not [o for o in OTHERS if o in text], path
         assert not [n for n in persons if n in text], path
