@@ -14,10 +14,12 @@ import contextlib
 import datetime as dt
 import hashlib
 import json
+import tempfile
 from pathlib import Path
 
 from core.store import Store, quote_ident
 from dashboard import demo
+from loaders.loading import load_path
 
 SNAPSHOT_DIR = demo.DEMO_DIR / "store"
 MANIFEST = "manifest.json"
@@ -109,10 +111,6 @@ def restore(store: Store, folder: Path | None = None) -> bool:
 
 def rebuild(folder: Path = SNAPSHOT_DIR) -> Path:
     """Load the demo ledgers into a new store (no snapshot) and write its snapshot."""
-    import tempfile
-
-    from loaders.loading import load_path
-
     with tempfile.TemporaryDirectory() as temp, Store(Path(temp) / "demo.duckdb") as store:
         for path in sorted(demo.DEMO_DIR.glob("*.xlsx")):
             load_path(store, path, org=demo.ORG)

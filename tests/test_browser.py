@@ -42,7 +42,7 @@ METRIC = "[data-testid='stMetric']"
 CAPTION = "[data-testid='stCaptionContainer']"
 SUCCESS = "[data-testid='stAlertContentSuccess']"
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser")]
+pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.async_api")
 require_chromium()
 
@@ -93,7 +93,7 @@ def test_every_page_opens_without_error(server, chromium):
 
 async def welfare_2025(page, server: str) -> str:
     await goto(page, server, METRIC)
-    await choose(page, "统计期间", "2025", CAPTION, "统计期间：2025（")
+    await choose(page, "统计期间", "2025", CAPTION, "统计期间：2025")
     return await metric(page, "福利慰问支出")
 
 

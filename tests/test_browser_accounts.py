@@ -22,7 +22,7 @@ PASSWORD = "viewer-password-1"
 SIDEBAR = "[data-testid='stSidebar']"
 LOGIN_FORM = "[data-testid='stForm'] input[type='password']"  # not "登录": 退出登录 holds it too
 
-pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("browser-accounts")]
+pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.async_api")
 require_chromium()
 
