@@ -36,6 +36,21 @@ def cheap_password_hashes():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def components_scanned_once():
+    """AppTest (Streamlit 1.67) scans the metadata of every installed package for components on each
+    run (about 0.5-1.3 s of CPU per ``at.run()``); the installed packages do not change during a test run,
+    so the scan is done once per process.  The real server scans once at start."""
+    import functools
+
+    from streamlit.components.v2 import manifest_scanner
+
+    with pytest.MonkeyPatch.context() as patch:
+        scan = functools.cache(manifest_scanner.scan_component_manifests)
+        patch.setattr(manifest_scanner, "scan_component_manifests", lambda *a, **k: list(scan(*a, **k)))
+        yield
+
+
 @pytest.fixture(scope="session")
 def corpus_dir():
     if not SHARED.is_dir():
