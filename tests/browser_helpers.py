@@ -23,18 +23,25 @@ ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+PAGES = {
+    "overview": "",
+    "welfare": "welfare",
+    "activities": "activities",
+    "proposals": "proposals",
+    "awards": "awards",
+    "outreach": "outreach",
+    "report": "report",
+    "upload": "upload",
+    "manage": "manage",
+}  # every page of the single-user app: name → URL path
 # Deadlines, not waits: every wait below returns as soon as the page is in the state asked for.
 # A busy 2-core machine (CI with other jobs) can take long to answer, so they are generous.
 GOTO_MS = 180_000
 STATE_MS = 180_000
 SERVER_S = 120
 
-# The page is idle: Streamlit's script run is over and no element is stale (greyed out) or a skeleton.
-_IDLE = """() => {
-  const app = document.querySelector("[data-testid='stApp']");
-  return !!app && app.getAttribute("data-test-script-state") === "notRunning"
-    && !document.querySelector("[data-stale='true'], [data-testid='stSkeleton'], [data-testid='stStatusWidget']");
-}"""
+# The page is idle (Streamlit's script run is over, no element stale or a skeleton) and holds `selector`
+# (any element when null) whose text contains `text` (when given).
 _IDLE_WITH = """([selector, text]) => {
   const app = document.querySelector("[data-testid='stApp']");
   if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;

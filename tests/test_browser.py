@@ -17,6 +17,7 @@ import pytest
 
 from tests.browser_helpers import (
     ARTIFACTS,
+    PAGES,
     choose,
     goto,
     metric,
@@ -27,17 +28,6 @@ from tests.browser_helpers import (
     upload,
 )
 
-PAGES = {
-    "overview": "",
-    "welfare": "welfare",
-    "activities": "activities",
-    "proposals": "proposals",
-    "awards": "awards",
-    "outreach": "outreach",
-    "report": "report",
-    "upload": "upload",
-    "manage": "manage",
-}
 METRIC = "[data-testid='stMetric']"
 CAPTION = "[data-testid='stCaptionContainer']"
 SUCCESS = "[data-testid='stAlertContentSuccess']"
