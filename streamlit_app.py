@@ -8,6 +8,8 @@ from dashboard.app import t
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
 # Without accounts another computer gets one message and nothing else (个人信息保护法 Art. 51).
 app.local_only()
+# A first start without a usable demo snapshot loads the demo ledgers in the background: say so, then go on.
+app.wait_for_demo()
 # Once an account exists every session logs in; the pages offered follow the account's role.
 scope = app.login_gate()
 if scope is None:  # not logged in: the login form answers every page's URL (then that page opens)

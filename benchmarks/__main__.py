@@ -2,7 +2,9 @@
 
 - ``python -m benchmarks``: the district store (200 schools × 10 years), the 100,000-row
   ingest against fastexcel, every page cold and warm, summary, the congress pack.
-- ``python -m benchmarks ingest --rows N``; ``pages --schools S --years Y``; ``pack``.
+- ``python -m benchmarks ingest --rows N``; ``pages --schools S --years Y``; ``pack``;
+  ``browser [--rounds N --first-starts M]``: 总览 against a bare Streamlit page in headless Chromium
+  (also part of ``all`` when Debian's chromium is installed; not with ``--small``).
 - ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs).
 - ``--store file|lake|both`` (issue 15): the embedded file (default), the lake configured by
   UNION_LAKE_CATALOG / UNION_LAKE_DATA (environment or .streamlit/secrets.toml; it must hold no
@@ -22,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks import district, runs
+from benchmarks import browser, district, runs
 
 GOALS = {  # the goals of the performance issue, for the table
     "ingest_ratio_vs_fastexcel": ("≤ 1.5", lambda v: v <= 1.5),
@@ -30,6 +32,9 @@ GOALS = {  # the goals of the performance issue, for the table
     "summary_year_ms": ("≤ 100", lambda v: v <= 100),
     "summary_academic_ms": ("≤ 100", lambda v: v <= 100),
     "pack_district_ms": ("≤ 3000", lambda v: v <= 3000),
+    "browser_first_metric_ratio": ("≤ 1.1", lambda v: v <= 1.1),
+    "browser_first_chart_ratio": ("≤ 1.1", lambda v: v <= 1.1),
+    "first_start_first_metric_ms": ("≤ 3000", lambda v: v <= 3000),
 }
 
 
@@ -58,17 +63,20 @@ def print_table(figures: dict[str, object]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description="工会数据看板性能测试")
-    parser.add_argument("part", nargs="?", choices=["all", "ingest", "pages", "pack"], default="all")
+    parser.add_argument("part", nargs="?", choices=["all", "ingest", "pages", "pack", "browser"], default="all")
     parser.add_argument("--rows", type=int, default=100_000, help="ingest: rows of the ledger")
     parser.add_argument("--schools", type=int, default=200)
     parser.add_argument("--years", type=int, default=10)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=None, help="rounds of each part (3; browser: 5)")
+    parser.add_argument("--first-starts", type=int, default=3, help="browser: first starts of each server")
     parser.add_argument("--small", action="store_true", help="2 schools × 2 years, 5,000 rows, 1 round")
     parser.add_argument("--json", help="write the figures to this file")
     parser.add_argument(
         "--store", choices=["file", "lake", "both"], default="file", help="嵌入式文件、数据湖，或两者对比"
     )
     args = parser.parse_args(argv)
+    browser_rounds = args.rounds or 5
+    args.rounds = args.rounds or 3
     if args.small:
         args.rows, args.schools, args.years, args.rounds = 5_000, 2, 2, 1
     lake = None
@@ -123,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
                 base = measured["file"].get(key)
                 if key.endswith("_ms") and isinstance(base, int | float) and base and isinstance(value, int | float):
                     figures[f"lake_ratio_{key.removesuffix('_ms')}"] = round(value / base, 2)
+    if args.part == "browser" or (args.part == "all" and not args.small):
+        figures.update(browser.run(browser_rounds, args.first_starts))
     print_table(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, ensure_ascii=False, indent=2))

@@ -16,6 +16,7 @@ Without any account the app runs in single-user mode (:data:`LOCAL`): this compu
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import threading
 import time
@@ -35,7 +36,15 @@ MAX_DELAY_SECONDS = 30.0
 
 _hasher = argon2.PasswordHasher()
 # A hash of a random password, verified for unknown user names so that both answers take as long.
-_DUMMY_HASH = _hasher.hash(os.urandom(16).hex())
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, checked for unknown names so they take as long as known ones.
+
+    Made on first use, not at import: an argon2 hash costs tens of ms of CPU (more on a busy
+    machine), which every start of the app and every test process would otherwise pay."""
+    return _hasher.hash(os.urandom(16).hex())
 
 
 class AccountError(ValueError):
@@ -189,7 +198,7 @@ def authenticate(store: Store, name: str, password: str, *, sleep=time.sleep) ->
         frame = store.query("SELECT name, role, org, password_hash FROM users WHERE name = ?", [name.strip()])
         row = None if frame.empty else frame.iloc[0]
     try:
-        _hasher.verify(row["password_hash"] if row is not None else _DUMMY_HASH, password)
+        _hasher.verify(row["password_hash"] if row is not None else _dummy_hash(), password)
         ok = row is not None
     except (argon2.exceptions.VerificationError, argon2.exceptions.InvalidHashError):
         ok = False

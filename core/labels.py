@@ -528,7 +528,8 @@ ZH: dict[str, str] = {
     "nav.dashboards": "看板",
     "nav.data": "数据",
     # --- sidebar and shared page parts (dashboard/app.py)
-    "app.opening": "正在打开数据库（首次启动时载入演示数据，约需几秒）……",
+    "app.opening": "正在打开数据库……",
+    "demo.loading": "正在载入演示数据…（首次启动，约需十几秒，载入后自动显示看板）",
     "app.summing": "正在汇总……",
     "app.no_data": "数据库里还没有台账数据。请先到“上传台账”页导入，或在“数据管理”页恢复演示数据。",
     "app.section_failed": "“{what}”暂时无法显示：{error}。请刷新页面重试；如仍出错，请把台账文件发给管理员。",

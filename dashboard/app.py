@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import logging
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -58,7 +59,7 @@ from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
 from core.vocab import WECHAT_CHANNEL as WECHAT_CHANNEL
-from dashboard import charts, demo, pack, queries, targets, trace, workbook
+from dashboard import charts, demo, demo_store, pack, queries, targets, trace, workbook
 from dashboard.formatting import formula_safe_column, mask_column, md, with_headers
 from loaders import loading
 from loaders.loading import list_batches, load_path
@@ -78,22 +79,71 @@ INDIVIDUAL, COLLECTIVE = AWARD_TYPES
 
 @st.cache_resource(show_spinner=t("app.opening"))
 def get_store(path: str | None = None) -> Store:
-    """The process's one open store (DuckDB file, or the lake with UNION_STORE=ducklake); demo data on first start."""
+    """The process's one open store (DuckDB file, or the lake with UNION_STORE=ducklake); demo data on first start
+    (see :func:`start_demo`)."""
     store = open_store(path)
-    ensure_demo(store)
+    start_demo(store)
     return store
+
+
+# Demo loads running in the background, by database path (a first start without a usable snapshot).
+_DEMO_THREADS: dict[str, threading.Thread] = {}
+
+
+def start_demo(store: Store) -> None:
+    """Give a new, empty store its demo data without making the first visitor wait.
+
+    The shipped snapshot (data/demo/store, dashboard.demo_store) is copied in at once; when it does
+    not fit (other ledgers or schema), the ledgers load in a background thread while every page
+    shows 正在载入演示数据… (:func:`demo_loading`, :func:`wait_for_demo`).
+    """
+    if not _wants_demo(store) or demo_store.restore(store):
+        return
+    thread = threading.Thread(target=ensure_demo, args=(store,), name="demo-load", daemon=True)
+    _DEMO_THREADS[store.path] = thread
+    thread.start()
+
+
+def demo_loading() -> bool:
+    """True while the background demo load of this process's store is still running."""
+    thread = _DEMO_THREADS.get(get_store().path)
+    return thread is not None and thread.is_alive()
+
+
+@st.fragment(run_every=0.5)
+def _demo_poll() -> None:
+    if not demo_loading():
+        st.rerun(scope="app")
+
+
+def wait_for_demo() -> None:
+    """While the demo loads in the background: one Chinese line, then the page once it is there."""
+    if not demo_loading():
+        return
+    st.title(t("app.title"))
+    st.info(t("demo.loading"), icon=":material/hourglass_top:")
+    _demo_poll()
+    st.stop()
+
+
+def _wants_demo(store: Store) -> bool:
+    """An empty store whose demo was never cleared (the first start)."""
+    return not store.scalar("SELECT count(*) FROM batches") and store.get_meta("demo") != "cleared"
 
 
 def ensure_demo(store: Store, force: bool = False) -> bool:
     """Load the demo ledgers into an empty store once (unless the user cleared them). True if loaded.
 
+    An empty store gets the shipped snapshot when it fits (dashboard.demo_store), else the ledgers.
     ``force`` loads them even into a store holding other data (已导入的文件 are skipped as duplicates).
     """
-    if not force and (store.scalar("SELECT count(*) FROM batches") or store.get_meta("demo") == "cleared"):
+    if not force and not _wants_demo(store):
         return False
     folder = demo.DEMO_DIR
     if not folder.is_dir():
         return False
+    if not force and demo_store.restore(store):
+        return True
     for path in sorted(folder.glob("*.xlsx")):
         load_path(store, path, org=demo.ORG)
     store.set_meta("demo", "true")

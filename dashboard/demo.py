@@ -13,8 +13,10 @@ import io
 import random
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import openpyxl
+if TYPE_CHECKING:  # openpyxl is imported by the generator only: the app reads DEMO_DIR and ORG
+    import openpyxl
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 ORG = "东湖实验学校工会"
@@ -78,6 +80,8 @@ def _sheet(
     rows: list[list[object]],
     total: list[object] | None,
 ) -> None:
+    import openpyxl
+
     ws = wb.create_sheet(name)
     ws.append([title])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
@@ -100,6 +104,8 @@ def _save(wb: openpyxl.Workbook) -> bytes:
 
 def build(seed: int = 20251) -> tuple[dict[str, bytes], dict[int, dict[str, object]]]:
     """The demo files (file name → .xlsx bytes) and the figures per calendar year computed from them."""
+    import openpyxl
+
     rng = random.Random(seed)
     facts: dict[int, dict[str, object]] = defaultdict(lambda: defaultdict(float))
     files: dict[str, bytes] = {}
@@ -372,6 +378,8 @@ TYPES = ("新闻", "通知", "知识", "文娱", "养生")
 
 def _people(files: dict[str, bytes]) -> dict[tuple[str, str], None]:
     """(sub-union, name) of every person named in the demo's welfare rows and individual awards of ROSTER_YEAR."""
+    import openpyxl
+
     out: dict[tuple[str, str], None] = {}
     welfare = openpyxl.load_workbook(io.BytesIO(files[f"慰问福利台账（{YEARS[0]}-{YEARS[-1]}）.xlsx"]))
     if str(ROSTER_YEAR) + "年" in welfare.sheetnames:
@@ -392,6 +400,8 @@ def _more(files: dict[str, bytes], facts, members, rng: random.Random) -> None:
     A separate random stream, so the other demo files stay as they were.  Two members of one
     sub-union share a name (同名), as happens; one drive lists its donors by name and 工号.
     """
+    import openpyxl
+
     # roster of ROSTER_YEAR: everyone the ledgers name, then more members up to each sub-union's headcount
     named = _people(files)
     roster: list[list[object]] = []

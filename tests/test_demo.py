@@ -6,19 +6,14 @@ import pytest
 
 from core.store import Store
 from dashboard import demo, queries
-from loaders.loading import load_path
 
 FACTS = demo.build()[1]
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
-    with Store(path) as store:
-        for file in sorted(demo.DEMO_DIR.glob("*.xlsx")):
-            report, result = load_path(store, file, org=demo.ORG)
-            assert result.status == "loaded" and report.rejected_rows == 0, (file.name, result.message)
-    return path
+@pytest.fixture()
+def demo_db(demo_ledgers_db):
+    """The demo ledgers as the loaders read them (tests/conftest.py, built once per session)."""
+    return demo_ledgers_db
 
 
 def test_demo_files_are_the_generators_output():

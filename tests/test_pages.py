@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from core.store import Store
 from dashboard import formatting as fmt
 from dashboard import queries
+from tests.conftest import copy_store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "welfare", "activities", "proposals", "awards", "outreach", "report", "upload", "manage"]
@@ -36,9 +37,9 @@ def v2_navigation_only(monkeypatch):
 
 
 @pytest.fixture()
-def app_db(tmp_path, monkeypatch):
-    """A fresh database (the app loads the demo ledgers into it on first start)."""
-    path = tmp_path / "app.duckdb"
+def app_db(demo_template, tmp_path, monkeypatch):
+    """A database as the app leaves it after its first start (the demo data), private to the test."""
+    path = copy_store(demo_template, tmp_path / "app.duckdb")
     monkeypatch.setenv("UNION_DB", str(path))
     st.cache_resource.clear()
     st.cache_data.clear()

@@ -11,13 +11,11 @@ import urllib.parse
 
 import pytest
 
-from tests.test_browser import ARTIFACTS, PAGES, _browser, no_errors, playwright_api, run, server, settle
-
-# A busy machine (CI, 2 cores) can take long to answer: wait for the page to commit, then on its state.
-GOTO_MS = 180_000
+from tests.browser_helpers import ARTIFACTS, PAGES, goto, no_errors, require_chromium, streamlit_server
 
 pytestmark = pytest.mark.browser
-__all__ = ["server"]  # the module-scoped fixture of test_browser (one streamlit server for these tests)
+pytest.importorskip("playwright.async_api")
+require_chromium()
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "device_scale_factor": 2}
 
 OVERFLOW = """() => Math.max(...[document.documentElement, document.body,
@@ -27,37 +25,39 @@ METRICS_ON_FIRST_SCREEN = """() => [...document.querySelectorAll("[data-testid='
     .filter(e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom <= 844; }).length"""
 
 
-def test_every_page_fits_a_phone(server):
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await _browser(p)
-            page = await browser.new_page(**PHONE)
-            found = {}
-            for name, path in PAGES.items():
-                await page.goto(f"{server}/{path}", wait_until="commit", timeout=GOTO_MS)
-                await settle(page, "[data-testid='stMainBlockContainer'] h1")
-                await no_errors(page)
-                found[name] = await page.evaluate(OVERFLOW)
-                await page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
-                if name == "overview":
-                    found["metrics"] = await page.evaluate(METRICS_ON_FIRST_SCREEN)
-                    bar = await page.query_selector(".js-plotly-plot .modebar-container")
-                    found["modebar"] = None if bar is None else await bar.evaluate("e => getComputedStyle(e).display")
-                if name == "welfare":
-                    frames = await page.query_selector_all("[data-testid='stDataFrame']")
-                    found["tables"] = [(await f.bounding_box() or {}).get("width", 0) for f in frames]
-            # the sidebar's filters stay reachable: the corner button opens them
-            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
-            await settle(page, "[data-testid='stMetric']")
-            await page.click("[data-testid='stExpandSidebarButton']")
-            period = page.get_by_role("combobox", name="统计期间")
-            await period.wait_for(state="visible")
-            found["sidebar"] = await period.is_visible()
-            await page.screenshot(path=str(ARTIFACTS / "phone-sidebar.png"))
-            await browser.close()
-            return found
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("phone")
+    with streamlit_server(folder / "union.duckdb", folder / "streamlit.log") as url:
+        yield url
 
-    found = run(main())
+
+def test_every_page_fits_a_phone(server, chromium):
+    async def main(browser):
+        page = await browser.new_page(**PHONE)
+        found = {}
+        for name, path in PAGES.items():
+            await goto(page, f"{server}/{path}", "[data-testid='stMainBlockContainer'] h1")
+            await no_errors(page)
+            found[name] = await page.evaluate(OVERFLOW)
+            await page.screenshot(path=str(ARTIFACTS / f"phone-{name}.png"))
+            if name == "overview":
+                found["metrics"] = await page.evaluate(METRICS_ON_FIRST_SCREEN)
+                bar = await page.query_selector(".js-plotly-plot .modebar-container")
+                found["modebar"] = None if bar is None else await bar.evaluate("e => getComputedStyle(e).display")
+            if name == "welfare":
+                frames = await page.query_selector_all("[data-testid='stDataFrame']")
+                found["tables"] = [(await f.bounding_box() or {}).get("width", 0) for f in frames]
+        # the sidebar's filters stay reachable: the corner button opens them
+        await goto(page, server, "[data-testid='stMetric']")
+        await page.click("[data-testid='stExpandSidebarButton']")
+        period = page.get_by_role("combobox", name="统计期间")
+        await period.wait_for(state="visible")
+        found["sidebar"] = await period.is_visible()
+        await page.screenshot(path=str(ARTIFACTS / "phone-sidebar.png"))
+        return found
+
+    found = chromium.run(main)
     assert {name: found[name] for name in PAGES if found[name] > 0} == {}, "horizontal overflow"
     assert found["metrics"] >= 4, found["metrics"]
     assert found["modebar"] in (None, "none")
@@ -65,43 +65,34 @@ def test_every_page_fits_a_phone(server):
     assert found["sidebar"]
 
 
-def test_desktop_keeps_four_metrics_a_row(server):
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await _browser(p)
-            page = await browser.new_page(viewport={"width": 1440, "height": 1000})
-            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
-            await settle(page, "[data-testid='stMetric']")
-            tops = await page.evaluate(
-                "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")].slice(0, 4)"
-                ".map(e => Math.round(e.getBoundingClientRect().top))"
-            )
-            await browser.close()
-            return tops
+def test_desktop_keeps_four_metrics_a_row(server, chromium):
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+        await goto(page, server, "[data-testid='stMetric']")
+        tops = await page.evaluate(
+            "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")].slice(0, 4)"
+            ".map(e => Math.round(e.getBoundingClientRect().top))"
+        )
+        return tops
 
-    tops = run(main())
+    tops = chromium.run(main)
     assert len(set(tops)) == 1, tops
 
 
-def test_a_copied_link_opens_the_same_view(server):
-    async def main():
-        async with playwright_api.async_playwright() as p:
-            browser = await _browser(p)
-            page = await browser.new_page(**PHONE)
-            await page.goto(server, wait_until="commit", timeout=GOTO_MS)
-            await settle(page, "[data-testid='stMetric']")
-            query = urllib.parse.urlsplit(page.url).query  # the default view is written into the address
-            default = dict(urllib.parse.parse_qsl(query))
-            link = f"{server}/proposals?" + urllib.parse.urlencode({"period": "2024-2025学年", "compare": "none"})
-            await page.goto(link, wait_until="commit", timeout=GOTO_MS)
-            await settle(page, "[data-testid='stMetric']")
-            caption = await page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
-            address = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
-            await page.screenshot(path=str(ARTIFACTS / "phone-link-proposals.png"))
-            await browser.close()
-            return default, caption, address
+def test_a_copied_link_opens_the_same_view(server, chromium):
+    async def main(browser):
+        page = await browser.new_page(**PHONE)
+        await goto(page, server, "[data-testid='stMetric']")
+        query = urllib.parse.urlsplit(page.url).query  # the default view is written into the address
+        default = dict(urllib.parse.parse_qsl(query))
+        link = f"{server}/proposals?" + urllib.parse.urlencode({"period": "2024-2025学年", "compare": "none"})
+        await goto(page, link, "[data-testid='stMetric']")
+        caption = await page.locator("[data-testid='stMain'] [data-testid='stCaptionContainer']").first.inner_text()
+        address = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(page.url).query))
+        await page.screenshot(path=str(ARTIFACTS / "phone-link-proposals.png"))
+        return default, caption, address
 
-    default, caption, address = run(main())
+    default, caption, address = chromium.run(main)
     assert "period" in default and "compare" in default
     assert "2024-2025学年" in caption and "对比" not in caption
     assert address == {"period": "2024-2025学年", "compare": "none"}

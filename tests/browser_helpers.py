@@ -1,0 +1,183 @@
+"""What the real-browser tests share: Debian's Chromium, one `streamlit run` per test module, and waits
+on the page's own state (Streamlit's script-run state, stale elements, a given element or text), never
+on fixed sleeps, so a busy machine makes the tests slower but cannot fail them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
+PAGES = {
+    "overview": "",
+    "welfare": "welfare",
+    "activities": "activities",
+    "proposals": "proposals",
+    "awards": "awards",
+    "outreach": "outreach",
+    "report": "report",
+    "upload": "upload",
+    "manage": "manage",
+}  # every page of the single-user app: name → URL path
+# Deadlines, not waits: every wait below returns as soon as the page is in the state asked for.
+# A busy 2-core machine (CI with other jobs) can take long to answer, so they are generous.
+GOTO_MS = 180_000
+STATE_MS = 180_000
+SERVER_S = 120
+
+# The page is idle (Streamlit's script run is over, no element stale or a skeleton) and holds `selector`
+# (any element when null) whose text contains `text` (when given).
+_IDLE_WITH = """([selector, text]) => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  if (document.querySelector("[data-stale='true'], [data-testid='stSkeleton'], [data-testid='stStatusWidget']"))
+    return false;
+  const found = selector ? Array.from(document.querySelectorAll(selector)) : [document.body];
+  return found.some((e) => !text || (e.innerText || "").includes(text));
+}"""
+
+
+def require_chromium() -> None:
+    """Skip the module without Debian's chromium (CI must have it: .ci/run installs it)."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            raise RuntimeError("CI must have Debian's chromium (see .ci/run)")
+        pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def answering(url: str) -> bool:
+    try:
+        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def streamlit_server(db: Path, log_path: Path, script: str = "streamlit_app.py") -> Iterator[str]:
+    """`streamlit run` on 127.0.0.1 and a free port with its own database; yields the URL once it answers."""
+    port = free_port()
+    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
+    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env={**os.environ, "UNION_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT
+        )
+        url = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + SERVER_S
+            while not answering(url):  # the health endpoint answers once the server listens
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
+                time.sleep(0.1)
+            ARTIFACTS.mkdir(exist_ok=True)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+async def launch(playwright):
+    return await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+class Chromium:
+    """One Chromium for a test module, on its own event loop: ``run(main)`` awaits ``main(browser)``.
+
+    Each test opens its own pages (each page a new browser context, so a new Streamlit session).
+    """
+
+    def __init__(self) -> None:
+        from playwright.async_api import async_playwright
+
+        self.loop = asyncio.new_event_loop()
+        self.playwright = self.loop.run_until_complete(async_playwright().start())
+        self.browser = self.loop.run_until_complete(launch(self.playwright))
+
+    def run(self, main):
+        """Await ``main(browser)``; then close every page it opened (ending their sessions)."""
+
+        async def run_and_close():
+            try:
+                return await main(self.browser)
+            finally:
+                for context in self.browser.contexts:
+                    await context.close()
+
+        return self.loop.run_until_complete(run_and_close())
+
+    def close(self) -> None:
+        try:
+            self.loop.run_until_complete(self.browser.close())
+            self.loop.run_until_complete(self.playwright.stop())
+        finally:
+            self.loop.close()
+
+
+async def settle(page, need: str | None = None, text: str | None = None) -> None:
+    """Wait until the script run is over (no stale element) and ``need`` (a CSS selector) holds ``text``.
+
+    After an action, pass the element or text that only its run produces: the run may not have
+    started yet when this is called, and an idle page alone does not say that it has finished.
+    """
+    await page.wait_for_function(_IDLE_WITH, arg=[need, text], timeout=STATE_MS)
+
+
+async def goto(page, url: str, need: str | None, text: str | None = None) -> None:
+    """Open ``url`` and wait for ``need`` (and ``text``) once its first script run is over."""
+    await page.goto(url, wait_until="commit", timeout=GOTO_MS)
+    await settle(page, need, text)
+
+
+async def no_errors(page) -> None:
+    assert not await page.query_selector("[data-testid='stException']"), "exception box"
+    errors = await page.query_selector_all("[data-testid='stAlertContentError']")
+    assert not errors, [await e.inner_text() for e in errors]
+
+
+async def metric(page, label: str) -> str:
+    for element in await page.query_selector_all("[data-testid='stMetric']"):
+        text = await element.inner_text()
+        if text.split("\n")[0].strip() == label:
+            return (await (await element.query_selector("[data-testid='stMetricValue']")).inner_text()).strip()
+    raise AssertionError(f"no metric {label}")
+
+
+async def choose(page, label: str, option: str, need: str | None = None, text: str | None = None) -> None:
+    """Pick ``option`` in the select box ``label``; then wait for ``need``/``text`` (what the rerun shows)."""
+    combo = page.get_by_role("combobox", name=label)
+    await combo.click()
+    await page.get_by_role("option", name=option, exact=True).click()
+    await settle(page, need, text)
+
+
+async def upload(page, name: str, data: bytes, need: str, text: str | None = None) -> None:
+    """Give ``data`` as the file ``name`` to the page's file input; wait for ``need``/``text``."""
+    await page.set_input_files(
+        "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
+    )
+    await settle(page, need, text)
