@@ -22,7 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard import targets
-from dashboard.formatting import delta_points, delta_text, formula_safe, pct
+from dashboard.formatting import delta_points, delta_text, formula_safe, pct, wan_number
 from dashboard.pack import PackData
 
 FONT = "Microsoft YaHei"  # WPS/PowerPoint on Windows; LibreOffice falls back to Noto Sans CJK
@@ -160,7 +160,7 @@ def _kpi_rows(pack: PackData, items: list[tuple[str, object, object, str]]) -> l
         header += [pack.previous.label, "变化"]
     rows = [header]
     for name, cur, prev, kind in items:
-        show = {"wan": lambda v: f"{v / 10_000:,.2f}", "int": lambda v: f"{round(v):,}", "rate": pct}[kind]
+        show = {"wan": wan_number, "int": lambda v: f"{round(v):,}", "rate": pct}[kind]
         row = [name, "—" if cur is None else show(cur)]
         if pack.previous:
             row.append("—" if prev is None else show(prev))
@@ -214,7 +214,7 @@ def _activity_slide(prs, pack: PackData, subtitle: str) -> None:
         _kpi_rows(
             pack,
             [
-                ("活动场次（项）", a["events"], pa.get("events"), "int"),
+                ("活动场次（场）", a["events"], pa.get("events"), "int"),
                 ("参与人次", a["person_times"], pa.get("person_times"), "int"),
                 ("参与率", a["participation_rate"], pa.get("participation_rate"), "rate"),
                 ("活动经费（万元）", a["cost_yuan"], pa.get("cost_yuan"), "wan"),
@@ -287,12 +287,12 @@ def _summary_lines(pack: PackData) -> list[str]:
     lines = []
     if cur.has_welfare:
         lines.append(
-            f"福利慰问支出 {cur.welfare['total_yuan'] / 10_000:,.2f} 万元，{cur.welfare['person_times']} 人次"
+            f"福利慰问支出 {wan_number(cur.welfare['total_yuan'])} 万元，{cur.welfare['person_times']} 人次"
             + change(cur.welfare["total_yuan"], prev.welfare["total_yuan"] if prev else None)
         )
     if cur.has_activities:
         lines.append(
-            f"开展活动 {cur.activities['events']} 项，参与 {cur.activities['person_times']} 人次"
+            f"开展活动 {cur.activities['events']} 场，参与 {cur.activities['person_times']} 人次"
             + change(cur.activities["person_times"], prev.activities["person_times"] if prev else None)
         )
     if cur.has_proposals:

@@ -126,12 +126,12 @@ def activity_sentences(pack: PackData) -> list[Sentence]:
     out = [
         Sentence(
             "活动参与",
-            f"{cur.label}共组织开展各类活动{acts['events']}项，参与教职工{acts['person_times']}人次{change}。",
+            f"{cur.label}共组织开展各类活动{acts['events']}场，参与教职工{acts['person_times']}人次{change}。",
         )
     ]
     cats = [r for r in cur.activities_by_category.itertuples(index=False) if r.key != "未分类"]
     if cats:
-        parts = "、".join(f"{r.key}{r.events}项（{r.person_times}人次）" for r in cats)
+        parts = "、".join(f"{r.key}{r.events}场（{r.person_times}人次）" for r in cats)
         out.append(Sentence("活动参与", f"其中{parts}。"))
     top = cur.top_activities.dropna(subset=["participants"]).head(3)
     if len(top):

@@ -10,7 +10,7 @@ import streamlit as st
 from core import vocab
 from core.labels import PREVIEW_COLUMNS, UNKNOWN_VALUE_COLUMNS, field_label, kind_label, t
 from core.store import Store
-from dashboard.app import get_store, record, scope
+from dashboard.app import get_store, record, scope, table
 from dashboard.formatting import md, with_headers
 from loaders import loading
 from loaders.analysis import FileReport, SheetReport
@@ -229,7 +229,7 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
     """List values outside the standard vocabulary and let the user map each to a standard word."""
     unknown = sheet.result.unknown_values
     st.markdown(t("upload.unknown_values"))
-    st.dataframe(
+    table(
         with_headers(
             pd.DataFrame(
                 {
@@ -240,7 +240,6 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
             ),
             UNKNOWN_VALUE_COLUMNS,
         ),
-        hide_index=True,
     )
     prefix = key or f"{file_name}|{sheet.sheet}"
     with st.form(key=f"val|{prefix}"):

@@ -124,7 +124,7 @@ def test_sentences_quote_truth(pack_2022):
     assert "办结率100%" in text
     assert f"获得各级各类荣誉{now['awards']['total']}项" in text
     assert (
-        f"共组织开展各类活动{now['activities']['events']}项，参与教职工{now['activities']['person_times']}人次" in text
+        f"共组织开展各类活动{now['activities']['events']}场，参与教职工{now['activities']['person_times']}人次" in text
     )
     assert f"工会会员{now['members']}人" in text
 
