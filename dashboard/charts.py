@@ -17,7 +17,6 @@ from plotly.subplots import make_subplots
 
 from core.labels import t
 from core.vocab import AWARD_TYPES, DECISION_ORDER, LEVEL_ORDER, STATUS_ORDER, WELFARE_CATEGORIES
-from dashboard.formatting import wan_number
 
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
 PALETTE = (
@@ -50,7 +49,7 @@ _FIXED = {
     t("welfare.budget"): "#95a5a6",
     t("welfare.final"): PALETTE[0],
 }
-WAN = t("unit.wan")  # amounts in 万元: labels as the work reports write them (formatting.wan_number)
+WAN = t("unit.wan")  # bar labels in 万元 round to 2 decimals; hovers show the exact figure (up to 4)
 COLON = t("chart.colon")  # between a name and its value in hover text
 # Units of whole things: their axes tick at whole numbers only (never 0.2 人次).
 COUNT_UNITS = frozenset(
@@ -185,7 +184,7 @@ def hbar(
             marker_color=[colour(k) for k in data[label]] if colour_by_label else PALETTE[0],
             customdata=custom,
             hovertemplate=hover + "<extra></extra>",
-            text=[wan_number(v * 10_000) if unit == WAN else f"{v:,.0f}" for v in data[value]],
+            text=[f"{v:,.2f}" if unit == WAN else f"{v:,.0f}" for v in data[value]],
             textposition="auto",
         )
     )
@@ -219,7 +218,7 @@ def vbar(
             y=frame[value],
             marker_color=colour(colour_key) if colour_key else PALETTE[1],
             hovertemplate=f"%{{x}}<br>%{{y:{fmt}}}{unit}<extra></extra>",
-            text=[wan_number(v * 10_000) if unit == WAN else f"{v:{fmt}}" for v in frame[value]],
+            text=[f"{v:,.2f}" if unit == WAN else f"{v:{fmt}}" for v in frame[value]],
             textposition="outside",
             cliponaxis=False,
         )

@@ -30,3 +30,141 @@ def test_every_sub_union_chosen_is_no_filter_and_there_is_no_select_all(app_db):
     one = queries.activity_totals(store, queries.Filters.of(2024, sub_unions=("后勤分工会",)))["person_times"]
     assert 0 < one < everyone
     assert metric(at, "参与人次") == fmt.count(one, "人次")
+
+
+def _specs(at):
+    import json
+
+    return {
+        json.loads(c.proto.spec)["layout"]["title"]["text"]: json.loads(c.proto.spec) for c in at.get("plotly_chart")
+    }
+
+
+def _y(spec: dict) -> list:
+    """The first trace's y values (Plotly sends numbers as typed arrays: dtype + base64)."""
+    import base64
+
+    import numpy as np
+
+    y = spec["data"][0]["y"]
+    if isinstance(y, dict):
+        return np.frombuffer(base64.b64decode(y["bdata"]), dtype=y["dtype"]).tolist()
+    return list(y)
+
+
+def test_month_axes_have_every_month_and_count_axes_whole_ticks(app_db):
+    at = start()
+    at.selectbox(key="f_period_year").set_value("2024").run()
+    at.switch_page("pages/activities.py").run()
+    specs = _specs(at)
+    events = specs["每月活动场次"]
+    months = [f"2024-{m:02d}" for m in range(1, 13)]
+    assert events["data"][0]["x"] == months  # months without an activity are on the axis, at 0
+    store = live_store()
+    by_month = queries.activities_grouped(store, queries.Filters.of(2024), "month").set_index("key")["events"]
+    expected = [int(by_month.get(m, 0)) for m in months]
+    assert list(_y(events)) == expected and 0 in expected
+    assert sum(expected) == queries.activity_totals(store, queries.Filters.of(2024))["events"]
+    axis = events["layout"]["yaxis"]
+    assert axis["tickformat"] == ",d" and axis["dtick"] == 1 and max(expected) <= 10  # no 0.2 ticks
+    person_times = specs["每月参与人次"]
+    assert person_times["layout"]["yaxis"]["tickformat"] == ",d" and "dtick" not in person_times["layout"]["yaxis"]
+    assert "." not in "".join(person_times["data"][0]["text"])  # 554, not 554.0
+    # amounts are not counts: the 万元 axis keeps its decimals
+    at.switch_page("pages/welfare.py").run()
+    wan = _specs(at)["按月支出（万元）"]
+    assert wan["data"][0]["x"] == months and "tickformat" not in wan["layout"]["yaxis"]
+
+
+def test_tables_money_with_thousands_separators_and_no_none(app_db):
+    import json
+
+    at = start()
+    at.selectbox(key="f_period_year").set_value("2024").run()
+    at.switch_page("pages/welfare.py").run()
+    table = next(d for d in at.dataframe if "金额（元）" in d.value.columns and "类别" in d.value.columns)
+    columns = json.loads(table.proto.columns)
+    assert columns["金额（元）"]["type_config"]["format"] == "%,.2f"  # 514,800.00, not 514800.00
+    assert columns["人次"]["type_config"]["format"] == "%,d"
+    assert table.proto.placeholder == ""  # an empty cell shows empty, never None
+    assert table.value["金额（元）"].max() >= 10_000
+    # the report's KPI table is text: money with two decimals and a separator, counts with a separator
+    at.switch_page("pages/report.py").run()
+    kpi = next(d for d in at.dataframe if "指标" in d.value.columns).value.set_index("指标")
+    store = live_store()
+    total = queries.welfare_totals(store, queries.Filters.of(2024))["total_yuan"]
+    assert kpi.loc["支出合计（元）", "2024年"] == f"{total:,.2f}" and "," in kpi.loc["支出合计（元）", "2024年"]
+    events = queries.activity_totals(store, queries.Filters.of(2024))["events"]
+    assert kpi.loc["活动场次（场）", "2024年"] == f"{events:,}"
+    assert not kpi.isin(["None", "nan", "empty"]).any().any()
+
+
+def test_no_green_plus_zero_and_one_wan_precision(app_db):
+    at = start()
+    at.selectbox(key="f_period_year").set_value("2025").run()
+    assert at.session_state["compare"] == ("year", 2024)
+    overview_wan = metric(at, "福利慰问支出")
+    at.switch_page("pages/welfare.py").run()
+    assert metric(at, "支出合计") == overview_wan  # the same figure written the same way on both pages
+    for page in ("overview", "welfare", "activities", "proposals", "awards"):
+        at.switch_page(f"pages/{page}.py").run()
+        deltas = [m.proto.delta for m in at.metric]
+        assert not [d for d in deltas if d in ("+0.0%", "+0.0个百分点", "+0项", "+0")], (page, deltas)
+    assert fmt.metric_delta(100, 100) is None and fmt.metric_delta(101, 100) == "+1.0%"
+    assert fmt.metric_points(0.5, 0.5) is None
+
+
+def test_part_year_against_whole_year_says_so_on_pages_and_in_the_pack(app_db):
+    from dashboard import deck, pack, sentences
+
+    at = start()  # the demo: 2026 has data for January to October, 2025 for the whole year
+    assert at.selectbox(key="f_period_year").value == "2026"
+    note = "本期只有 1–10 月数据，对比期有 1–12 月数据，同比仅供参考"
+    for page in ("overview", "welfare", "activities", "proposals", "awards", "report"):
+        at.switch_page(f"pages/{page}.py").run()
+        assert note in [i.value for i in at.info], page
+    store = live_store()
+    data = pack.gather(store, queries.Filters.of(2026), queries.Filters.of(2025))
+    text = sentences.as_text(data)
+    assert note + "。" in text
+    assert "同比增长0.2%（2025年为54.848万元，两期数据月份不同，仅供参考）" in text
+    assert note + "。" in sentences.as_markdown(data).replace("\\", "")
+    slides = _deck_texts(deck.build_deck(data))
+    closing = "\n".join(slides[-1])
+    assert "说明：" + note in closing, closing
+    assert "54.942万元\n福利慰问支出\n同比 +0.2%（仅供参考）" in closing  # the headline tiles
+    assert "1,788人次" in closing
+    # whole years on both sides: no note
+    assert queries.coverage_notes(store, queries.Filters.of(2025), queries.Filters.of(2024)) == []
+
+
+def _deck_texts(data: bytes) -> list[list[str]]:
+    import io
+
+    from pptx import Presentation
+
+    prs = Presentation(io.BytesIO(data))
+    return [[s.text_frame.text for s in slide.shapes if s.has_text_frame] for slide in prs.slides]
+
+
+def test_closing_slide_is_complete_when_few_ledgers(tmp_path):
+    """Slide 5 of a pack with only welfare and activities was three lines; now tiles, lines and 说明."""
+    from core.store import Store
+    from dashboard import deck, pack
+    from loaders.loading import load_path
+
+    store = Store(tmp_path / "few.duckdb")
+    from pathlib import Path
+
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    for path in sorted(demo.glob("*.xlsx")):
+        if "福利" in path.name or "活动" in path.name:
+            load_path(store, path, org="东湖实验学校")
+    data = pack.gather(store, queries.Filters.of(2025), None)
+    slides = _deck_texts(deck.build_deck(data))
+    closing = slides[-1]
+    assert "工作总结" in closing
+    welfare = queries.welfare_totals(store, queries.Filters.of(2025))
+    assert any(t.startswith(f"{fmt.wan_number(welfare['total_yuan'])}万元") for t in closing)  # a tile
+    assert any(t.startswith("说明：") and "提案" in t for t in closing)  # what the pack lacks
+    assert sum(t.count("■") for t in closing) == 2  # welfare and activities lines
