@@ -168,3 +168,38 @@ def test_closing_slide_is_complete_when_few_ledgers(tmp_path):
     assert any(t.startswith(f"{fmt.wan_number(welfare['total_yuan'])}万元") for t in closing)  # a tile
     assert any(t.startswith("说明：") and "提案" in t for t in closing)  # what the pack lacks
     assert sum(t.count("■") for t in closing) == 2  # welfare and activities lines
+
+
+def test_sub_union_filter_says_where_it_does_not_apply(app_db):
+    at = start()
+    at.multiselect(key="f_subs").set_value(["后勤分工会"]).run()
+    not_applied = "分工会筛选不适用于提案和经费预算决算（这两类台账不分分工会），其数字为全校合计"
+    store = live_store()
+    for page, said in (("proposals", True), ("welfare", True), ("overview", True), ("activities", False)):
+        at.switch_page(f"pages/{page}.py").run()
+        assert (not_applied in [c.value for c in at.caption]) is said, page
+    at.switch_page("pages/proposals.py").run()
+    everyone = queries.proposal_totals(store, queries.Filters.of(2026))["total"]
+    assert metric(at, "提案总数") == fmt.count(everyone, "件") == "17件"  # the whole school's, as the caption says
+    at.multiselect(key="f_subs").set_value([]).run()
+    assert not_applied not in [c.value for c in at.caption]
+
+
+def test_unit_name_on_the_report_page_comes_from_the_data(app_db):
+    at = start()
+    at.switch_page("pages/report.py").run()
+    store = live_store()
+    (org,) = queries.organisations(store)
+    box = next(b for b in at.text_input if b.label.startswith("单位名称"))
+    assert box.value == org and org.startswith("东湖实验学校") and box.value != "本校工会"
+
+
+def test_file_uploader_words_are_chinese(app_db):
+    at = start()
+    at.switch_page("pages/upload.py").run()
+    styles = "".join(h.proto.body for h in at.get("html"))
+    assert 'content: "选择文件"' in styles  # instead of "Upload"
+    assert 'content: "可拖入文件，每个不超过 50 MB（xlsx、xlsm、xls、csv）"' in styles  # "50MB per file • …"
+    assert 'content: "松开鼠标即可添加文件"' in styles  # "Drag and drop files here"
+    for selector in ("stFileUploaderDropzone", "stFileUploaderDropzoneInstructions"):
+        assert f'[data-testid="{selector}"]' in styles
