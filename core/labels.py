@@ -752,6 +752,10 @@ ZH: dict[str, str] = {
     "upload.value_choice": "{field}：“{value}” 对应",
     "upload.save_values": "保存取值映射",
     "upload.values_saved": "已保存 {n} 条取值映射。",
+    "upload.recognised_values": "已识别的取值（{n} 个，识别有误可改）",
+    "upload.recognised_help": "左边是台账原文，右边是系统对应的标准用语；改后保存，本次和以后的导入都按您的选择。",
+    "upload.recognised_choice": "{field}：“{value}”（{rows} 行）对应",
+    "upload.save_recognised": "保存更改",
     "upload.precision.day": "日",
     "upload.precision.month": "月",
     # --- 数据管理 (pages/manage.py)

@@ -167,6 +167,7 @@ for upload in files:
                     app.table(rejected, REJECTED_ROW_COLUMNS)
                 if result.unknown_values:
                     uploads.value_mapping_form(store, upload.name, sheet, key=sheet_key)
+                uploads.recognised_value_form(store, upload.name, sheet, key=sheet_key)
                 st.markdown(t("upload.preview"))
                 preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
                 for column in ("recipient", "name", "proposer"):

@@ -203,3 +203,51 @@ def test_file_uploader_words_are_chinese(app_db):
     assert 'content: "松开鼠标即可添加文件"' in styles  # "Drag and drop files here"
     for selector in ("stFileUploaderDropzone", "stFileUploaderDropzoneInstructions"):
         assert f'[data-testid="{selector}"]' in styles
+
+
+RECOGNISED = {
+    "慰问": [
+        ["日期", "分工会", "类别", "姓名", "金额"],
+        ["2024.3.8", "机关分工会", "看望生病住院教职工", "甲乙", 600],
+        ["2024.4.8", "机关分工会", "看望生病住院教职工", "丙丁", 500],
+        ["2024.5.8", "机关分工会", "结婚", "戊己", 300],
+    ]
+}
+
+
+def test_a_value_the_loader_recognised_can_be_remapped_and_the_choice_sticks(app_db):
+    import hashlib
+
+    from tests.helpers import xlsx_bytes
+
+    data = xlsx_bytes(RECOGNISED)
+    at = start()
+    at.switch_page("pages/upload.py").run()
+    at.file_uploader(key="uploader").set_value([("认定.xlsx", data, "application/octet-stream")]).run()
+    assert not at.exception, at.exception
+    boxes = {b.key.rsplit("|", 1)[-1]: b for b in at.selectbox if (b.key or "").startswith("r|")}
+    # the loader's keyword rule made 看望生病住院教职工 生病住院慰问 and 结婚 结婚慰问: both offered, pre-selected
+    assert boxes["看望生病住院教职工"].value == "生病住院慰问" and boxes["结婚"].value == "结婚慰问"
+    assert "（2 行）" in boxes["看望生病住院教职工"].label
+    boxes["看望生病住院教职工"].set_value("困难补助")
+    next(b for b in at.button if b.label == "保存更改").click().run()
+    assert not at.exception, at.exception
+    at.run()
+    boxes = {b.key.rsplit("|", 1)[-1]: b for b in at.selectbox if (b.key or "").startswith("r|")}
+    assert boxes["看望生病住院教职工"].value == "困难补助"  # the choice sticks
+    preview = [d.value for d in at.dataframe if "类别" in d.value.columns][-1]
+    assert list(preview["类别"]) == ["困难补助", "困难补助", "结婚慰问"]
+    at.button(key=f"load_{hashlib.sha256(data).hexdigest()}").click().run()
+    store = live_store()
+    rows = store.query(
+        "SELECT category, sum(amount_yuan)::DOUBLE AS y FROM welfare WHERE batch_id = "
+        "(SELECT max(batch_id) FROM batches) GROUP BY 1 ORDER BY 1"
+    )
+    assert dict(zip(rows["category"], rows["y"], strict=True)) == {"困难补助": 1100.0, "结婚慰问": 300.0}
+    # and the next upload of the same words (another file) takes the chair's choice without asking
+    other = xlsx_bytes(
+        {"慰问": [*RECOGNISED["慰问"][:2], ["2024.6.1", "机关分工会", "看望生病住院教职工", "己庚", 200]]}
+    )
+    at.file_uploader(key="uploader").set_value([("下一次.xlsx", other, "application/octet-stream")]).run()
+    preview = [d.value for d in at.dataframe if "类别" in d.value.columns][-1]
+    assert set(preview["类别"]) == {"困难补助"}
