@@ -70,9 +70,10 @@ with app.guard(t("overview.section.kpis")):
         border=True,
         help=t("overview.decisions_help", **decisions, merged=props[app.MERGED]),
     )
-    c[1].metric(
-        t("overview.decisions"), t("overview.decisions_value", **decisions, merged=props[app.MERGED]), border=True
-    )
+    # Four figures do not fit one metric card (its label and value were cut off): words and figures in lines.
+    with c[1].container(border=True):
+        st.caption(t("overview.decisions"))
+        st.markdown(t("overview.decisions_value", **decisions, merged=props[app.MERGED]))
     c[2].metric(
         t("metric.completion_rate"),
         fmt.pct(props["completion_rate"]),
