@@ -709,7 +709,8 @@ PHONE_CSS = """
 # "Drag and drop files here" while a file is dragged over it).  The English text is hidden (font size
 # 0, so it takes no room) and the Chinese of core/labels.py shown in its place (::after).  Selectors
 # are Streamlit's data-testid attributes, which its own tests rely on; the drag overlay is the
-# dropzone's only child element without a data-testid.
+# element right after the hidden file input whose own child is a span (the file chips, shown there
+# once files are chosen, have only div and button children).
 UPLOADER_CSS = """
 <style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
@@ -718,8 +719,8 @@ UPLOADER_CSS = """
 }
 [data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
 [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(limit)s"; font-size: 0.875rem; }
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] > div:not([data-testid]) span::after {
+[data-testid="stFileUploaderDropzoneInput"] + div > span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInput"] + div > span::after {
   content: "%(drop)s"; font-size: 1rem;
 }
 </style>
