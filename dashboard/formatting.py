@@ -35,8 +35,7 @@ def seed_wan(yuan: float) -> str:
 
     130989 → "13.0989万元"; 35800 → "3.58万元"; 19000 → "1.9万元"; 1582300 → "158.23万元".
     """
-    text = f"{yuan / 10_000:.4f}".rstrip("0").rstrip(".")
-    return f"{text}万元"
+    return f"{wan_number(yuan)}万元"
 
 
 def pct(ratio: float | None, digits: int = 1) -> str:
