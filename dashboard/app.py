@@ -361,12 +361,30 @@ def sidebar() -> None:
         subs = lists(org)[1]
         if not set(st.session_state.get("f_subs") or ()) <= set(subs):
             del st.session_state["f_subs"]
-        chosen = st.multiselect(t("sidebar.sub_unions"), subs, key="f_subs", placeholder=t("sidebar.all_sub_unions"))
+        # No "Select all" (English, and pointless: none chosen is all); every sub-union chosen by hand
+        # is no filter either, so rows without a sub-union stay counted.
+        chosen = effective_sub_unions(
+            st.multiselect(
+                t("sidebar.sub_unions"),
+                subs,
+                key="f_subs",
+                placeholder=t("sidebar.all_sub_unions"),
+                select_all=False,
+            ),
+            subs,
+        )
         st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
         st.session_state["compare"] = None if compare is None else tuple(compare)
-        _write_address(current, st.session_state["compare"], org, chosen)
+        _write_address(current, st.session_state["compare"], org, list(chosen))
         if store().get_meta("demo") == "true":
             st.caption(t("sidebar.demo"))
+
+
+def effective_sub_unions(chosen: list[str] | tuple[str, ...], available: list[str]) -> tuple[str, ...]:
+    """The sub-union filter as the queries take it: every available sub-union chosen is no filter (全部),
+    so that rows whose sub-union is blank are not dropped by choosing "all" one by one."""
+    chosen = tuple(chosen)
+    return () if chosen and set(available) <= set(chosen) else chosen
 
 
 def filters() -> tuple[queries.Filters | None, queries.Filters | None]:
@@ -440,32 +458,96 @@ def coverage_notes(
     return notes
 
 
+def period_months(current: queries.Filters, today: dt.date | None = None) -> list[str]:
+    """The months of the period as the by-month charts key them ('2024-01' …), for zero-filled month
+    axes: the whole period, or up to this month while the period runs."""
+    start, end = current.period.start, current.period.end
+    today = today or dt.date.today()
+    if start <= today < end:
+        end = today
+    return charts.month_keys(start, end)
+
+
 def frame_or_none(value: object) -> pd.DataFrame | None:
     """A DataFrame with rows, else None (for "暂无数据" branches)."""
     return value if isinstance(value, pd.DataFrame) and len(value) else None
 
 
-def table(frame: pd.DataFrame, names: dict[str, str] | None = None, *, key: str | None = None) -> None:
-    """Show a table with Chinese column ``names``: dates as YYYY-MM-DD, 元 with 2 decimals, rates as %."""
-    shown = with_headers(frame, names)
+def _is_year_column(name: str, values: pd.Series) -> bool:
+    """A column of years (年度 2023): shown without a thousands separator."""
+    return t("table.year_marker") in name and values.between(1900, 2200).all()
+
+
+def table_config(shown: pd.DataFrame) -> dict[str, object]:
+    """Column formats for a table with Chinese headers, one way everywhere: 元 with a thousands separator
+    and 2 decimals (12,360.00), counts with a thousands separator (1,972), years as written (2024),
+    rates as %, dates as YYYY-MM-DD."""
     yuan, rate, days = t("table.yuan_marker"), t("table.rate_suffix"), t("table.days_marker")
     config: dict[str, object] = {}
     for column in shown.columns:
+        name, dtype = str(column), shown[column].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype):
+            moments = shown[column].dropna()
+            timed = len(moments) and (moments != moments.dt.normalize()).any()
+            config[column] = (
+                st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")
+                if timed
+                else st.column_config.DateColumn(format="YYYY-MM-DD")
+            )
+        elif pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
+            continue
+        elif yuan in name:
+            config[column] = st.column_config.NumberColumn(format="%,.2f")
+        elif name.endswith(rate):
+            config[column] = st.column_config.NumberColumn(format="percent")
+        elif days in name:
+            config[column] = st.column_config.NumberColumn(format="%,.0f")
+        else:
+            values = pd.to_numeric(shown[column], errors="coerce").dropna()
+            if len(values) and (values % 1 == 0).all():
+                year = _is_year_column(name, values)
+                config[column] = st.column_config.NumberColumn(format="%d" if year else "%,d")
+            else:
+                config[column] = st.column_config.NumberColumn(format="%,.2f")
+    return config
+
+
+def table(frame: pd.DataFrame | dict, names: dict[str, str] | None = None, *, key: str | None = None) -> None:
+    """Show a table with Chinese column ``names`` (see :func:`table_config` for the number formats).
+
+    An empty cell shows empty (never None, nan or <NA>); a table without rows says 暂无数据 (never
+    Streamlit's English "empty"); the table takes the page's width.
+    """
+    shown = with_headers(pd.DataFrame(frame), names)
+    if shown.empty:
+        st.caption(t("table.no_rows"))
+        return
+    for column in shown.columns:
         dtype = shown[column].dtype
         if pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype):
-            # The table's own CSV download must not turn user text into formulas either; an empty
-            # cell shows empty, never "None".
+            # The table's own CSV download must not turn user text into formulas either.
             shown[column] = formula_safe_column(shown[column])
-            shown[column] = shown[column].astype(object).where(shown[column].notna(), "")
-        if pd.api.types.is_datetime64_any_dtype(dtype):
-            config[column] = st.column_config.DateColumn(format="YYYY-MM-DD")
-        elif yuan in str(column) and pd.api.types.is_numeric_dtype(dtype):
-            config[column] = st.column_config.NumberColumn(format="%.2f")
-        elif str(column).endswith(rate) and pd.api.types.is_numeric_dtype(dtype):
-            config[column] = st.column_config.NumberColumn(format="percent")
-        elif days in str(column) and pd.api.types.is_numeric_dtype(dtype):
-            config[column] = st.column_config.NumberColumn(format="%.0f")
-    st.dataframe(shown, hide_index=True, column_config=config, key=key)
+    st.dataframe(shown, hide_index=True, column_config=table_config(shown), key=key, placeholder="", width="stretch")
+
+
+def kpi_shown(kpi: pd.DataFrame) -> pd.DataFrame:
+    """The pack's KPI table (领域 | 指标 | periods | 变化) as text, one number format: 元 with two decimals
+    and a thousands separator, counts with a thousands separator, an absent figure as 无数据."""
+    yuan = t("table.yuan_marker")
+    periods = list(kpi.columns[2:-1]) if len(kpi.columns) > 3 else [kpi.columns[2]]
+
+    def show(value: object, money: bool) -> str:
+        if value is None or (isinstance(value, float) and pd.isna(value)):
+            return t("text.none")
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return f"{value:,.2f}" if money else (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}")
+        return str(value)
+
+    shown = kpi.astype(object).copy()
+    money = kpi.iloc[:, 1].astype(str).str.contains(yuan, regex=False)
+    for column in periods:
+        shown[column] = [show(v, m) for v, m in zip(kpi[column], money, strict=True)]
+    return shown
 
 
 def ensure_navigation() -> None:
@@ -673,9 +755,47 @@ PHONE_CSS = """
 """
 
 
+# Streamlit's file uploader has no option for its inner words ("Upload", "50MB per file • XLSX …",
+# "Drag and drop files here" while a file is dragged over it).  The English text is hidden (font size
+# 0, so it takes no room) and the Chinese of core/labels.py shown in its place (::after).  Selectors
+# are Streamlit's data-testid attributes, which its own tests rely on; the drag overlay is the
+# element right after the hidden file input whose own child is a span (the file chips, shown there
+# once files are chosen, have only div and button children).
+UPLOADER_CSS = """
+<style>
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { font-size: 0; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p::after {
+  content: "%(browse)s"; font-size: 0.875rem;
+}
+[data-testid="stFileUploaderDropzoneInstructions"] span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(limit)s"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInput"] + div > span { font-size: 0; }
+[data-testid="stFileUploaderDropzoneInput"] + div > span::after {
+  content: "%(drop)s"; font-size: 1rem;
+}
+</style>
+"""
+
+
+def _css_text(text: str) -> str:
+    """Text for a CSS string literal (content: "…"): backslashes and quotes escaped, one line."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
+
+
+def uploader_css() -> str:
+    """:data:`UPLOADER_CSS` with the Chinese words and this server's upload size limit."""
+    limit = int(st.get_option("server.maxUploadSize"))
+    words = {
+        "browse": t("upload.browse"),
+        "limit": t("upload.limit", mb=limit),
+        "drop": t("upload.drop"),
+    }
+    return UPLOADER_CSS % {key: _css_text(value) for key, value in words.items()}
+
+
 def phone_layout() -> None:
-    """Inject :data:`PHONE_CSS` (a style block: it takes no space on the page)."""
-    st.html(PHONE_CSS)
+    """Inject :data:`PHONE_CSS` and the uploader's Chinese words (style blocks: they take no space on the page)."""
+    st.html(PHONE_CSS + uploader_css())
 
 
 # --- targets (年度目标, issue 19) ---------------------------------------------------------------------

@@ -7,6 +7,7 @@ this machine (MEASURED.md), and the page reruns on every click.
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import zlib
 
@@ -48,8 +49,51 @@ _FIXED = {
     t("welfare.budget"): "#95a5a6",
     t("welfare.final"): PALETTE[0],
 }
-WAN = t("unit.wan")  # amounts in 万元 get two decimals
+WAN = t("unit.wan")  # bar labels in 万元 round to 2 decimals; hovers show the exact figure (up to 4)
 COLON = t("chart.colon")  # between a name and its value in hover text
+# Units of whole things: their axes tick at whole numbers only (never 0.2 人次).
+COUNT_UNITS = frozenset(
+    t(f"unit.{u}") for u in ("person_times", "people", "items", "events", "pieces", "articles", "times")
+)
+
+
+def is_count(unit: str) -> bool:
+    """True for a unit of whole things (人次, 场, 项, 件 …)."""
+    return unit in COUNT_UNITS
+
+
+def count_axis(largest: float | None) -> dict[str, object]:
+    """Axis settings for counts: whole-number ticks with a thousands separator, from zero; a step of 1
+    while the largest value is at most 10 (Plotly's automatic step would be 0.2 or 0.5 there)."""
+    settings: dict[str, object] = {"tickformat": ",d", "rangemode": "tozero"}
+    if largest is None or pd.isna(largest) or largest <= 10:
+        settings["dtick"] = 1
+        settings["tick0"] = 0
+    return settings
+
+
+def month_keys(start: dt.date, end: dt.date) -> list[str]:
+    """Every month from ``start`` to ``end`` as '2024-03' (the keys of the by-month queries)."""
+    keys, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        keys.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return keys
+
+
+def fill_months(frame: pd.DataFrame, label: str, months: list[str]) -> pd.DataFrame:
+    """``frame`` with a row for every month of ``months`` (numbers 0 where the month had nothing),
+    in calendar order; months of the frame outside ``months`` are kept."""
+    keys = frame[label].astype(str)
+    extra = [k for k in keys if k not in set(months)]
+    order = sorted({*months, *extra})
+    numeric = [c for c in frame.columns if c != label and pd.api.types.is_numeric_dtype(frame[c])]
+    filled = frame.assign(**{label: keys}).set_index(label).reindex(order)
+    filled[numeric] = filled[numeric].fillna(0)
+    for column in numeric:  # counts stay whole numbers (8, not 8.0)
+        if pd.api.types.is_integer_dtype(frame[column].dtype):
+            filled[column] = filled[column].astype(frame[column].dtype)
+    return filled.rename_axis(label).reset_index()
 
 
 def colour(key: str) -> str:
@@ -129,7 +173,7 @@ def hbar(
     """Horizontal bars, biggest on top: ``frame[label]`` against ``frame[value]`` (in ``unit``)."""
     data = frame.sort_values(value, ascending=True)
     custom = data[extra] if extra else None
-    hover = f"%{{y}}<br>%{{x:,.2f}}{unit}" if unit == WAN else f"%{{y}}<br>%{{x:,}}{unit}"
+    hover = f"%{{y}}<br>%{{x:,.4~f}}{unit}" if unit == WAN else f"%{{y}}<br>%{{x:,}}{unit}"
     if extra:
         hover += f"<br>%{{customdata:,}}{extra_unit}"
     fig = go.Figure(
@@ -145,6 +189,8 @@ def hbar(
         )
     )
     fig.update_xaxes(title_text=unit)
+    if is_count(unit):
+        fig.update_xaxes(**count_axis(data[value].max() if len(data) else None))
     return _layout(fig, title, height=max(260, 34 * len(data) + 90))
 
 
@@ -157,21 +203,29 @@ def vbar(
     *,
     axis_title: str = "",
     colour_key: str | None = None,
+    months: list[str] | None = None,
 ) -> go.Figure:
-    """Vertical bars in the frame's order (months, years): ``frame[value]`` in ``unit``."""
-    fmt = ",.2f" if unit == WAN else ","
+    """Vertical bars in the frame's order (months, years): ``frame[value]`` in ``unit``.
+
+    ``months`` (keys '2024-01' …): every month of the period gets a bar, 0 where it had nothing.
+    """
+    if months is not None:
+        frame = fill_months(frame, label, months)
+    fmt = ",.4~f" if unit == WAN else ("," if not is_count(unit) else ",.0f")
     fig = go.Figure(
         go.Bar(
             x=frame[label].astype(str),
             y=frame[value],
             marker_color=colour(colour_key) if colour_key else PALETTE[1],
             hovertemplate=f"%{{x}}<br>%{{y:{fmt}}}{unit}<extra></extra>",
-            text=[f"{v:{fmt}}" for v in frame[value]],
+            text=[f"{v:,.2f}" if unit == WAN else f"{v:{fmt}}" for v in frame[value]],
             textposition="outside",
             cliponaxis=False,
         )
     )
     fig.update_xaxes(title_text=axis_title, type="category")
+    if is_count(unit):
+        fig.update_yaxes(**count_axis(frame[value].max() if len(frame) else None))
     return _layout(fig, _with_unit(title, unit))
 
 
@@ -179,7 +233,7 @@ def grouped(
     frame: pd.DataFrame, label: str, series: dict[str, str], title: str, unit: str, horizontal: bool = False
 ) -> go.Figure:
     """Grouped bars: one trace per entry of ``series`` (display name → column)."""
-    fmt = ",.2f" if unit == WAN else ","
+    fmt = ",.4~f" if unit == WAN else ","
     fig = go.Figure()
     for name, column in series.items():
         if horizontal:
@@ -199,12 +253,17 @@ def grouped(
                 marker_color=colour(name),
                 hovertemplate=f"%{{x}}<br>{name}{COLON}%{{y:{fmt}}}{unit}<extra></extra>",
             )
+    largest = max((frame[c].max() for c in series.values()), default=None) if len(frame) else None
     if horizontal:
         fig.update_xaxes(title_text=unit)
         fig.update_yaxes(autorange="reversed")
+        if is_count(unit):
+            fig.update_xaxes(**count_axis(largest))
         height = max(300, 40 * len(frame) + 110)
     else:
         fig.update_xaxes(type="category")
+        if is_count(unit):
+            fig.update_yaxes(**count_axis(largest))
         height = 360
         title = _with_unit(title, unit)
     return _layout(fig, title, height=height, barmode="group")
@@ -235,6 +294,9 @@ def stacked(
             hovertemplate=f"%{{x}} · {plotly_text(key)}{COLON}%{{y}}{unit}<extra></extra>",
         )
     fig.update_xaxes(type="category")
+    if is_count(unit):
+        totals = frame.assign(_x=frame[x].astype(str)).groupby("_x")[value].sum()
+        fig.update_yaxes(**count_axis(totals.max() if len(totals) else None))
     return _layout(fig, _with_unit(title, unit), barmode="stack")
 
 
@@ -320,7 +382,7 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
             y=frame["value"],
             mode="lines+markers",
             line={"color": PALETTE[(i - 1) % len(PALETTE)]},
-            hovertemplate=f"%{{x}}{COLON}%{{y:,.2f}}{unit}<extra>{name}</extra>"
+            hovertemplate=f"%{{x}}{COLON}%{{y:,.4~f}}{unit}<extra>{name}</extra>"
             if unit == WAN
             else f"%{{x}}{COLON}%{{y:,}}{unit}<extra>{name}</extra>",
             row=1,
@@ -330,6 +392,8 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
         )
         fig.update_xaxes(type="category", row=1, col=i)
         fig.update_yaxes(rangemode="tozero", row=1, col=i)
+        if is_count(unit):
+            fig.update_yaxes(**count_axis(frame["value"].max() if len(frame) else None), row=1, col=i)
     fig.update_annotations(font_size=13, yshift=8)
     return _layout(fig, title, height=300, margin={"l": 10, "r": 10, "t": 80, "b": 10})
 
@@ -344,7 +408,7 @@ def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
             mode="lines+markers",
             name=str(org),
             line={"color": PALETTE[i % len(PALETTE)]},
-            hovertemplate=f"%{{x}}{COLON}%{{y:,.2f}}{WAN}<extra>{plotly_text(org)}</extra>",
+            hovertemplate=f"%{{x}}{COLON}%{{y:,.4~f}}{WAN}<extra>{plotly_text(org)}</extra>",
         )
     fig.update_xaxes(type="category")
     fig.update_yaxes(rangemode="tozero", title_text=WAN)

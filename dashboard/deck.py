@@ -21,8 +21,8 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
-from dashboard import targets
-from dashboard.formatting import delta_points, delta_text, formula_safe, pct
+from dashboard import sentences, targets
+from dashboard.formatting import delta_points, delta_text, formula_safe, pct, wan_number
 from dashboard.pack import PackData
 
 FONT = "Microsoft YaHei"  # WPS/PowerPoint on Windows; LibreOffice falls back to Noto Sans CJK
@@ -160,7 +160,7 @@ def _kpi_rows(pack: PackData, items: list[tuple[str, object, object, str]]) -> l
         header += [pack.previous.label, "变化"]
     rows = [header]
     for name, cur, prev, kind in items:
-        show = {"wan": lambda v: f"{v / 10_000:,.2f}", "int": lambda v: f"{round(v):,}", "rate": pct}[kind]
+        show = {"wan": wan_number, "int": lambda v: f"{round(v):,}", "rate": pct}[kind]
         row = [name, "—" if cur is None else show(cur)]
         if pack.previous:
             row.append("—" if prev is None else show(prev))
@@ -214,7 +214,7 @@ def _activity_slide(prs, pack: PackData, subtitle: str) -> None:
         _kpi_rows(
             pack,
             [
-                ("活动场次（项）", a["events"], pa.get("events"), "int"),
+                ("活动场次（场）", a["events"], pa.get("events"), "int"),
                 ("参与人次", a["person_times"], pa.get("person_times"), "int"),
                 ("参与率", a["participation_rate"], pa.get("participation_rate"), "rate"),
                 ("活动经费（万元）", a["cost_yuan"], pa.get("cost_yuan"), "wan"),
@@ -282,17 +282,18 @@ def _summary_lines(pack: PackData) -> list[str]:
 
     def change(c, p):
         text = delta_text(c, p) if prev else None
-        return f"（{'同比' if cur.filters.period.kind == 'year' else '较上学年'}{text}）" if text else ""
+        caveat = "，仅供参考" if sentences.months_differ(pack) else ""
+        return f"（{'同比' if cur.filters.period.kind == 'year' else '较上学年'}{text}{caveat}）" if text else ""
 
     lines = []
     if cur.has_welfare:
         lines.append(
-            f"福利慰问支出 {cur.welfare['total_yuan'] / 10_000:,.2f} 万元，{cur.welfare['person_times']} 人次"
+            f"福利慰问支出 {wan_number(cur.welfare['total_yuan'])} 万元，{cur.welfare['person_times']:,} 人次"
             + change(cur.welfare["total_yuan"], prev.welfare["total_yuan"] if prev else None)
         )
     if cur.has_activities:
         lines.append(
-            f"开展活动 {cur.activities['events']} 项，参与 {cur.activities['person_times']} 人次"
+            f"开展活动 {cur.activities['events']:,} 场，参与 {cur.activities['person_times']:,} 人次"
             + change(cur.activities["person_times"], prev.activities["person_times"] if prev else None)
         )
     if cur.has_proposals:
@@ -305,8 +306,91 @@ def _summary_lines(pack: PackData) -> list[str]:
             + change(cur.awards["total"], prev.awards["total"] if prev else None)
         )
     if cur.members:
-        lines.append(f"会员 {cur.members} 人")
+        lines.append(f"会员 {cur.members:,} 人")
     return lines
+
+
+def _headline_tiles(pack: PackData) -> list[tuple[str, str, str]]:
+    """Up to four headline figures for the closing slide: (value, name, change against the comparison)."""
+    cur, prev = pack.current, pack.previous
+
+    def change(c, p, rate: bool = False) -> str:
+        if prev is None or p is None:
+            return ""
+        text = delta_points(c, p) if rate else delta_text(c, p)
+        caveat = "（仅供参考）" if sentences.months_differ(pack) else ""
+        return f"{'同比' if cur.filters.period.kind == 'year' else '较上学年'} {text}{caveat}" if text else ""
+
+    tiles: list[tuple[str, str, str]] = []
+    if cur.has_welfare:
+        before = prev.welfare["total_yuan"] if prev and prev.has_welfare else None
+        tiles.append(
+            (f"{wan_number(cur.welfare['total_yuan'])}万元", "福利慰问支出", change(cur.welfare["total_yuan"], before))
+        )
+    if cur.has_activities:
+        before = prev.activities["person_times"] if prev and prev.has_activities else None
+        tiles.append(
+            (f"{cur.activities['person_times']:,}人次", "活动参与", change(cur.activities["person_times"], before))
+        )
+    if cur.has_proposals:
+        p = cur.proposals
+        before = prev.proposals["completion_rate"] if prev and prev.has_proposals else None
+        tiles.append(
+            (
+                f"{p['total']:,}件",
+                f"提案（办结率 {pct(p['completion_rate'])}）",
+                change(p["completion_rate"], before, True),
+            )
+        )
+    if cur.has_awards:
+        before = prev.awards["total"] if prev and prev.has_awards else None
+        tiles.append((f"{cur.awards['total']:,}项", "各级荣誉", change(cur.awards["total"], before)))
+    if cur.members and len(tiles) < 4:
+        tiles.append((f"{cur.members:,}人", "会员人数", change(cur.members, prev.members if prev else None)))
+    return tiles[:4]
+
+
+def _closing_slide(prs, pack: PackData, subtitle: str) -> None:
+    """工作总结: the headline figures as tiles, the summary lines, and what the pack lacks (说明).
+
+    A period with few ledgers still fills the slide: tiles on top, lines below, notes at the foot.
+    """
+    closing = prs.slides.add_slide(prs.slide_layouts[6])
+    _header(closing, "工作总结", subtitle)
+    tiles = _headline_tiles(pack)
+    top = Inches(1.3)
+    if tiles:
+        gap, width = Inches(0.3), Inches((12.3 - 0.3 * (len(tiles) - 1)) / len(tiles))
+        for i, (value, name, change) in enumerate(tiles):
+            left = Inches(0.5) + i * (width + gap)
+            card = closing.shapes.add_shape(1, left, top, width, Inches(1.75))
+            card.fill.solid()
+            card.fill.fore_color.rgb = RGBColor(0xF4, 0xF6, 0xF7)
+            card.line.color.rgb = RGBColor(0xDD, 0xE1, 0xE3)
+            lines = [(value, 26 if len(value) < 10 else 22, True, RED), (name, 15, False, DARK)]
+            if change:
+                lines.append((change, 12, False, GREY))
+            _text(closing, left, top + Inches(0.1), width, Inches(1.6), lines, align=PP_ALIGN.CENTER)
+        top += Inches(2.0)
+    lines = _summary_lines(pack) or ["本期间没有台账数据。"]
+    _text(
+        closing,
+        Inches(0.9),
+        top,
+        Inches(11.5),
+        Inches(6.6) - top,
+        [(f"■  {line}", 18, False, DARK) for line in lines],
+    )
+    notes = sentences.coverage_notes(pack)
+    if notes:
+        _text(
+            closing,
+            Inches(0.9),
+            Inches(6.55),
+            Inches(11.5),
+            Inches(0.8),
+            [("说明：" + "".join(notes), 11, False, GREY)],
+        )
 
 
 def _district_slide(prs, pack: PackData, subtitle: str) -> None:
@@ -426,17 +510,7 @@ def build_deck(pack: PackData) -> bytes:
     if pack.district is not None and len(pack.district) > 1:
         _district_slide(prs, pack, subtitle)
 
-    closing = prs.slides.add_slide(prs.slide_layouts[6])
-    _header(closing, "工作总结", subtitle)
-    lines = _summary_lines(pack) or ["本期间没有台账数据。"]
-    _text(
-        closing,
-        Inches(0.9),
-        Inches(1.5),
-        Inches(11.5),
-        Inches(5.2),
-        [(f"■  {line}", 22, False, DARK) for line in lines],
-    )
+    _closing_slide(prs, pack, subtitle)
     buf = io.BytesIO()
     prs.save(buf)
     return buf.getvalue()

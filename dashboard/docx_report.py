@@ -111,7 +111,7 @@ def _welfare_tables(pack: PackData):
 
 def _activity_tables(pack: PackData):
     rows: list[Row] = [
-        ("活动场次（项）", lambda f: f.summary["activities"]["events"], "int"),
+        ("活动场次（场）", lambda f: f.summary["activities"]["events"], "int"),
         ("参与人次", lambda f: f.summary["activities"]["person_times"], "int"),
         ("参与率", lambda f: f.activities["participation_rate"], "rate"),
     ]

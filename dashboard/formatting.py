@@ -14,11 +14,20 @@ from core.privacy import is_sensitive_note
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:=&])")
 
 
-def wan(yuan: float | None, digits: int = 2) -> str:
-    """元 → "13.10万元" (``digits`` decimals; the seeds use 2–4). "—" for None."""
+def wan_number(yuan: float) -> str:
+    """元 → the number of 万元 as the work reports write it: up to 4 decimals (exact to the 元), trailing
+    zeros dropped, thousands separated: 655335 → "65.5335"; 35800 → "3.58"; 12360000 → "1,236"."""
+    return f"{yuan / 10_000:,.4f}".rstrip("0").rstrip(".")
+
+
+def wan(yuan: float | None, digits: int | None = None) -> str:
+    """元 → "65.5335万元", one precision everywhere (:func:`wan_number`); ``digits`` fixes the decimals
+    instead. "—" for None."""
     if yuan is None or (isinstance(yuan, float) and math.isnan(yuan)):
         return "—"
-    return f"{yuan / 10_000:,.{digits}f}万元"
+    if digits is not None:
+        return f"{yuan / 10_000:,.{digits}f}万元"
+    return f"{wan_number(yuan)}万元"
 
 
 def seed_wan(yuan: float) -> str:
@@ -26,8 +35,7 @@ def seed_wan(yuan: float) -> str:
 
     130989 → "13.0989万元"; 35800 → "3.58万元"; 19000 → "1.9万元"; 1582300 → "158.23万元".
     """
-    text = f"{yuan / 10_000:.4f}".rstrip("0").rstrip(".")
-    return f"{text}万元"
+    return f"{wan_number(yuan)}万元"
 
 
 def pct(ratio: float | None, digits: int = 1) -> str:
@@ -62,6 +70,19 @@ def delta_points(current: float | None, previous: float | None) -> str | None:
     if current is None or previous is None:
         return None
     return f"{(current - previous) * 100:+.1f}个百分点"
+
+
+def metric_delta(current: float | None, previous: float | None) -> str | None:
+    """:func:`delta_text` for st.metric: None also when the change rounds to 0.0% (st.metric would draw
+    an unchanged figure as a green "↑ +0.0%")."""
+    text = delta_text(current, previous)
+    return None if text is None or float(text.rstrip("%")) == 0 else text
+
+
+def metric_points(current: float | None, previous: float | None) -> str | None:
+    """:func:`delta_points` for st.metric: None also when the change rounds to 0.0 个百分点."""
+    text = delta_points(current, previous)
+    return None if text is None or float(text.removesuffix("个百分点")) == 0 else text
 
 
 def with_headers(frame: pd.DataFrame, names: dict[str, str] | None) -> pd.DataFrame:

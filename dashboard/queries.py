@@ -579,7 +579,17 @@ def coverage_notes(
             t("coverage.missing_current", kinds=t("text.list_sep").join(t(f"coverage.kind.{k}") for k in missing))
         )
     months = months_with_data(store, current)
-    if months and len(months) < 12:
+    before = months_with_data(store, compare) if compare is not None else []
+    if months and before and len(months) < len(before):
+        # a part period against a fuller one: the change is not like for like (本期只有 1–6 月 …)
+        notes.append(
+            t(
+                "coverage.partial_both",
+                months=_month_span(current.period, months),
+                before=_month_span(compare.period, before),
+            )
+        )
+    elif months and len(months) < 12:
         notes.append(t("coverage.partial_current", months=_month_span(current.period, months)))
     if compare is not None:
         missing_before = [k for k, n in coverage(store, compare).items() if not n and k in kinds and k not in missing]
@@ -590,7 +600,6 @@ def coverage_notes(
                     kinds=t("text.list_sep").join(t(f"coverage.kind.{k}") for k in missing_before),
                 )
             )
-        before = months_with_data(store, compare)
         if before and len(before) < len(months):
             notes.append(t("coverage.partial_compare", months=_month_span(compare.period, before)))
     return notes

@@ -54,7 +54,14 @@ def _change(current: float, previous: float | None, pack: PackData, unit_text: s
     word = "同比" if pack.current.filters.period.kind == "year" else "较上学年"
     direction = "增长" if ratio > 0 else "下降"
     trend = f"{word}持平" if abs(ratio) < 0.0005 else f"{word}{direction}{percent(abs(ratio))}"
-    return f"，{trend}（{pack.previous.label}为{unit_text}）"
+    caveat = "，" + t("coverage.sentence_caveat") if months_differ(pack) else ""
+    return f"，{trend}（{pack.previous.label}为{unit_text}{caveat}）"
+
+
+def months_differ(pack: PackData) -> bool:
+    """True when the two periods hold data for different numbers of months (a part year against a whole
+    one): every change in the sentences then says 仅供参考, as the pack's note does."""
+    return any(note.endswith(t("coverage.for_reference")) for note in pack.notes)
 
 
 def _scope(f: PeriodFigures) -> str:
@@ -126,12 +133,12 @@ def activity_sentences(pack: PackData) -> list[Sentence]:
     out = [
         Sentence(
             "活动参与",
-            f"{cur.label}共组织开展各类活动{acts['events']}项，参与教职工{acts['person_times']}人次{change}。",
+            f"{cur.label}共组织开展各类活动{acts['events']}场，参与教职工{acts['person_times']}人次{change}。",
         )
     ]
     cats = [r for r in cur.activities_by_category.itertuples(index=False) if r.key != "未分类"]
     if cats:
-        parts = "、".join(f"{r.key}{r.events}项（{r.person_times}人次）" for r in cats)
+        parts = "、".join(f"{r.key}{r.events}场（{r.person_times}人次）" for r in cats)
         out.append(Sentence("活动参与", f"其中{parts}。"))
     top = cur.top_activities.dropna(subset=["participants"]).head(3)
     if len(top):
@@ -239,10 +246,13 @@ def publicity_sentences(pack: PackData) -> list[Sentence]:
 
 
 def coverage_notes(pack: PackData) -> list[str]:
-    """Why a figure is not in the sentences (the summary's ``missing``)."""
+    """What is missing, said in every format of the pack (.md, .txt, .docx, slides): the ledgers and
+    months missing for the period and the comparison period (pack.notes: 本期无提案台账; 对比期只有
+    9–12 月数据，同比仅供参考), then why donations, publicity or reach are not in the sentences."""
     reasons = pack.current.summary.get("missing_reasons", {})
-    # The ledgers of the four areas are said in the pack's own note (pack.notes); here the rest.
-    return [reasons[k] + "。" for k in ("donations", "publicity", "reach") if k in reasons]
+    return [note + "。" for note in pack.notes] + [
+        reasons[k] + "。" for k in ("donations", "publicity", "reach") if k in reasons
+    ]
 
 
 def sentences(pack: PackData) -> list[Sentence]:
@@ -270,8 +280,6 @@ def as_markdown(pack: PackData) -> str:
         texts = [md_literal(s.text) for s in sentences(pack) if s.area == area]
         if texts:
             lines += [f"## {area}", "", "".join(texts), ""]
-    if pack.notes:
-        lines += [md_literal(t("pack.missing_note", notes="；".join(pack.notes))), ""]
     if notes := coverage_notes(pack):
         lines += [f"## {COVERAGE}", "", "".join(md_literal(n) for n in notes), ""]
     return "\n".join(lines)

@@ -41,7 +41,7 @@ PER_MEMBER = "人均慰问"
 _FIXED: dict[str, tuple[str, str, str]] = {
     "welfare.total_yuan": ("福利慰问支出", "yuan", "福利慰问"),
     "welfare.person_times": ("福利慰问人次", "人次", "福利慰问"),
-    "activities.events": ("活动场次", "项", "活动参与"),
+    "activities.events": ("活动场次", "场", "活动参与"),
     "activities.person_times": ("活动参与人次", "人次", "活动参与"),
     "proposals.total": ("提案总数", "件", "提案办理"),
     **{f"proposals.{d}": (f"提案{d}" if d != "立案" else "立案提案", "件", "提案办理") for d in DECISION_ORDER},
@@ -63,7 +63,7 @@ FIGURES: dict[str, tuple[str, str, str]] = {
     **{f"awards.by_level.{lv}": (f"{lv}获奖", "项", "评优获奖") for lv in LEVEL_ORDER},
 }
 # The figures whose value grows through the period (a running period is judged pro rata on these).
-CUMULATIVE_UNITS = ("yuan", "人次", "项", "件")
+CUMULATIVE_UNITS = ("yuan", "人次", "项", "场", "件")
 
 
 class TargetError(ValueError):

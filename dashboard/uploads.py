@@ -10,7 +10,7 @@ import streamlit as st
 from core import vocab
 from core.labels import PREVIEW_COLUMNS, UNKNOWN_VALUE_COLUMNS, field_label, kind_label, t
 from core.store import Store
-from dashboard.app import get_store, record, scope
+from dashboard.app import get_store, record, scope, table
 from dashboard.formatting import md, with_headers
 from loaders import loading
 from loaders.analysis import FileReport, SheetReport
@@ -229,7 +229,7 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
     """List values outside the standard vocabulary and let the user map each to a standard word."""
     unknown = sheet.result.unknown_values
     st.markdown(t("upload.unknown_values"))
-    st.dataframe(
+    table(
         with_headers(
             pd.DataFrame(
                 {
@@ -240,7 +240,6 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
             ),
             UNKNOWN_VALUE_COLUMNS,
         ),
-        hide_index=True,
     )
     prefix = key or f"{file_name}|{sheet.sheet}"
     with st.form(key=f"val|{prefix}"):
@@ -264,6 +263,42 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
                     saved += 1
             st.success(t("upload.values_saved", n=saved))
             st.rerun()
+
+
+def recognised_value_form(store: Store, file_name: str, sheet: SheetReport, key: str | None = None) -> int:
+    """The values the loader recognised (by alias, keyword rule or an earlier choice), each with the
+    standard term it became pre-selected, so a wrong one can be changed; a change is saved as a value
+    mapping (applied at once to this upload and to later ones).  Returns the number saved."""
+    recognised = getattr(sheet, "recognised", None) or {}
+    if not recognised or sheet.kind not in vocab.VALUE_VOCABULARIES:
+        return 0
+    prefix = key or f"{file_name}|{sheet.sheet}"
+    saved = 0
+    with st.expander(t("upload.recognised_values", n=len(recognised)), icon=":material/rule:"):
+        st.caption(t("upload.recognised_help"))
+        with st.form(key=f"rec|{prefix}"):
+            choices = {}
+            for (fld, value), (term, rows) in recognised.items():
+                options = list(vocab.VALUE_VOCABULARIES[sheet.kind][fld])
+                choices[(fld, value)] = (
+                    term,
+                    st.selectbox(
+                        t("upload.recognised_choice", field=field_label(fld), value=md(value), rows=rows),
+                        options,
+                        index=options.index(term) if term in options else 0,
+                        key=f"r|{prefix}|{fld}|{value}",
+                    ),
+                )
+            if st.form_submit_button(t("upload.save_recognised")):
+                for (fld, value), (term, chosen) in choices.items():
+                    if chosen != term:
+                        save_value_mapping(store, sheet.kind, fld, value, chosen)
+                        record("value_mapping", {"kind": sheet.kind, "field": fld, "canonical": chosen}, obj=value)
+                        saved += 1
+                st.success(t("upload.values_saved", n=saved))
+                if saved:
+                    st.rerun()
+    return saved
 
 
 def preview_frame(records: pd.DataFrame) -> pd.DataFrame:

@@ -92,7 +92,7 @@ def kpi_table(pack: PackData) -> pd.DataFrame:
     add("会员", "会员人数（人）", members)
     add("福利慰问", "支出合计（元）", lambda f: f.welfare["total_yuan"])
     add("福利慰问", "人次", lambda f: f.welfare["person_times"])
-    add("活动参与", "活动场次（项）", lambda f: f.activities["events"])
+    add("活动参与", "活动场次（场）", lambda f: f.activities["events"])
     add("活动参与", "参与人次", lambda f: f.activities["person_times"])
     add("活动参与", "参与率", lambda f: f.activities["participation_rate"], "rate")
     add("活动参与", "活动经费（元）", lambda f: f.activities["cost_yuan"])

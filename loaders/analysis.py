@@ -8,12 +8,13 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 
+from core import vocab
 from core.labels import field_label, t
 from core.orgs import org_in_text
 from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
-from loaders.mapping import NO_MAPPINGS, UserMappings
+from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
 from loaders.reading import FileError, read_sheets
 from loaders.validation import RejectedRow, SheetResult, validate_sheet
 
@@ -36,6 +37,9 @@ class SheetReport:
     keys: list[str] = field(default_factory=list)  # each column's normalised header key (what a mapping saves)
     withheld_headers: list[str] = field(default_factory=list)  # never imported (identity numbers, phones …)
     title: str = ""  # the text above the header (e.g. “滨江区实验小学2023年慰问台账”)
+    # Values the loader recognised (alias, keyword rule or the user's earlier choice), so the chair can
+    # still change them: (field, value as written) → (standard term it became, rows).
+    recognised: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
 
     @property
     def accepted(self) -> int:
@@ -231,6 +235,35 @@ def analyse_file(
                     h for j, h in enumerate(layout.headers) if j in result.withheld_columns or j in layout.withheld
                 ],
                 title=layout.title,
+                recognised=recognised_values(sheet, layout, user, result.withheld_columns),
             )
         )
     return report
+
+
+MAX_RECOGNISED = 200  # distinct values offered per sheet (a vocabulary column has a handful)
+
+
+def recognised_values(
+    sheet, layout, user: UserMappings, withheld: dict[int, str] | None = None
+) -> dict[tuple[str, str], tuple[str, int]]:
+    """(field, value as written) → (standard term, rows) for every vocabulary column's values that
+    :func:`loaders.mapping.map_value` knows (unknown ones are in ``result.unknown_values``).
+
+    A value already written as its standard term is left out: there is nothing to correct.
+    """
+    vocabularies = vocab.VALUE_VOCABULARIES.get(layout.kind, {})
+    found: dict[tuple[str, str], list] = {}
+    for j, fld in layout.fields.items():
+        if fld not in vocabularies or j in (withheld or {}) or j >= sheet.frame.shape[1]:
+            continue
+        column = sheet.frame.iloc[layout.data_start :, j].dropna()
+        for raw, rows in column.astype(str).str.strip().value_counts().items():
+            if not raw:
+                continue
+            term, known = map_value(raw, layout.kind, fld, user)
+            if known and term in vocabularies[fld] and term != raw:
+                found.setdefault((fld, raw), [term, 0])[1] += int(rows)
+            if len(found) >= MAX_RECOGNISED:
+                break
+    return {key: (term, rows) for key, (term, rows) in sorted(found.items())}

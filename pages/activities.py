@@ -14,7 +14,7 @@ app.coverage_notes(current, compare, ("activities", "members"))
 
 with app.guard(app.t("targets.title")):
     app.show_targets(current, "activities")
-PERSON_TIMES, ITEMS = t("unit.person_times"), t("unit.items")
+PERSON_TIMES, EVENTS = t("unit.person_times"), t("unit.events")
 
 with app.guard(t("activities.section.totals")):
     totals = app.q("activity_totals", current)
@@ -22,27 +22,27 @@ with app.guard(t("activities.section.totals")):
     c = st.columns(4)
     c[0].metric(
         t("activities.events"),
-        fmt.count(totals["events"], ITEMS),
-        fmt.delta_text(totals["events"], before and before["events"]),
+        fmt.count(totals["events"], EVENTS),
+        fmt.metric_delta(totals["events"], before and before["events"]),
         border=True,
     )
     c[1].metric(
         t("activities.person_times"),
         fmt.count(totals["person_times"], PERSON_TIMES),
-        fmt.delta_text(totals["person_times"], before and before["person_times"]),
+        fmt.metric_delta(totals["person_times"], before and before["person_times"]),
         border=True,
     )
     c[2].metric(
         t("activities.rate"),
         fmt.pct(totals["participation_rate"]),
-        fmt.delta_points(totals["participation_rate"], before and before["participation_rate"]),
+        fmt.metric_points(totals["participation_rate"], before and before["participation_rate"]),
         border=True,
         help=t("metric.participation_help"),
     )
     c[3].metric(
         t("activities.cost"),
         fmt.wan(totals["cost_yuan"]),
-        fmt.delta_text(totals["cost_yuan"], before and before["cost_yuan"]),
+        fmt.metric_delta(totals["cost_yuan"], before and before["cost_yuan"]),
         border=True,
     )
 
@@ -60,6 +60,7 @@ with app.guard(t("activities.section.month")):
                 t("activities.monthly_person_times"),
                 PERSON_TIMES,
                 axis_title=t("unit.month"),
+                months=app.period_months(current),
             ),
             key="m_pt",
         )
@@ -69,9 +70,10 @@ with app.guard(t("activities.section.month")):
                 "key",
                 "events",
                 t("activities.monthly_events"),
-                ITEMS,
+                EVENTS,
                 axis_title=t("unit.month"),
                 colour_key=app.COLLECTIVE,
+                months=app.period_months(current),
             ),
             key="m_ev",
         )
@@ -89,7 +91,7 @@ with app.guard(t("activities.section.category")):
                 t("activities.by_category"),
                 PERSON_TIMES,
                 extra="events",
-                extra_unit=ITEMS,
+                extra_unit=EVENTS,
             ),
             key="cat",
         )
@@ -103,7 +105,7 @@ with app.guard(t("activities.section.category")):
                 PERSON_TIMES,
                 colour_by_label=False,
                 extra="events",
-                extra_unit=ITEMS,
+                extra_unit=EVENTS,
             ),
             key="org",
         )
@@ -114,7 +116,8 @@ with app.guard(t("activities.section.rates")):
     if rates is None:
         st.caption(t("activities.no_rates"))
     else:
-        left, right = st.columns([3, 2])
+        # The table goes under its chart, full width: beside it, it was cut off at the right.
+        left, right = st.container(), st.container()
         left.plotly_chart(charts.rate_bars(rates, "sub_union", "rate", t("activities.rates_chart")), key="rate")
         with right:
             app.table(rates, PARTICIPATION_COLUMNS)

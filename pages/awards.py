@@ -25,7 +25,7 @@ with app.guard(t("awards.section.kpis")):
     c[0].metric(
         t("metric.awards_total"),
         fmt.count(totals["total"], ITEMS),
-        fmt.delta_text(totals["total"], before and before["total"]),
+        fmt.metric_delta(totals["total"], before and before["total"]),
         border=True,
     )
     c[1].metric(app.INDIVIDUAL, fmt.count(totals[app.INDIVIDUAL], ITEMS), border=True)

@@ -22,7 +22,7 @@ with app.guard(t("manage.section.batches")):
         st.info(t("manage.no_batches"))
     else:
         kinds = batches["kinds"].map(lambda k: t("text.list_sep").join(kind_label(x) for x in k.split(",") if x))
-        st.dataframe(fmt.with_headers(batches.assign(kinds=kinds), BATCH_COLUMNS), hide_index=True)
+        app.table(batches.assign(kinds=kinds), BATCH_COLUMNS)
         with st.form("remove_batch"):
             labels = {
                 t("manage.batch_option", batch_id=r.batch_id, file=r.file_name, rows=r.rows_accepted): int(r.batch_id)
@@ -138,7 +138,7 @@ with app.guard(t("privacy.section")):
             st.info(t("privacy.nothing", name=fmt.md(target.name)))
         elif planned is not None:
             st.markdown(t("privacy.plan_head", name=fmt.md(target.name), pseudonym=planned.pseudonym))
-            st.dataframe(
+            app.table(
                 {
                     t("privacy.col.table"): [app.table_label(table) for table in planned.rows],
                     t("privacy.col.rows"): list(planned.rows.values()),
@@ -146,7 +146,6 @@ with app.guard(t("privacy.section")):
                         t("text.list_sep").join(app.column_label(c) for c in planned.columns[x]) for x in planned.rows
                     ],
                 },
-                hide_index=True,
             )
             for table in planned.skipped:
                 st.caption(t("privacy.plan_skipped", table=app.table_label(table)).strip())
@@ -195,7 +194,7 @@ with app.guard(t("privacy.section")):
     if len(acts):
         with st.expander(t("privacy.history")):
             names = {a: t(f"privacy.action.{a}") for a in ("forget", "retention", "reveal_notes")}
-            st.dataframe(
+            app.table(
                 acts.assign(action=acts["action"].map(lambda a: names.get(a, a))).rename(
                     columns={
                         "acted_at": t("privacy.col.time"),
@@ -203,7 +202,6 @@ with app.guard(t("privacy.section")):
                         "detail": t("privacy.col.detail"),
                     }
                 ),
-                hide_index=True,
             )
 
 with app.guard(t("manage.section.demo")):

@@ -26,19 +26,19 @@ with app.guard(t("outreach.section.donations")):
         c[0].metric(
             t("outreach.drives"),
             fmt.count(totals["drives"], t("unit.times")),
-            fmt.delta_text(totals["drives"], before and before["drives"]),
+            fmt.metric_delta(totals["drives"], before and before["drives"]),
             border=True,
         )
         c[1].metric(
             t("outreach.donors"),
             fmt.count(totals["person_times"], PERSON_TIMES),
-            fmt.delta_text(totals["person_times"], before and before["person_times"]),
+            fmt.metric_delta(totals["person_times"], before and before["person_times"]),
             border=True,
         )
         c[2].metric(
             t("outreach.raised"),
             fmt.seed_wan(totals["total_yuan"]),
-            fmt.delta_text(totals["total_yuan"], before and before["total_yuan"]),
+            fmt.metric_delta(totals["total_yuan"], before and before["total_yuan"]),
             border=True,
         )
         share = totals["person_times"] / totals["drives"] / members if members and totals["drives"] else None
@@ -47,7 +47,8 @@ with app.guard(t("outreach.section.donations")):
         app.table(drives, app.DRIVE_COLUMNS)
         by_sub = app.frame_or_none(app.q("donations_by_sub_union", current))
         if by_sub is not None:
-            left, right = st.columns(2)
+            # The table under its chart, full width (beside it, it was cut off at the right).
+            left, right = st.container(), st.container()
             left.plotly_chart(
                 charts.hbar(
                     by_sub.assign(wan=by_sub["amount_yuan"] / 10_000).head(20),
@@ -75,13 +76,13 @@ with app.guard(t("outreach.section.publicity")):
         c[0].metric(
             t("outreach.items"),
             fmt.count(pub["items"], ARTICLES),
-            fmt.delta_text(pub["items"], pub_before and pub_before["items"]),
+            fmt.metric_delta(pub["items"], pub_before and pub_before["items"]),
             border=True,
         )
         c[1].metric(
             t("outreach.wechat"),
             fmt.count(wechat, ARTICLES),
-            fmt.delta_text(wechat, pub_before and pub_before["by_channel"].get(app.WECHAT_CHANNEL, 0)),
+            fmt.metric_delta(wechat, pub_before and pub_before["by_channel"].get(app.WECHAT_CHANNEL, 0)),
             border=True,
         )
         c[2].metric(t("outreach.reads"), f"{pub['reads']:,}", border=True)
@@ -102,7 +103,14 @@ with app.guard(t("outreach.section.publicity")):
             key="pub_type",
         )
         st.plotly_chart(
-            charts.vbar(app.q("publicity_by", current, "month"), "key", "items", t("outreach.by_month"), ARTICLES),
+            charts.vbar(
+                app.q("publicity_by", current, "month"),
+                "key",
+                "items",
+                t("outreach.by_month"),
+                ARTICLES,
+                months=app.period_months(current),
+            ),
             key="pub_month",
         )
 

@@ -32,26 +32,26 @@ with app.guard(t("overview.section.kpis")):
     c[0].metric(
         t("overview.welfare_spent"),
         fmt.seed_wan(welfare["total_yuan"]),
-        fmt.delta_text(welfare["total_yuan"], prev(welfare_prev, "total_yuan")),
+        fmt.metric_delta(welfare["total_yuan"], prev(welfare_prev, "total_yuan")),
         border=True,
     )
     c[1].metric(
         t("overview.welfare_person_times"),
         fmt.count(welfare["person_times"], PERSON_TIMES),
-        fmt.delta_text(welfare["person_times"], prev(welfare_prev, "person_times")),
+        fmt.metric_delta(welfare["person_times"], prev(welfare_prev, "person_times")),
         border=True,
     )
     c[2].metric(
         t("overview.activity_person_times"),
         fmt.count(acts["person_times"], PERSON_TIMES),
-        fmt.delta_text(acts["person_times"], prev(acts_prev, "person_times")),
+        fmt.metric_delta(acts["person_times"], prev(acts_prev, "person_times")),
         border=True,
         help=t("overview.events_help", n=acts["events"]),
     )
     c[3].metric(
         t("overview.participation_rate"),
         fmt.pct(acts["participation_rate"]),
-        fmt.delta_points(acts["participation_rate"], prev(acts_prev, "participation_rate")),
+        fmt.metric_points(acts["participation_rate"], prev(acts_prev, "participation_rate")),
         border=True,
         help=t("metric.participation_help"),
     )
@@ -66,24 +66,25 @@ with app.guard(t("overview.section.kpis")):
     c[0].metric(
         t("metric.proposals_total"),
         fmt.count(props["total"], PIECES),
-        fmt.delta_text(props["total"], prev(props_prev, "total")),
+        fmt.metric_delta(props["total"], prev(props_prev, "total")),
         border=True,
         help=t("overview.decisions_help", **decisions, merged=props[app.MERGED]),
     )
-    c[1].metric(
-        t("overview.decisions"), t("overview.decisions_value", **decisions, merged=props[app.MERGED]), border=True
-    )
+    # Four figures do not fit one metric card (its label and value were cut off): words and figures in lines.
+    with c[1].container(border=True):
+        st.caption(t("overview.decisions"))
+        st.markdown(t("overview.decisions_value", **decisions, merged=props[app.MERGED]))
     c[2].metric(
         t("metric.completion_rate"),
         fmt.pct(props["completion_rate"]),
-        fmt.delta_points(props["completion_rate"], prev(props_prev, "completion_rate")),
+        fmt.metric_points(props["completion_rate"], prev(props_prev, "completion_rate")),
         border=True,
         help=t("metric.completion_help"),
     )
     c[3].metric(
         t("metric.awards_total"),
         fmt.count(awards["total"], ITEMS),
-        fmt.delta_text(awards["total"], prev(awards_prev, "total")),
+        fmt.metric_delta(awards["total"], prev(awards_prev, "total")),
         border=True,
         help=t("text.list_sep").join(
             t("overview.levels_help_item", level=k, n=v) for k, v in awards["by_level"].items()
@@ -99,13 +100,13 @@ with app.guard(t("overview.section.kpis")):
     c[0].metric(
         t("overview.members"),
         t("overview.members_missing") if members is None else fmt.count(members, PERSONS),
-        None if members is None or members_prev is None else fmt.delta_text(members, members_prev),
+        None if members is None or members_prev is None else fmt.metric_delta(members, members_prev),
         border=True,
     )
     c[1].metric(
         t("overview.events"),
         fmt.count(acts["events"], t("unit.events")),
-        fmt.delta_text(acts["events"], prev(acts_prev, "events")),
+        fmt.metric_delta(acts["events"], prev(acts_prev, "events")),
         border=True,
     )
 
@@ -121,14 +122,14 @@ with app.guard(t("overview.more")):
     c[0].metric(
         t("overview.donations"),
         fmt.seed_wan(donations["total_yuan"]) if donations["rows"] else t("overview.no_ledger"),
-        fmt.delta_text(donations["total_yuan"], prev(donations_prev, "total_yuan")) if donations["rows"] else None,
+        fmt.metric_delta(donations["total_yuan"], prev(donations_prev, "total_yuan")) if donations["rows"] else None,
         border=True,
         help=t("overview.donations_help", drives=donations["drives"], person_times=donations["person_times"]),
     )
     c[1].metric(
         t("overview.publicity"),
         fmt.count(publicity["items"], t("unit.articles")) if publicity["items"] else t("overview.no_ledger"),
-        fmt.delta_text(publicity["items"], prev(publicity_prev, "items")) if publicity["items"] else None,
+        fmt.metric_delta(publicity["items"], prev(publicity_prev, "items")) if publicity["items"] else None,
         border=True,
         help=t("overview.publicity_help", wechat=publicity["by_channel"].get(app.WECHAT_CHANNEL, 0)),
     )

@@ -22,20 +22,20 @@ with app.guard(t("proposals.section.kpis")):
     c[0].metric(
         t("metric.proposals_total"),
         fmt.count(totals["total"], t("unit.pieces")),
-        fmt.delta_text(totals["total"], before and before["total"]),
+        fmt.metric_delta(totals["total"], before and before["total"]),
         border=True,
     )
     c[1].metric(
         t("proposals.filing_rate"),
         fmt.pct(totals["filing_rate"]),
-        fmt.delta_points(totals["filing_rate"], before and before["filing_rate"]),
+        fmt.metric_points(totals["filing_rate"], before and before["filing_rate"]),
         border=True,
         help=t("proposals.filing_help"),
     )
     c[2].metric(
         t("metric.handled"),
         fmt.count(totals[app.HANDLED], t("unit.pieces")),
-        fmt.delta_text(totals[app.HANDLED], before and before[app.HANDLED]),
+        fmt.metric_delta(totals[app.HANDLED], before and before[app.HANDLED]),
         border=True,
         help=t("metric.handled_help"),
     )
@@ -71,7 +71,8 @@ with app.guard(t("proposals.section.flow")):
 with app.guard(t("proposals.section.departments")):
     depts = app.frame_or_none(app.q("proposals_by", current, "department"))
     if depts is not None:
-        left, right = st.columns([3, 2])
+        # The table goes under its chart, full width: beside it, it was cut off at the right.
+        left, right = st.container(), st.container()
         assigned, handled = t("proposals.assigned"), t("proposals.handled")
         left.plotly_chart(
             charts.grouped(

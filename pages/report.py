@@ -84,12 +84,4 @@ with app.guard(t("report.section")):
     st.subheader(t("report.kpis"))
     kpi = workbook.kpi_table(data)
 
-    def show(v: object) -> str:
-        if v is None:
-            return t("text.none")
-        if isinstance(v, float):
-            return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
-        return f"{v:,}" if isinstance(v, int) else str(v)
-
-    shown = kpi.map(show)
-    app.table(shown)
+    app.table(app.kpi_shown(kpi))

@@ -55,7 +55,7 @@ with app.guard(t("upload.section.files")):
             "skipped": [r.skipped_rows for r in reports.values()],
         }
     )
-    st.dataframe(fmt.with_headers(overview, UPLOAD_FILE_COLUMNS), hide_index=True)
+    app.table(overview, UPLOAD_FILE_COLUMNS)
     file_orgs = {}
     for upload in files:
         report = reports[upload.file_id]
@@ -142,7 +142,7 @@ for upload in files:
                     }
                 )
                 st.markdown(t("upload.headers"))
-                st.dataframe(fmt.with_headers(mapping, HEADER_MAPPING_COLUMNS), hide_index=True)
+                app.table(mapping, HEADER_MAPPING_COLUMNS)
                 if unmapped_headers := uploads.not_skipped(store, sheet):
                     unmapped = t("text.list_sep").join(fmt.md(h) for h in unmapped_headers)
                     st.warning(t("upload.unmapped", headers=unmapped))
@@ -164,15 +164,16 @@ for upload in files:
                             "raw": [raw_sep.join(f"{k}={v}" for k, v in r.raw.items()) for r in sheet.rejected],
                         }
                     )
-                    st.dataframe(fmt.with_headers(rejected, REJECTED_ROW_COLUMNS), hide_index=True)
+                    app.table(rejected, REJECTED_ROW_COLUMNS)
                 if result.unknown_values:
                     uploads.value_mapping_form(store, upload.name, sheet, key=sheet_key)
+                uploads.recognised_value_form(store, upload.name, sheet, key=sheet_key)
                 st.markdown(t("upload.preview"))
                 preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
                 for column in ("recipient", "name", "proposer"):
                     if column in preview and sheet.kind != "activities":
                         preview[column] = fmt.mask_column(preview[column])
-                st.dataframe(uploads.preview_frame(preview), hide_index=True)
+                app.table(uploads.preview_frame(preview))
 
         if report.fatal:
             st.error(t("upload.fatal", file=file, error=fmt.md(report.fatal)))

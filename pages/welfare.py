@@ -24,13 +24,13 @@ with app.guard(t("welfare.section.totals")):
     c[0].metric(
         t("welfare.spent"),
         fmt.wan(totals["total_yuan"]),
-        fmt.delta_text(totals["total_yuan"], before and before["total_yuan"]),
+        fmt.metric_delta(totals["total_yuan"], before and before["total_yuan"]),
         border=True,
     )
     c[1].metric(
         t("welfare.person_times"),
         fmt.count(totals["person_times"], PERSON_TIMES),
-        fmt.delta_text(totals["person_times"], before and before["person_times"]),
+        fmt.metric_delta(totals["person_times"], before and before["person_times"]),
         border=True,
     )
     c[2].metric(t("welfare.members"), fmt.count(members, t("unit.people")), border=True, help=t("welfare.members_help"))
@@ -46,7 +46,8 @@ with app.guard(t("welfare.section.category")):
     if by_cat is None:
         st.info(t("welfare.none"))
     else:
-        left, right = st.columns([3, 2])
+        # The table goes under its chart, full width: beside it, it was cut off at the right.
+        left, right = st.container(), st.container()
         shown = by_cat.assign(wan=by_cat["amount_yuan"] / 10_000)
         left.plotly_chart(
             charts.hbar(
@@ -72,6 +73,7 @@ with app.guard(t("welfare.section.month")):
                 t("welfare.by_month"),
                 WAN,
                 axis_title=t("unit.month"),
+                months=app.period_months(current),
             ),
             key="month",
         )
@@ -79,7 +81,8 @@ with app.guard(t("welfare.section.month")):
 with app.guard(t("welfare.section.sub_union")):
     by_sub = app.frame_or_none(app.q("welfare_by_sub_union", current))
     if by_sub is not None:
-        left, right = st.columns([3, 2])
+        # The table goes under its chart, full width: beside it, it was cut off at the right.
+        left, right = st.container(), st.container()
         left.plotly_chart(
             charts.hbar(
                 by_sub.assign(wan=by_sub["amount_yuan"] / 10_000),

@@ -124,7 +124,7 @@ def test_sentences_quote_truth(pack_2022):
     assert "办结率100%" in text
     assert f"获得各级各类荣誉{now['awards']['total']}项" in text
     assert (
-        f"共组织开展各类活动{now['activities']['events']}项，参与教职工{now['activities']['person_times']}人次" in text
+        f"共组织开展各类活动{now['activities']['events']}场，参与教职工{now['activities']['person_times']}人次" in text
     )
     assert f"工会会员{now['members']}人" in text
 
@@ -135,7 +135,9 @@ def test_areas_without_data_are_left_out(store):
     data = pack.gather(store, queries.Filters.of(2024), None)
     areas = {s.area for s in sentences.sentences(data)}
     assert areas == {"福利慰问"}
-    assert "提案" not in sentences.as_text(data)
+    text = sentences.as_text(data)
+    assert "【提案办理】" not in text and "征集提案" not in text  # no sentence about proposals …
+    assert "本期无活动台账、提案台账" in text  # … and the note says why
     prs = Presentation(io.BytesIO(deck.build_deck(data)))
     assert set(_charts(prs)) == {"福利慰问"}
 

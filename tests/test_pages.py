@@ -197,11 +197,11 @@ def test_current_academic_year_is_selectable_and_shows_its_figures(app_db):
     assert metric(at, "慰问/福利人次") == fmt.count(person_times, "人次")
     assert metric(at, "活动参与人次") == fmt.count(participants, "人次")
     help_text = next(m.proto.help for m in at.metric if m.label == "活动参与人次")
-    assert help_text == f"共 {events} 项活动" == "共 5 项活动"
+    assert help_text == f"共 {events} 场活动" == "共 5 场活动"
     assert "统计期间：2026-2027学年（2026-09-01 至 2027-08-31） ｜ 对比：2025-2026学年" in [c.value for c in at.caption]
 
     at.switch_page("pages/activities.py").run()
-    assert metric(at, "活动场次") == "5项"
+    assert metric(at, "活动场次") == "5场"
 
 
 def test_comparison_options_are_computed_periods():

@@ -265,7 +265,7 @@ def test_word_report_holds_every_sentence_the_summary_figures_and_no_name(planne
     expect = {
         "支出合计（元）": ("welfare", "total_yuan"),
         "惠及人次": ("welfare", "person_times"),
-        "活动场次（项）": ("activities", "events"),
+        "活动场次（场）": ("activities", "events"),
         "参与人次": ("activities", "person_times"),
         "提案总数（件）": ("proposals", "total"),
         "立案（件）": ("proposals", "立案"),
