@@ -35,10 +35,11 @@ PAGES = {
     "manage": "manage",
 }  # every page of the single-user app: name → URL path
 # Deadlines, not waits: every wait below returns as soon as the page is in the state asked for.
-# A busy 2-core machine (CI with other jobs) can take long to answer, so they are generous.
-GOTO_MS = 180_000
-STATE_MS = 180_000
-SERVER_S = 120
+# They only stop a test that hangs: a 2-core machine shared with other jobs (load 30 seen here) took
+# over 3 minutes for ten readers and two uploads at once, so they are 10 minutes.
+GOTO_MS = 600_000
+STATE_MS = 600_000
+SERVER_S = 600
 
 # The page is idle (Streamlit's script run is over, no element stale or a skeleton) and holds `selector`
 # (any element when null) whose text contains `text` (when given).

@@ -18,6 +18,7 @@ import pytest
 from tests.browser_helpers import (
     ARTIFACTS,
     PAGES,
+    STATE_MS,
     choose,
     goto,
     metric,
@@ -131,7 +132,7 @@ def test_pptx_download_arrives(server, chromium, tmp_path):
     async def main(browser):
         page = await browser.new_page(accept_downloads=True)
         await goto(page, f"{server}/report", "button", "幻灯片 PPTX")
-        async with page.expect_download(timeout=180_000) as info:
+        async with page.expect_download(timeout=STATE_MS) as info:
             await page.get_by_role("button", name="幻灯片 PPTX").click()
         download = await info.value
         target = tmp_path / download.suggested_filename
