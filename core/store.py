@@ -420,6 +420,7 @@ class Store:
         self._lock_depth = 0  # nesting of _exclusive() in this process (the server lock is taken once)
         self._version_read_at = 0.0
         self._readers: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+        self._scalars: dict[tuple[str, str], tuple[float, object]] = {}  # lake: (read at, value) by (sql, params)
         if lake is not None:
             self.path = lake.describe()
             self._conn = self._open_lake(lake, read_only)
@@ -619,10 +620,26 @@ class Store:
             return cur.execute(sql, params or []).df()
 
     def scalar(self, sql: str, params: Sequence[object] | dict | None = None) -> object:
-        """Run a query returning one value (None when there is no row)."""
+        """Run a query returning one value (None when there is no row).
+
+        In a lake, outside a write, a value read less than :data:`LAKE_VERSION_TTL_S` seconds ago is
+        answered again from memory (each lake read is a trip to the catalog: tens of ms; a page
+        asks whether accounts exist some twenty times); every commit of this process forgets them.
+        """
+        key = None
+        if self.lake is not None and self._lock_depth == 0:
+            key = (sql, repr(params))
+            hit = self._scalars.get(key)
+            if hit is not None and time.monotonic() - hit[0] <= LAKE_VERSION_TTL_S:
+                return hit[1]
         with self._reader() as cur:
             row = cur.execute(sql, params or []).fetchone()
-            return None if row is None else row[0]
+        value = None if row is None else row[0]
+        if key is not None:
+            if len(self._scalars) > 1024:
+                self._scalars.clear()
+            self._scalars[key] = (time.monotonic(), value)
+        return value
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -647,6 +664,7 @@ class Store:
                         raise StoreConflict(t("db.conflict", error=str(err).splitlines()[-1])) from err
                     raise
                 committed = True
+                self._scalars.clear()
                 self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
                 self._version_read_at = time.monotonic()
             finally:
@@ -805,7 +823,8 @@ class Store:
         than :data:`LAKE_VERSION_TTL_S` seconds, so their batches show within about a second.
         """
         if self.lake is not None and time.monotonic() - self._version_read_at > LAKE_VERSION_TTL_S:
-            self._version = int(self.scalar("SELECT value FROM meta WHERE key = 'data_version'"))
+            with self._reader() as cur:
+                self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
             self._version_read_at = time.monotonic()
         return self._version
 
