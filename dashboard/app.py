@@ -11,12 +11,13 @@ import contextlib
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core import accounts, erasure
 from core.access import accounts_exist, is_loopback
@@ -130,7 +131,7 @@ def local_only() -> None:
     if is_loopback(address if isinstance(address, str) else None):
         return
     with contextlib.suppress(StoreBusy):
-        if accounts_exist(get_store()):
+        if _accounts_exist(get_store()):
             return
     st.error(t("privacy.remote_refused"))
     st.stop()
@@ -388,6 +389,23 @@ def coverage_notes(
     if current.sub_unions and any(k in kinds for k in ("proposals", "budget")):
         st.caption(t("caption.sub_unions_not_applied"))
     return notes
+
+
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(name: str, filters: queries.Filters, version: int, extra: tuple, _build: Callable[[], object]) -> object:
+    return _build()
+
+
+def figure(name: str, filters: queries.Filters, build: Callable[[], object], *extra: object) -> object:
+    """The chart ``build()`` makes, kept per (``name``, filters, ``extra``, data version).
+
+    A page's rerun (every click) reuses the figure instead of building it again: plotly's
+    make_subplots and update_layout cost 50–100 ms a chart here, more than the queries behind it.
+    ``name`` and ``extra`` must tell apart everything ``build`` depends on besides the filters and
+    the data.  The figure is shared between sessions, not copied: never change it after this.
+    """
+    check_scope(filters)
+    return _figure(name, filters, store().data_version(), tuple(extra), build)
 
 
 def frame_or_none(value: object) -> pd.DataFrame | None:
@@ -706,19 +724,48 @@ def targets_toml() -> bytes:
 # --- accounts, scope and the record of who did what (issue 13) ----------------------------------------
 
 
+def _this_run() -> dict:
+    """A dict that lives for one run of the script in this session (empty outside a run).
+
+    Streamlit gives every run a new ``ctx.cursors``; the dict is kept beside it and dropped with it.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return {}
+    held = getattr(ctx, "_union_this_run", None)
+    if held is None or held[0] is not ctx.cursors:
+        held = (ctx.cursors, {})
+        ctx._union_this_run = held
+    return held[1]
+
+
+def _accounts_exist(s: Store) -> bool:
+    """:func:`core.access.accounts_exist`, asked of the store once per run."""
+    memo = _this_run()
+    if "accounts_exist" not in memo:
+        memo["accounts_exist"] = accounts_exist(s)
+    return memo["accounts_exist"]
+
+
 def scope() -> Scope:
     """Who is using this session and what they may reach.
 
     Single-user mode (no account in the store): :data:`core.accounts.LOCAL`, everything, as before.
     With accounts: the logged-in account as the store holds it now (a removed account is logged out).
     Before login_gate has let the session in, a scope that reaches nothing.
+
+    Read from the store once per run and account name (a page asks 10–30 times, two queries each).
     """
-    s = store()
-    if not accounts_exist(s):
-        return accounts.LOCAL
     name = st.session_state.get("account")
-    found = accounts.current_scope(s, name) if name else None
-    return found or Scope("", "viewer", "\0")  # logged out: no school matches, no capability
+    memo = _this_run()
+    if ("scope", name) not in memo:
+        s = store()
+        if not _accounts_exist(s):
+            found = accounts.LOCAL
+        else:
+            found = (accounts.current_scope(s, name) if name else None) or Scope("", "viewer", "\0")
+        memo[("scope", name)] = found  # logged out: no school matches, no capability
+    return memo[("scope", name)]
 
 
 def _actor_name(mine: Scope) -> str:
@@ -794,7 +841,7 @@ def login_gate() -> Scope | None:
     is logged out.
     """
     s = store()
-    if not accounts_exist(s):
+    if not _accounts_exist(s):
         return accounts.LOCAL
     now = dt.datetime.now().timestamp()
     name = st.session_state.get("account")
