@@ -392,20 +392,24 @@ def coverage_notes(
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
-def _figure(name: str, filters: queries.Filters, version: int, extra: tuple, _build: Callable[[], object]) -> object:
-    return _build()
+def _chart(name: str, args: tuple, kwargs: tuple, _builder: Callable[..., object]) -> object:
+    return _builder(*args, **dict(kwargs))
 
 
-def figure(name: str, filters: queries.Filters, build: Callable[[], object], *extra: object) -> object:
-    """The chart ``build()`` makes, kept per (``name``, filters, ``extra``, data version).
+def chart(builder: Callable[..., object], *args: object, **kwargs: object) -> object:
+    """``builder(*args, **kwargs)`` (a figure of :mod:`dashboard.charts`), kept for the same arguments.
 
     A page's rerun (every click) reuses the figure instead of building it again: plotly's
-    make_subplots and update_layout cost 50–100 ms a chart here, more than the queries behind it.
-    ``name`` and ``extra`` must tell apart everything ``build`` depends on besides the filters and
-    the data.  The figure is shared between sessions, not copied: never change it after this.
+    update_layout and make_subplots cost 30–100 ms a chart here, more than the cached queries
+    behind it.  The key is the builder and the arguments' contents (frames hashed by value), so a
+    changed figure is never reused.  Figures are shared, not copied: never change one after this.
+    Frames of 50,000 rows or more (which Streamlit would hash by a sample) are not cached.
     """
-    check_scope(filters)
-    return _figure(name, filters, store().data_version(), tuple(extra), build)
+    frames = [a for a in (*args, *kwargs.values()) if isinstance(a, pd.DataFrame)]
+    if any(len(frame) >= 50_000 for frame in frames):
+        return builder(*args, **kwargs)
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _chart(name, args, tuple(sorted(kwargs.items())), builder)
 
 
 def frame_or_none(value: object) -> pd.DataFrame | None:
@@ -969,7 +973,7 @@ def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
 
 def district_trend_chart(trend: pd.DataFrame):
     """Welfare spend per school over the years (万元), one line per school."""
-    return charts.school_trends(trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))
+    return chart(charts.school_trends, trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))
 
 
 # --- 溯源: the rows behind a headline figure ------------------------------------------------

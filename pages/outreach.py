@@ -49,7 +49,8 @@ with app.guard(t("outreach.section.donations")):
         if by_sub is not None:
             left, right = st.columns(2)
             left.plotly_chart(
-                charts.hbar(
+                app.chart(
+                    charts.hbar,
                     by_sub.assign(wan=by_sub["amount_yuan"] / 10_000).head(20),
                     "sub_union",
                     "wan",
@@ -87,11 +88,19 @@ with app.guard(t("outreach.section.publicity")):
         c[2].metric(t("outreach.reads"), f"{pub['reads']:,}", border=True)
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.hbar(app.q("publicity_by", current, "channel"), "key", "items", t("outreach.by_channel"), ARTICLES),
+            app.chart(
+                charts.hbar,
+                app.q("publicity_by", current, "channel"),
+                "key",
+                "items",
+                t("outreach.by_channel"),
+                ARTICLES,
+            ),
             key="pub_channel",
         )
         right.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 app.q("publicity_by", current, "category"),
                 "key",
                 "items",
@@ -102,7 +111,9 @@ with app.guard(t("outreach.section.publicity")):
             key="pub_type",
         )
         st.plotly_chart(
-            charts.vbar(app.q("publicity_by", current, "month"), "key", "items", t("outreach.by_month"), ARTICLES),
+            app.chart(
+                charts.vbar, app.q("publicity_by", current, "month"), "key", "items", t("outreach.by_month"), ARTICLES
+            ),
             key="pub_month",
         )
 
@@ -123,7 +134,7 @@ with app.guard(t("outreach.section.reach")):
             names = t("text.list_sep").join(fmt.mask_name(n) for n in reach["ambiguous"])
             st.caption(t("outreach.ambiguous", names=names))
         st.plotly_chart(
-            charts.rate_bars(reach["by_sub_union"], "sub_union", "share", t("outreach.reach_by_sub_union")),
+            app.chart(charts.rate_bars, reach["by_sub_union"], "sub_union", "share", t("outreach.reach_by_sub_union")),
             key="reach_sub",
         )
         app.table(reach["by_sub_union"], app.REACH_SUB_UNION_COLUMNS)

@@ -150,17 +150,14 @@ with app.guard(t("overview.section.trend")):
         def series(column, scale=1.0):
             return trend.assign(value=trend[column] / scale)[["year", "value"]]
 
-        fig = app.figure(
-            "overview.trend",
-            current,
-            lambda: charts.trends(
-                {
-                    t("overview.trend_welfare"): (series("welfare_yuan", 10_000), t("unit.wan")),
-                    t("overview.trend_activities"): (series("activity_person_times"), PERSON_TIMES),
-                    t("overview.trend_proposals"): (series("proposals"), PIECES),
-                    t("overview.trend_awards"): (series("awards"), ITEMS),
-                },
-                t("overview.trend"),
-            ),
+        fig = app.chart(
+            charts.trends,
+            {
+                t("overview.trend_welfare"): (series("welfare_yuan", 10_000), t("unit.wan")),
+                t("overview.trend_activities"): (series("activity_person_times"), PERSON_TIMES),
+                t("overview.trend_proposals"): (series("proposals"), PIECES),
+                t("overview.trend_awards"): (series("awards"), ITEMS),
+            },
+            t("overview.trend"),
         )
         st.plotly_chart(fig, key="trend")

@@ -49,8 +49,15 @@ with app.guard(t("welfare.section.category")):
         left, right = st.columns([3, 2])
         shown = by_cat.assign(wan=by_cat["amount_yuan"] / 10_000)
         left.plotly_chart(
-            charts.hbar(
-                shown, "category", "wan", t("welfare.by_category"), WAN, extra="person_times", extra_unit=PERSON_TIMES
+            app.chart(
+                charts.hbar,
+                shown,
+                "category",
+                "wan",
+                t("welfare.by_category"),
+                WAN,
+                extra="person_times",
+                extra_unit=PERSON_TIMES,
             ),
             key="cat",
         )
@@ -65,7 +72,8 @@ with app.guard(t("welfare.section.month")):
     by_month = app.frame_or_none(app.q("welfare_by_month", current))
     if by_month is not None:
         st.plotly_chart(
-            charts.vbar(
+            app.chart(
+                charts.vbar,
                 by_month.assign(wan=by_month["amount_yuan"] / 10_000),
                 "month",
                 "wan",
@@ -81,7 +89,8 @@ with app.guard(t("welfare.section.sub_union")):
     if by_sub is not None:
         left, right = st.columns([3, 2])
         left.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 by_sub.assign(wan=by_sub["amount_yuan"] / 10_000),
                 "sub_union",
                 "wan",
@@ -111,7 +120,8 @@ with app.guard(t("welfare.section.budget")):
             **{budget_name: budget["budget_yuan"] / 10_000, final_name: budget["final_yuan"] / 10_000}
         )
         st.plotly_chart(
-            charts.grouped(
+            app.chart(
+                charts.grouped,
                 shown,
                 "subject",
                 {budget_name: budget_name, final_name: final_name},
