@@ -473,15 +473,12 @@ def more_summary(store: Store, f: Filters) -> dict[str, object]:
       donations, publicity (:func:`coverage`);
     - ``missing``: the keys the period's data cannot give — every kind with no row, and ``reach`` when it
       cannot be computed (no roster, no names); ``reach`` is then None;
-    - ``missing_reasons``: {key: the reason in Chinese} for each of them.
+    - ``missing_reasons``: {key: the reason in Chinese} for each of them (:func:`missing_reasons`).
     """
     donations = donation_totals(store, f)
     publicity = publicity_totals(store, f)
     reached = reach(store, f)
-    covered = {**coverage(store, f), "donations": int(donations["rows"]), "publicity": int(publicity["items"])}
-    reasons = {kind: t(f"missing.{kind}") for kind, rows in covered.items() if not rows}
-    if reached["reason"]:
-        reasons["reach"] = t(reached["reason"])
+    covered, reasons = missing_reasons(store, f, donations=donations, publicity=publicity, reached=reached)
     return {
         "donations": {k: donations[k] for k in ("drives", "person_times", "total_yuan")},
         "publicity": {k: publicity[k] for k in ("items", "by_channel")},
@@ -490,11 +487,6 @@ def more_summary(store: Store, f: Filters) -> dict[str, object]:
         "missing": list(reasons),
         "missing_reasons": reasons,
     }
-
-
-def summary_with_coverage(store: Store, f: Filters) -> dict[str, object]:
-    """:func:`summary` (which carries ``coverage`` and ``missing`` since issue 18; kept for callers)."""
-    return summary(store, f)
 
 
 # --- completeness (哪些台账、哪些月份有数据) -------------------------------------------------------
@@ -565,14 +557,56 @@ def _month_span(period: Period, months: list[int]) -> str:
     return t("coverage.months", months=t("text.list_sep").join(parts))
 
 
-def coverage_notes(
-    store: Store, current: Filters, compare: Filters | None, kinds: tuple[str, ...] = COVERAGE_KINDS
-) -> list[str]:
-    """What is missing, as sentences above the figures (本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考).
+def missing_reasons(
+    store: Store,
+    f: Filters,
+    *,
+    donations: dict | None = None,
+    publicity: dict | None = None,
+    reached: dict | None = None,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """(rows per kind, {key: why it is missing}): every ledger kind with no row in the period
+    (本期没有捐款台账的记录 …) and ``reach`` when it cannot be computed (本期没有会员名册 …).
 
-    ``kinds`` limits the ledgers a page speaks of (the 提案办理 page: proposals only).
+    With :func:`coverage` (which both read), the one place that decides what a period lacks: the
+    summary's ``missing`` and ``missing_reasons`` and the notes of :func:`coverage_notes` (pages,
+    congress pack) come from here.  Totals already at hand are passed in rather than queried again.
+    """
+    donations = donation_totals(store, f) if donations is None else donations
+    publicity = publicity_totals(store, f) if publicity is None else publicity
+    reached = reach(store, f) if reached is None else reached
+    covered = {**coverage(store, f), "donations": int(donations["rows"]), "publicity": int(publicity["items"])}
+    reasons = {kind: t(f"missing.{kind}") for kind, rows in covered.items() if not rows}
+    if reached["reason"]:
+        reasons["reach"] = t(reached["reason"])
+    return covered, reasons
+
+
+# The figures beyond the four areas' ledgers that a period may lack (said in the pack's 数据说明).
+OUTREACH_KINDS = ("donations", "publicity", "reach")
+
+
+def coverage_notes(
+    store: Store,
+    current: Filters,
+    compare: Filters | None,
+    kinds: tuple[str, ...] = COVERAGE_KINDS,
+    reasons: dict[str, str] | None = None,
+) -> list[str]:
+    """What is missing, as sentences (本期无提案台账，相应指标不列出; 对比期只有 9–12 月数据，同比仅供参考;
+    本期没有捐款台账的记录): the notes above a page's figures and both notes of the congress pack.
+
+    ``kinds`` limits what is spoken of (the 提案办理 page: proposals only; the pack's 数据说明:
+    :data:`OUTREACH_KINDS`); months are spoken of with the ledgers of :data:`COVERAGE_KINDS`.
+    Donations, publicity and reach are said by their reason of :func:`missing_reasons`
+    (``reasons``: the summary's ``missing_reasons`` when at hand).
     """
     notes: list[str] = []
+    outreach = [k for k in OUTREACH_KINDS if k in kinds]
+    if outreach and reasons is None:
+        reasons = missing_reasons(store, current)[1]
+    if not set(kinds) & set(COVERAGE_KINDS):
+        return [reasons[k] for k in outreach if k in reasons]
     missing = [k for k, n in coverage(store, current).items() if not n and k in kinds]
     if missing:
         notes.append(
@@ -593,7 +627,7 @@ def coverage_notes(
         before = months_with_data(store, compare)
         if before and len(before) < len(months):
             notes.append(t("coverage.partial_compare", months=_month_span(compare.period, before)))
-    return notes
+    return notes + [reasons[k] for k in outreach if k in reasons]
 
 
 # --- what there is ---------------------------------------------------------------------

@@ -239,10 +239,11 @@ def publicity_sentences(pack: PackData) -> list[Sentence]:
 
 
 def coverage_notes(pack: PackData) -> list[str]:
-    """Why a figure is not in the sentences (the summary's ``missing``)."""
-    reasons = pack.current.summary.get("missing_reasons", {})
-    # The ledgers of the four areas are said in the pack's own note (pack.notes); here the rest.
-    return [reasons[k] + "。" for k in ("donations", "publicity", "reach") if k in reasons]
+    """Why a figure is not in the sentences (no donations or publicity ledger, no roster), as sentences.
+
+    From queries.coverage_notes, as the pack's own note on the four areas' ledgers (pack.notes).
+    """
+    return [note + "。" for note in pack.outreach_notes]
 
 
 def sentences(pack: PackData) -> list[Sentence]:
