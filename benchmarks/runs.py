@@ -6,6 +6,7 @@ and the JSON; none asserts a time.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
 import random
@@ -15,10 +16,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["overview", "welfare", "activities", "proposals", "awards", "report", "upload", "manage"]
+PAGES = [
+    "overview",
+    "welfare",
+    "activities",
+    "proposals",
+    "awards",
+    "outreach",
+    "report",
+    "compliance",
+    "district",
+    "upload",
+    "manage",
+]
 
 
 def _ms(seconds: float) -> float:
@@ -169,11 +183,19 @@ def _peak_memory(path: Path, db: Path) -> float:
     return round(int(out.stdout.strip().splitlines()[-1]) / 1024, 1)
 
 
-def pages(db: Path, rounds: int = 3) -> dict[str, float]:
-    """Every page's script run in AppTest over ``db``: cold (caches cleared, new store) and warm (rerun)."""
+@contextlib.contextmanager
+def _app_tests(db: Path) -> Iterator[Callable[[], object]]:
+    """AppTest over ``db`` as a server runs the app: yields a maker of a fresh session (new AppTest,
+    empty caches, empty script cache).
+
+    As in a server, the compiled scripts are kept between the runs of one session (AppTest alone
+    would compile streamlit_app.py and the page again on every run, 25–60 ms here that a user never
+    waits for); each session starts with an empty script cache, so a page's cold run includes its compile.
+    """
     import streamlit as st
     from streamlit.runtime.pages_manager import PagesManager
-    from streamlit.testing.v1 import AppTest
+    from streamlit.runtime.scriptrunner.script_cache import ScriptCache
+    from streamlit.testing.v1 import AppTest, app_test, local_script_runner
 
     if LAKE is None:
         os.environ["UNION_DB"] = str(db)
@@ -182,21 +204,41 @@ def pages(db: Path, rounds: int = 3) -> dict[str, float]:
         os.environ.pop("UNION_DB", None)
         os.environ.update(UNION_STORE="ducklake", UNION_LAKE_CATALOG=LAKE.catalog, UNION_LAKE_DATA=LAKE.data_path)
     original = PagesManager.__init__
+    shared = [ScriptCache()]
 
     def init(self, *args, **kwargs):  # AppTest 1.67 and a pages/ folder: see tests/test_pages.py
         original(self, *args, **kwargs)
         PagesManager.uses_pages_directory = False
 
+    def session() -> AppTest:
+        st.cache_data.clear()
+        st.cache_resource.clear()
+        shared[0] = ScriptCache()
+        return AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+
     PagesManager.__init__ = init
+    app_test.ScriptCache = local_script_runner.ScriptCache = lambda: shared[0]
+    try:
+        yield session
+    finally:
+        PagesManager.__init__ = original
+        app_test.ScriptCache = local_script_runner.ScriptCache = ScriptCache
+        st.cache_data.clear()
+        st.cache_resource.clear()
+
+
+def pages(db: Path, rounds: int = 3, only: list[str] | None = None) -> dict[str, float]:
+    """Every page's script (or those ``only`` names) run in AppTest over ``db``: cold (caches cleared,
+    new store) and warm (rerun)."""
+    import streamlit as st
+
     figures: dict[str, float] = {}
     startup: list[float] = []
-    try:
-        for page in PAGES:
+    with _app_tests(db) as session:
+        for page in only or PAGES:
             cold, warm = [], []
             for _ in range(rounds):
-                st.cache_data.clear()
-                st.cache_resource.clear()
-                at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=300)
+                at = session()
                 start = time.perf_counter()
                 at.run()  # app start: opens the store, draws 总览
                 startup.append(time.perf_counter() - start)
@@ -211,12 +253,41 @@ def pages(db: Path, rounds: int = 3) -> dict[str, float]:
                 warm.append(time.perf_counter() - start)
             figures[f"page_{page}_cold_ms"] = _ms(statistics.median(cold))
             figures[f"page_{page}_warm_ms"] = _ms(statistics.median(warm))
-        figures["app_start_ms"] = _ms(statistics.median(startup))
-    finally:
-        PagesManager.__init__ = original
-        st.cache_data.clear()
-        st.cache_resource.clear()
+    figures["app_start_ms"] = _ms(statistics.median(startup))
     return figures
+
+
+def profile(db: Path, page: str, top: int = 30) -> str:
+    """Where a warm run of ``page`` spends its time: cProfile of the script thread, by cumulative time."""
+    import cProfile
+    import io
+    import pstats
+
+    from streamlit.runtime.scriptrunner import script_runner
+
+    profiler = cProfile.Profile()
+    original = script_runner.ScriptRunner._run_script_thread
+
+    def profiled(self, *args, **kwargs):  # AppTest runs the script in its own thread
+        profiler.enable()
+        try:
+            return original(self, *args, **kwargs)
+        finally:
+            profiler.disable()
+
+    with _app_tests(db) as session:
+        at = session()
+        at.run()
+        at.switch_page(f"pages/{page}.py").run()
+        at.run()
+        script_runner.ScriptRunner._run_script_thread = profiled
+        try:
+            at.run()
+        finally:
+            script_runner.ScriptRunner._run_script_thread = original
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(top)
+    return out.getvalue()
 
 
 def summary(db: Path, year: int, rounds: int = 5) -> dict[str, float]:

@@ -94,9 +94,6 @@ def main(argv: list[str] | None = None) -> int:
     p_summary = sub.add_parser("summary", help="输出某期间的指标")
     p_summary.add_argument("--period", required=True, help="2022 或 2022-2023学年")
     p_summary.add_argument("--json", action="store_true", help="以 JSON 输出（truth.json 的格式）")
-    p_summary.add_argument(
-        "--coverage", action="store_true", help="（已默认输出 coverage 和 missing；保留此选项以兼容）"
-    )
     _add_common(p_summary)
     p_explain = sub.add_parser("explain", help="溯源：某个指标的口径、来源文件、工作表和行数")
     p_explain.add_argument("--period", required=True, help="2022 或 2022-2023学年")

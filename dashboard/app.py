@@ -12,12 +12,13 @@ import datetime as dt
 import logging
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
 import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from core import accounts, erasure
 from core.access import accounts_exist, is_loopback
@@ -180,7 +181,7 @@ def local_only() -> None:
     if is_loopback(address if isinstance(address, str) else None):
         return
     with contextlib.suppress(StoreBusy):
-        if accounts_exist(get_store()):
+        if _accounts_exist(get_store()):
             return
     st.error(t("privacy.remote_refused"))
     st.stop()
@@ -468,6 +469,27 @@ def period_months(current: queries.Filters, today: dt.date | None = None) -> lis
     return charts.month_keys(start, end)
 
 
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _chart(name: str, args: tuple, kwargs: tuple, _builder: Callable[..., object]) -> object:
+    return _builder(*args, **dict(kwargs))
+
+
+def chart(builder: Callable[..., object], *args: object, **kwargs: object) -> object:
+    """``builder(*args, **kwargs)`` (a figure of :mod:`dashboard.charts`), kept for the same arguments.
+
+    A page's rerun (every click) reuses the figure instead of building it again: plotly's
+    update_layout and make_subplots cost 30–100 ms a chart here, more than the cached queries
+    behind it.  The key is the builder and the arguments' contents (frames hashed by value), so a
+    changed figure is never reused.  Figures are shared, not copied: never change one after this.
+    Frames of 50,000 rows or more (which Streamlit would hash by a sample) are not cached.
+    """
+    frames = [a for a in (*args, *kwargs.values()) if isinstance(a, pd.DataFrame)]
+    if any(len(frame) >= 50_000 for frame in frames):
+        return builder(*args, **kwargs)
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    return _chart(name, args, tuple(sorted(kwargs.items())), builder)
+
+
 def frame_or_none(value: object) -> pd.DataFrame | None:
     """A DataFrame with rows, else None (for "暂无数据" branches)."""
     return value if isinstance(value, pd.DataFrame) and len(value) else None
@@ -593,8 +615,13 @@ def backup_bytes() -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batches(version: int) -> pd.DataFrame:
-    frame = list_batches(get_store())
-    frame["orgs"] = [batch_orgs(get_store(), int(b)) for b in frame["batch_id"]]
+    s = get_store()
+    frame = list_batches(s)
+    # The schools of every batch in one query (not one query per batch, each reading every table).
+    union = " UNION ".join(f'SELECT batch_id, org FROM "{table}"' for table in KIND_TABLES.values())
+    found = s.query(f"SELECT batch_id, list(DISTINCT org ORDER BY org) AS orgs FROM ({union}) GROUP BY 1")
+    orgs = {int(b): tuple(o) for b, o in zip(found["batch_id"], found["orgs"], strict=True)}
+    frame["orgs"] = [orgs.get(int(b), ()) for b in frame["batch_id"]]
     return frame
 
 
@@ -707,9 +734,15 @@ def apply_retention(years: int, today: dt.date | None = None) -> tuple[int, dt.d
         return erasure.apply_retention(store(), today or dt.date.today(), years)
 
 
+@st.cache_data(show_spinner=False, max_entries=4)
+def _oldest_named(version: int) -> dt.date | None:
+    return erasure.oldest_named(get_store())
+
+
 def oldest_named() -> dt.date | None:
-    """The date of the oldest row that still names someone."""
-    return erasure.oldest_named(store())
+    """The date of the oldest row that still names someone (cached by data version, which forgetting
+    and retention bump)."""
+    return _oldest_named(store().data_version())
 
 
 def privacy_history(limit: int = 20) -> pd.DataFrame:
@@ -876,19 +909,48 @@ def targets_toml() -> bytes:
 # --- accounts, scope and the record of who did what (issue 13) ----------------------------------------
 
 
+def _this_run() -> dict:
+    """A dict that lives for one run of the script in this session (empty outside a run).
+
+    Streamlit gives every run a new ``ctx.cursors``; the dict is kept beside it and dropped with it.
+    """
+    ctx = get_script_run_ctx(suppress_warning=True)
+    if ctx is None:
+        return {}
+    held = getattr(ctx, "_union_this_run", None)
+    if held is None or held[0] is not ctx.cursors:
+        held = (ctx.cursors, {})
+        ctx._union_this_run = held
+    return held[1]
+
+
+def _accounts_exist(s: Store) -> bool:
+    """:func:`core.access.accounts_exist`, asked of the store once per run."""
+    memo = _this_run()
+    if "accounts_exist" not in memo:
+        memo["accounts_exist"] = accounts_exist(s)
+    return memo["accounts_exist"]
+
+
 def scope() -> Scope:
     """Who is using this session and what they may reach.
 
     Single-user mode (no account in the store): :data:`core.accounts.LOCAL`, everything, as before.
     With accounts: the logged-in account as the store holds it now (a removed account is logged out).
     Before login_gate has let the session in, a scope that reaches nothing.
+
+    Read from the store once per run and account name (a page asks 10–30 times, two queries each).
     """
-    s = store()
-    if not accounts_exist(s):
-        return accounts.LOCAL
     name = st.session_state.get("account")
-    found = accounts.current_scope(s, name) if name else None
-    return found or Scope("", "viewer", "\0")  # logged out: no school matches, no capability
+    memo = _this_run()
+    if ("scope", name) not in memo:
+        s = store()
+        if not _accounts_exist(s):
+            found = accounts.LOCAL
+        else:
+            found = (accounts.current_scope(s, name) if name else None) or Scope("", "viewer", "\0")
+        memo[("scope", name)] = found  # logged out: no school matches, no capability
+    return memo[("scope", name)]
 
 
 def _actor_name(mine: Scope) -> str:
@@ -964,7 +1026,7 @@ def login_gate() -> Scope | None:
     is logged out.
     """
     s = store()
-    if not accounts_exist(s):
+    if not _accounts_exist(s):
         return accounts.LOCAL
     now = dt.datetime.now().timestamp()
     name = st.session_state.get("account")
@@ -1081,7 +1143,7 @@ def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
 
 def district_trend_chart(trend: pd.DataFrame):
     """Welfare spend per school over the years (万元), one line per school."""
-    return charts.school_trends(trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))
+    return chart(charts.school_trends, trend, "welfare_yuan", t("district.trend_title", measure=t("page.welfare")))
 
 
 # --- 溯源: the rows behind a headline figure ------------------------------------------------

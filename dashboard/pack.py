@@ -83,7 +83,10 @@ class PackData:
     made_on: dt.date = field(default_factory=dt.date.today)
     # The schools compared (区县汇总, queries.district_table) when the pack covers more than one school.
     district: pd.DataFrame | None = None
-    notes: list[str] = field(default_factory=list)  # what is missing (本期无提案台账 …), said in the pack
+    # What is missing, both from queries.coverage_notes: the ledgers and months of the four areas
+    # (本期无提案台账 …), and the figures beyond them (本期没有捐款台账的记录 …, the 数据说明).
+    notes: list[str] = field(default_factory=list)
+    outreach_notes: list[str] = field(default_factory=list)
 
 
 def figures(store: Store, f: Filters, today: dt.date | None = None) -> PeriodFigures:
@@ -124,7 +127,7 @@ def gather(store: Store, current: Filters, previous: Filters | None, today: dt.d
 
     The name comes from the data: the chosen organisation, else the only organisation in the
     store, else the schools loaded (两所: both names; more: 甲等 N 所学校工会); 本校工会 only
-    when nothing is loaded.  ``notes`` say which ledgers or months are missing.
+    when nothing is loaded.  ``notes`` say which ledgers, months or figures are missing.
     """
     orgs = queries.organisations(store)
     if current.org or len(orgs) == 1:
@@ -135,12 +138,15 @@ def gather(store: Store, current: Filters, previous: Filters | None, today: dt.d
         name = t("pack.many_orgs", first=orgs[0], n=len(orgs))
     else:
         name = t("org.default")
+    now = figures(store, current, today)
+    reasons = now.summary["missing_reasons"]
     return PackData(
-        current=figures(store, current, today),
+        current=now,
         previous=figures(store, previous, today) if previous else None,
         union_name=name,
         district=queries.district_table(store, current, orgs) if current.org is None and len(orgs) > 1 else None,
         notes=queries.coverage_notes(store, current, previous),
+        outreach_notes=queries.coverage_notes(store, current, None, queries.OUTREACH_KINDS, reasons),
     )
 
 

@@ -473,15 +473,12 @@ def more_summary(store: Store, f: Filters) -> dict[str, object]:
       donations, publicity (:func:`coverage`);
     - ``missing``: the keys the period's data cannot give — every kind with no row, and ``reach`` when it
       cannot be computed (no roster, no names); ``reach`` is then None;
-    - ``missing_reasons``: {key: the reason in Chinese} for each of them.
+    - ``missing_reasons``: {key: the reason in Chinese} for each of them (:func:`missing_reasons`).
     """
     donations = donation_totals(store, f)
     publicity = publicity_totals(store, f)
     reached = reach(store, f)
-    covered = {**coverage(store, f), "donations": int(donations["rows"]), "publicity": int(publicity["items"])}
-    reasons = {kind: t(f"missing.{kind}") for kind, rows in covered.items() if not rows}
-    if reached["reason"]:
-        reasons["reach"] = t(reached["reason"])
+    covered, reasons = missing_reasons(store, f, donations=donations, publicity=publicity, reached=reached)
     return {
         "donations": {k: donations[k] for k in ("drives", "person_times", "total_yuan")},
         "publicity": {k: publicity[k] for k in ("items", "by_channel")},
@@ -490,11 +487,6 @@ def more_summary(store: Store, f: Filters) -> dict[str, object]:
         "missing": list(reasons),
         "missing_reasons": reasons,
     }
-
-
-def summary_with_coverage(store: Store, f: Filters) -> dict[str, object]:
-    """:func:`summary` (which carries ``coverage`` and ``missing`` since issue 18; kept for callers)."""
-    return summary(store, f)
 
 
 # --- completeness (哪些台账、哪些月份有数据) -------------------------------------------------------
@@ -565,14 +557,56 @@ def _month_span(period: Period, months: list[int]) -> str:
     return t("coverage.months", months=t("text.list_sep").join(parts))
 
 
-def coverage_notes(
-    store: Store, current: Filters, compare: Filters | None, kinds: tuple[str, ...] = COVERAGE_KINDS
-) -> list[str]:
-    """What is missing, as sentences above the figures (本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考).
+def missing_reasons(
+    store: Store,
+    f: Filters,
+    *,
+    donations: dict | None = None,
+    publicity: dict | None = None,
+    reached: dict | None = None,
+) -> tuple[dict[str, int], dict[str, str]]:
+    """(rows per kind, {key: why it is missing}): every ledger kind with no row in the period
+    (本期没有捐款台账的记录 …) and ``reach`` when it cannot be computed (本期没有会员名册 …).
 
-    ``kinds`` limits the ledgers a page speaks of (the 提案办理 page: proposals only).
+    With :func:`coverage` (which both read), the one place that decides what a period lacks: the
+    summary's ``missing`` and ``missing_reasons`` and the notes of :func:`coverage_notes` (pages,
+    congress pack) come from here.  Totals already at hand are passed in rather than queried again.
+    """
+    donations = donation_totals(store, f) if donations is None else donations
+    publicity = publicity_totals(store, f) if publicity is None else publicity
+    reached = reach(store, f) if reached is None else reached
+    covered = {**coverage(store, f), "donations": int(donations["rows"]), "publicity": int(publicity["items"])}
+    reasons = {kind: t(f"missing.{kind}") for kind, rows in covered.items() if not rows}
+    if reached["reason"]:
+        reasons["reach"] = t(reached["reason"])
+    return covered, reasons
+
+
+# The figures beyond the four areas' ledgers that a period may lack (said in the pack's 数据说明).
+OUTREACH_KINDS = ("donations", "publicity", "reach")
+
+
+def coverage_notes(
+    store: Store,
+    current: Filters,
+    compare: Filters | None,
+    kinds: tuple[str, ...] = COVERAGE_KINDS,
+    reasons: dict[str, str] | None = None,
+) -> list[str]:
+    """What is missing, as sentences (本期无提案台账，相应指标不列出; 对比期只有 9–12 月数据，同比仅供参考;
+    本期没有捐款台账的记录): the notes above a page's figures and both notes of the congress pack.
+
+    ``kinds`` limits what is spoken of (the 提案办理 page: proposals only; the pack's 数据说明:
+    :data:`OUTREACH_KINDS`); months are spoken of with the ledgers of :data:`COVERAGE_KINDS`.
+    Donations, publicity and reach are said by their reason of :func:`missing_reasons`
+    (``reasons``: the summary's ``missing_reasons`` when at hand).
     """
     notes: list[str] = []
+    outreach = [k for k in OUTREACH_KINDS if k in kinds]
+    if outreach and reasons is None:
+        reasons = missing_reasons(store, current)[1]
+    if not set(kinds) & set(COVERAGE_KINDS):
+        return [reasons[k] for k in outreach if k in reasons]
     missing = [k for k, n in coverage(store, current).items() if not n and k in kinds]
     if missing:
         notes.append(
@@ -602,7 +636,7 @@ def coverage_notes(
             )
         if before and len(before) < len(months):
             notes.append(t("coverage.partial_compare", months=_month_span(compare.period, before)))
-    return notes
+    return notes + [reasons[k] for k in outreach if k in reasons]
 
 
 # --- what there is ---------------------------------------------------------------------
@@ -735,36 +769,34 @@ def district_table(store: Store, f: Filters, orgs: list[str] | None = None) -> p
     page figure (the same functions with the school as filter); ``f.org`` is ignored, ``orgs``
     (default: every school) says which schools.
     """
+    chosen = organisations(store) if orgs is None else list(orgs)
+    welfare, counted, rostered, activity, proposal, award, budget = _district_figures(store, f, chosen)
     rows = []
-    for org in organisations(store) if orgs is None else orgs:
-        one = Filters(f.period, org, f.sub_unions)
-        welfare = welfare_totals(store, one)
-        members = members_total(store, one)
-        activity = activity_totals(store, one)
-        proposal = proposal_totals(store, one)
-        award = award_totals(store, one)
-        budget_rows = store.scalar(
-            "SELECT count(*) FROM budget WHERE year = ? AND org = ?", [f.period.headcount_year, org]
-        )
+    for org in chosen:
+        total_yuan = round(float(welfare.get(org, (0, 0))[0]), 2)
+        members = int(counted[org]) if org in counted else (int(rostered.get(org, 0)) or None)
+        part_e, elig, events = activity.get(org, (None, None, 0))
+        total, accepted, handled = proposal.get(org, (0, 0, 0))
+        awards = int(award.get(org, 0))
         present = {
-            "welfare": welfare["rows"] > 0,
-            "activities": activity["events"] > 0,
+            "welfare": welfare.get(org, (0, 0))[1] > 0,
+            "activities": events > 0,
             "member_counts": members is not None,
-            "proposals": proposal["total"] > 0,
-            "awards": award["total"] > 0,
-            "budget": bool(budget_rows),
+            "proposals": total > 0,
+            "awards": awards > 0,
+            "budget": bool(budget.get(org)),
         }
         rows.append(
             {
                 "org": org,
                 "members": members,
-                "welfare_yuan": welfare["total_yuan"],
-                "per_member_yuan": welfare["total_yuan"] / members if members else None,
-                "participation_rate": activity["participation_rate"],
-                "proposals": proposal["total"],
-                "completion_rate": proposal["completion_rate"],
-                "awards": award["total"],
-                "awards_per_100": award["total"] * 100 / members if members else None,
+                "welfare_yuan": total_yuan,
+                "per_member_yuan": total_yuan / members if members else None,
+                "participation_rate": None if pd.isna(elig) or not elig else float(part_e) / float(elig),
+                "proposals": int(total),
+                "completion_rate": handled / accepted if accepted else None,
+                "awards": awards,
+                "awards_per_100": awards * 100 / members if members else None,
                 "missing": [kind for kind in DISTRICT_KINDS if not present[kind]],
             }
         )
@@ -785,6 +817,54 @@ def district_table(store: Store, f: Filters, orgs: list[str] | None = None) -> p
         frame[column] = frame[column].astype("Float64")
     frame["awards_per_100"] = frame["awards_per_100"].astype("Float64")
     return frame
+
+
+def _district_figures(store: Store, f: Filters, orgs: list[str]) -> tuple[dict, ...]:
+    """Per school, one grouped query per table (not six queries per school): the inputs of
+    :func:`district_table`, defined as :func:`welfare_totals`, :func:`members_total`,
+    :func:`activity_totals`, :func:`proposal_totals` and :func:`award_totals` define them."""
+    every = Filters(f.period, None, f.sub_unions)
+    mine = " AND list_contains(?, org)"
+
+    def grouped(sql: str, params: list[object]) -> dict[str, tuple]:
+        frame = store.query(sql, [*params, orgs])
+        return {row[0]: tuple(None if pd.isna(v) else v for v in row[1:]) for row in frame.itertuples(index=False)}
+
+    where, params = _dated(every, "date", "sub_union")
+    welfare = grouped(
+        f"SELECT org, coalesce(sum(amount_yuan), 0), count(*) FROM welfare WHERE {where}{mine} GROUP BY org", params
+    )
+    scope, scope_params = _scope(every, "sub_union")
+    year = f.period.headcount_year
+    counted = grouped(
+        f"SELECT org, sum(members) FROM member_counts WHERE year = ?{scope}{mine} GROUP BY org", [year, *scope_params]
+    )
+    rostered = grouped(
+        f"SELECT org, count(*) FROM roster WHERE as_of_year = ?{scope}{mine} GROUP BY org", [year, *scope_params]
+    )
+    where, params = _dated(every, "start_date", "organizer")
+    activity = grouped(
+        f"""SELECT org, sum(participants) FILTER (WHERE eligible > 0), sum(eligible) FILTER (WHERE eligible > 0),
+                   count(*)
+            FROM activities WHERE {where}{mine} GROUP BY org""",
+        params,
+    )
+    where, named = _proposal_params(every)
+    sql = f"""SELECT org, count(*), count(*) FILTER (WHERE {_ACCEPTED}), count(*) FILTER (WHERE {_HANDLED})
+              FROM proposals WHERE {where} AND list_contains($orgs, org) GROUP BY org"""
+    proposal = {row[0]: tuple(row[1:]) for row in _run(store, sql, {**named, "orgs": orgs}).itertuples(index=False)}
+    where, params = _award_where(every)
+    award = grouped(f"SELECT org, count(*) FROM awards WHERE {where}{mine} GROUP BY org", params)
+    budget = grouped(f"SELECT org, count(*) FROM budget WHERE year = ?{mine} GROUP BY org", [year])
+    return (
+        welfare,
+        {k: v[0] for k, v in counted.items() if v[0] is not None},
+        {k: v[0] for k, v in rostered.items()},
+        activity,
+        proposal,
+        {k: v[0] for k, v in award.items()},
+        {k: v[0] for k, v in budget.items()},
+    )
 
 
 def district_trend(store: Store, orgs: list[str] | None = None) -> pd.DataFrame:

@@ -247,12 +247,10 @@ def publicity_sentences(pack: PackData) -> list[Sentence]:
 
 def coverage_notes(pack: PackData) -> list[str]:
     """What is missing, said in every format of the pack (.md, .txt, .docx, slides): the ledgers and
-    months missing for the period and the comparison period (pack.notes: 本期无提案台账; 对比期只有
-    9–12 月数据，同比仅供参考), then why donations, publicity or reach are not in the sentences."""
-    reasons = pack.current.summary.get("missing_reasons", {})
-    return [note + "。" for note in pack.notes] + [
-        reasons[k] + "。" for k in ("donations", "publicity", "reach") if k in reasons
-    ]
+    months missing for the period and the comparison period (pack.notes, from queries.coverage_notes:
+    本期无提案台账; 对比期只有 9–12 月数据，同比仅供参考), then why donations, publicity or reach are not in
+    the sentences (pack.outreach_notes)."""
+    return [note + "。" for note in (*pack.notes, *pack.outreach_notes)]
 
 
 def sentences(pack: PackData) -> list[Sentence]:

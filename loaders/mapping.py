@@ -96,36 +96,6 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
     return None
 
 
-def map_columns(
-    header_keys: list[list[str]],
-    kind: str,
-    user: UserMappings = NO_MAPPINGS,
-    hidden: frozenset[int] = frozenset(),
-    excluded: frozenset[int] = frozenset(),
-) -> dict[int, str]:
-    """Map columns to fields for ``kind``: column index → field.
-
-    ``header_keys[j]`` lists the candidate keys of column j, most specific first (the
-    lower row of a two-row header, then the upper).  When two columns map to the same
-    field the first (leftmost) visible one wins and the other stays unmapped, so nothing
-    is counted twice; a ``hidden`` column is used only for a field no visible column has; an
-    ``excluded`` column (identity numbers, phones, addresses: never imported) maps to nothing.
-    """
-    mapped: dict[int, str] = {}
-    taken: set[str] = set()
-    order = [j for j in range(len(header_keys)) if j not in hidden] + sorted(hidden)
-    for j in order:
-        if j >= len(header_keys) or j in excluded:
-            continue
-        for key in header_keys[j]:
-            fld = header_field(key, kind, user)
-            if fld is not None and fld not in taken:
-                mapped[j] = fld
-                taken.add(fld)
-                break
-    return dict(sorted(mapped.items()))
-
-
 def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS) -> tuple[str, bool]:
     """Map a vocabulary value (类别 / 级别 / 处理结果 / 办理状态 …) to its standard word.
 

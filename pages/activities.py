@@ -53,7 +53,8 @@ with app.guard(t("activities.section.month")):
     else:
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.vbar(
+            app.chart(
+                charts.vbar,
                 by_month,
                 "key",
                 "person_times",
@@ -65,7 +66,8 @@ with app.guard(t("activities.section.month")):
             key="m_pt",
         )
         right.plotly_chart(
-            charts.vbar(
+            app.chart(
+                charts.vbar,
                 by_month,
                 "key",
                 "events",
@@ -84,7 +86,8 @@ with app.guard(t("activities.section.category")):
     left, right = st.columns(2)
     if by_cat is not None:
         left.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 by_cat,
                 "key",
                 "person_times",
@@ -97,7 +100,8 @@ with app.guard(t("activities.section.category")):
         )
     if by_org is not None:
         right.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 by_org.head(15),
                 "key",
                 "person_times",
@@ -118,7 +122,9 @@ with app.guard(t("activities.section.rates")):
     else:
         # The table goes under its chart, full width: beside it, it was cut off at the right.
         left, right = st.container(), st.container()
-        left.plotly_chart(charts.rate_bars(rates, "sub_union", "rate", t("activities.rates_chart")), key="rate")
+        left.plotly_chart(
+            app.chart(charts.rate_bars, rates, "sub_union", "rate", t("activities.rates_chart")), key="rate"
+        )
         with right:
             app.table(rates, PARTICIPATION_COLUMNS)
 

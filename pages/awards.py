@@ -48,7 +48,8 @@ with app.guard(t("awards.section.level_type")):
     else:
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.stacked(
+            app.chart(
+                charts.stacked,
                 level_type,
                 "level",
                 "award_type",
@@ -63,7 +64,15 @@ with app.guard(t("awards.section.level_type")):
         by_sub = app.frame_or_none(app.q("awards_by", current, "sub_union"))
         if by_sub is not None:
             right.plotly_chart(
-                charts.hbar(by_sub.head(15), "sub_union", "n", t("awards.by_sub_union"), ITEMS, colour_by_label=False),
+                app.chart(
+                    charts.hbar,
+                    by_sub.head(15),
+                    "sub_union",
+                    "n",
+                    t("awards.by_sub_union"),
+                    ITEMS,
+                    colour_by_label=False,
+                ),
                 key="sub",
             )
 
@@ -72,14 +81,14 @@ with app.guard(t("awards.section.years")):
     if len(trend) > 1:
         # coloured as 省级 awards
         st.plotly_chart(
-            charts.vbar(trend, "year", "awards", t("awards.by_year"), ITEMS, colour_key=app.LEVEL_ORDER[1]),
+            app.chart(charts.vbar, trend, "year", "awards", t("awards.by_year"), ITEMS, colour_key=app.LEVEL_ORDER[1]),
             key="years",
         )
 
 with app.guard(t("awards.section.grades")):
     grades = app.frame_or_none(app.q("awards_by", current, "grade"))
     if grades is not None:
-        st.plotly_chart(charts.hbar(grades, "grade", "n", t("awards.grades"), ITEMS), key="grade")
+        st.plotly_chart(app.chart(charts.hbar, grades, "grade", "n", t("awards.grades"), ITEMS), key="grade")
 
 with app.guard(t("awards.section.list")), st.expander(t("awards.list")):
     show_names = app.names_toggle(t("page.awards"))

@@ -39,7 +39,8 @@ with app.guard(t("district.section.chart")):
     if len(shown):
         scale = 100 if key.endswith("rate") else 1
         st.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 shown.assign(value=shown[key].astype(float) * scale),
                 "org",
                 "value",

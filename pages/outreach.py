@@ -50,7 +50,8 @@ with app.guard(t("outreach.section.donations")):
             # The table under its chart, full width (beside it, it was cut off at the right).
             left, right = st.container(), st.container()
             left.plotly_chart(
-                charts.hbar(
+                app.chart(
+                    charts.hbar,
                     by_sub.assign(wan=by_sub["amount_yuan"] / 10_000).head(20),
                     "sub_union",
                     "wan",
@@ -88,11 +89,19 @@ with app.guard(t("outreach.section.publicity")):
         c[2].metric(t("outreach.reads"), f"{pub['reads']:,}", border=True)
         left, right = st.columns(2)
         left.plotly_chart(
-            charts.hbar(app.q("publicity_by", current, "channel"), "key", "items", t("outreach.by_channel"), ARTICLES),
+            app.chart(
+                charts.hbar,
+                app.q("publicity_by", current, "channel"),
+                "key",
+                "items",
+                t("outreach.by_channel"),
+                ARTICLES,
+            ),
             key="pub_channel",
         )
         right.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 app.q("publicity_by", current, "category"),
                 "key",
                 "items",
@@ -103,7 +112,8 @@ with app.guard(t("outreach.section.publicity")):
             key="pub_type",
         )
         st.plotly_chart(
-            charts.vbar(
+            app.chart(
+                charts.vbar,
                 app.q("publicity_by", current, "month"),
                 "key",
                 "items",
@@ -131,7 +141,7 @@ with app.guard(t("outreach.section.reach")):
             names = t("text.list_sep").join(fmt.mask_name(n) for n in reach["ambiguous"])
             st.caption(t("outreach.ambiguous", names=names))
         st.plotly_chart(
-            charts.rate_bars(reach["by_sub_union"], "sub_union", "share", t("outreach.reach_by_sub_union")),
+            app.chart(charts.rate_bars, reach["by_sub_union"], "sub_union", "share", t("outreach.reach_by_sub_union")),
             key="reach_sub",
         )
         app.table(reach["by_sub_union"], app.REACH_SUB_UNION_COLUMNS)

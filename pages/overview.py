@@ -151,7 +151,8 @@ with app.guard(t("overview.section.trend")):
         def series(column, scale=1.0):
             return trend.assign(value=trend[column] / scale)[["year", "value"]]
 
-        fig = charts.trends(
+        fig = app.chart(
+            charts.trends,
             {
                 t("overview.trend_welfare"): (series("welfare_yuan", 10_000), t("unit.wan")),
                 t("overview.trend_activities"): (series("activity_person_times"), PERSON_TIMES),

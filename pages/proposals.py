@@ -66,7 +66,9 @@ with app.guard(t("proposals.section.flow")):
         st.info(t("proposals.none"))
     else:
         flow = app.q("proposal_decision_status", current)
-        st.plotly_chart(charts.proposal_flow(decisions, flow, totals["total"], t("proposals.flow")), key="flow")
+        st.plotly_chart(
+            app.chart(charts.proposal_flow, decisions, flow, totals["total"], t("proposals.flow")), key="flow"
+        )
 
 with app.guard(t("proposals.section.departments")):
     depts = app.frame_or_none(app.q("proposals_by", current, "department"))
@@ -75,7 +77,8 @@ with app.guard(t("proposals.section.departments")):
         left, right = st.container(), st.container()
         assigned, handled = t("proposals.assigned"), t("proposals.handled")
         left.plotly_chart(
-            charts.grouped(
+            app.chart(
+                charts.grouped,
                 fmt.with_headers(depts, {"proposals": assigned, "handled": handled}),
                 "key",
                 {assigned: assigned, handled: handled},

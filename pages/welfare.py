@@ -50,8 +50,15 @@ with app.guard(t("welfare.section.category")):
         left, right = st.container(), st.container()
         shown = by_cat.assign(wan=by_cat["amount_yuan"] / 10_000)
         left.plotly_chart(
-            charts.hbar(
-                shown, "category", "wan", t("welfare.by_category"), WAN, extra="person_times", extra_unit=PERSON_TIMES
+            app.chart(
+                charts.hbar,
+                shown,
+                "category",
+                "wan",
+                t("welfare.by_category"),
+                WAN,
+                extra="person_times",
+                extra_unit=PERSON_TIMES,
             ),
             key="cat",
         )
@@ -66,7 +73,8 @@ with app.guard(t("welfare.section.month")):
     by_month = app.frame_or_none(app.q("welfare_by_month", current))
     if by_month is not None:
         st.plotly_chart(
-            charts.vbar(
+            app.chart(
+                charts.vbar,
                 by_month.assign(wan=by_month["amount_yuan"] / 10_000),
                 "month",
                 "wan",
@@ -84,7 +92,8 @@ with app.guard(t("welfare.section.sub_union")):
         # The table goes under its chart, full width: beside it, it was cut off at the right.
         left, right = st.container(), st.container()
         left.plotly_chart(
-            charts.hbar(
+            app.chart(
+                charts.hbar,
                 by_sub.assign(wan=by_sub["amount_yuan"] / 10_000),
                 "sub_union",
                 "wan",
@@ -114,7 +123,8 @@ with app.guard(t("welfare.section.budget")):
             **{budget_name: budget["budget_yuan"] / 10_000, final_name: budget["final_yuan"] / 10_000}
         )
         st.plotly_chart(
-            charts.grouped(
+            app.chart(
+                charts.grouped,
                 shown,
                 "subject",
                 {budget_name: budget_name, final_name: final_name},

@@ -123,7 +123,7 @@ def test_summary_json_has_coverage_and_missing(tmp_path, corpus_dir, capsys):
 
     with Store(db) as store:
         load_path(store, corpus_dir / "2022年慰问金发放台账.xlsx", isolated=False)
-    assert dashboard_main(["summary", "--period", "2022", "--json", "--coverage", "--db", str(db)]) == 0
+    assert dashboard_main(["summary", "--period", "2022", "--json", "--db", str(db)]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["coverage"]["welfare"] > 0 and result["coverage"]["proposals"] == 0
     assert "proposals" in result["missing"] and "welfare" not in result["missing"]
