@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core import vocab
 from core.labels import kind_label, t
@@ -289,7 +290,7 @@ def _write_batch(
         for sheet, frame in frames:
             if "org" in frame and names:
                 frame["org"] = frame["org"].map(lambda o: names.get(o, o))
-            store.insert_frame(cur, sheet.kind, frame)
+            store.insert_frame(cur, sheet.kind, _arrow_backed(frame))
             if sheet.rejected:
                 rejected = pd.DataFrame(
                     {
@@ -312,6 +313,19 @@ def _write_batch(
             )
         store.bump_version(cur)
     return batch_id
+
+
+def _arrow_backed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with Arrow-backed columns, which DuckDB scans several times faster than Python objects.
+
+    The values do not change (dates stay dates, floats floats, texts texts); a column Arrow cannot
+    hold as one type (mixed Python objects) leaves the frame as it is.
+    """
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError):
+        return frame
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def remove_batch(store: Store, batch_id: int) -> bool:

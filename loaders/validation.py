@@ -16,10 +16,12 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import vocab
 from core.labels import field_label, t
-from core.privacy import may_hold, redact, wholly_withheld
+from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from loaders import limits
 from loaders.detection import Layout
@@ -431,11 +433,17 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
             # An unmapped column is never stored: a sample is enough to name what it holds in the report.
             series = series.iloc[:_UNMAPPED_SAMPLE]
         codes, uniques = pd.factorize(series)
-        candidates = may_hold(list(uniques))
-        found = [wholly_withheld(cell_text(u)) if c else None for u, c in zip(uniques, candidates, strict=True)]
-        if not any(found):
+        found = {
+            int(i): category
+            for i in np.flatnonzero(may_hold_mask(uniques))
+            if (category := wholly_withheld(cell_text(uniques[i])))
+        }
+        if not found:
             continue
-        hits = Counter(found[c] for c in codes if found[c])
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        hits = Counter()
+        for i, category in found.items():
+            hits[category] += int(counts[i])
         if sum(hits.values()) >= WITHHELD_COLUMN_SHARE * len(series):
             withheld[j] = hits.most_common(1)[0][0]
     if not withheld:
@@ -462,8 +470,15 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
     """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
     for values in records.values():
         # Each distinct text once; most columns have nothing to cut and are left as they are.
-        distinct = list({v for v in values if isinstance(v, str)})
-        maybe = [v for v, c in zip(distinct, may_hold(distinct), strict=True) if c]
+        try:  # a column of texts: its distinct values in Arrow
+            distinct = pc.unique(pa.array(values, type=pa.string())).drop_null()
+        except (pa.ArrowException, TypeError, UnicodeError):  # other types, or a text Arrow cannot hold
+            distinct = list({v for v in values if isinstance(v, str)})
+        candidates = np.flatnonzero(may_hold_mask(distinct))
+        if not len(candidates):
+            continue
+        maybe = [distinct[int(i)] for i in candidates]
+        maybe = [v.as_py() if isinstance(v, pa.Scalar) else v for v in maybe]
         cuts = {v: cut for v in maybe if (cut := redact(v))[1]}
         if not cuts:
             continue
