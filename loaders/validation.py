@@ -176,9 +176,73 @@ class _Column:
         failures = np.empty(len(uniques) + 1, dtype=object)
         failures[:-1] = errors
         failures[-1] = None
-        self.values: list[object] = lookup[codes].tolist()
+        self.values: list[object] = _Factored.of(codes, lookup)
         self.errors: list[str | None] = failures[codes].tolist()
         self.failed = np.flatnonzero(failures[codes] != None)  # noqa: E711 - elementwise on objects
+        self._failures = failures
+
+    def clear_failures(self) -> None:
+        """An optional field: the cells that failed are left empty, without a reason."""
+        if isinstance(self.values, _Factored):
+            # A failure belongs to a distinct value: emptying it there empties exactly the failed rows.
+            bad = self._failures != None  # noqa: E711 - elementwise on objects
+            lookup = self.values.lookup.copy()
+            lookup[bad] = None
+            self.values = _Factored.of(self.values.codes, lookup)
+        else:
+            for i in self.failed:
+                self.values[i] = None
+        for i in self.failed:
+            self.errors[i] = None
+        self.failed = np.array([], dtype=int)
+
+
+class _Factored(list):
+    """A parsed column, one value per row, that also knows itself as distinct values and codes.
+
+    ``lookup`` holds the distinct parsed values (the empty cell's last); ``codes`` gives each
+    row's slot (-1 for the empty cell).  Helpers below work on ``lookup`` and spread the result
+    with ``codes`` (NumPy), so their cost follows the distinct values, not the rows.
+    """
+
+    codes: np.ndarray
+    lookup: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, lookup: np.ndarray) -> _Factored:
+        out = cls(lookup[codes].tolist())
+        out.codes, out.lookup = codes, lookup
+        return out
+
+    def spread(self, per_value) -> np.ndarray:
+        """``per_value`` (a function of one parsed value) for every row, as an object array."""
+        distinct = np.empty(len(self.lookup), dtype=object)
+        distinct[:] = [per_value(v) for v in self.lookup]
+        return distinct[self.codes]
+
+    def rows_where(self, test) -> np.ndarray:
+        """The positions of the rows whose value passes ``test``."""
+        hits = np.fromiter((bool(test(v)) for v in self.lookup), dtype=bool, count=len(self.lookup))
+        return np.flatnonzero(hits[self.codes])
+
+    def counts(self) -> np.ndarray:
+        """How many rows hold each slot of ``lookup``."""
+        return np.bincount(self.codes % len(self.lookup), minlength=len(self.lookup))
+
+
+class _Reasons(dict):
+    """Per row position, the list of reasons that reject it; a row without any has no entry of substance."""
+
+    def __missing__(self, row: int) -> list[str]:
+        self[row] = reasons = []
+        return reasons
+
+    def rejected(self, n: int) -> np.ndarray:
+        """A boolean per row: has it a reason?"""
+        mask = np.zeros(n, dtype=bool)
+        rows = [i for i, reasons in self.items() if reasons]
+        mask[rows] = True
+        return mask
 
 
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
@@ -300,26 +364,24 @@ def validate_sheet(
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     _redact_records(records, withheld_rows)
     org_col = columns.get("org")
-    records["org"] = [(org_col.values[i] if org_col and org_col.values[i] else default_org) for i in range(len(rows))]
-    records["source_row"] = [i + 1 for i in data_index]
-    subtotal = records.pop("is_subtotal", [False] * len(rows))
+    records["org"] = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
+    records["source_row"] = (np.asarray(data_index, dtype=np.int64) + 1).tolist()
+    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    has_reasons = reasons.rejected(len(rows))
+    if subtotal.any():
+        skipped[t("skip.subtotal")] += int(subtotal.sum())
     rejected: list[RejectedRow] = []
-    keep: list[int] = []
-    for n, row_reasons in enumerate(reasons):
-        if subtotal[n]:
-            skipped[t("skip.subtotal")] += 1
-        elif row_reasons:
-            raw = {
-                (layout.headers[j] or f"第{j + 1}列"): (
-                    v.cell if isinstance(v, UncachedFormula) else redact(cell_text(v))[0]
-                )
-                for j, v in enumerate(data.iloc[n].tolist())
-                if j < len(layout.headers) and j not in layout.withheld and not is_blank(v)
-            }
-            reason = redact("；".join(row_reasons))[0]
-            rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
-        else:
-            keep.append(n)
+    keep = np.flatnonzero(~subtotal & ~has_reasons)
+    for n in np.flatnonzero(has_reasons & ~subtotal).tolist():
+        raw = {
+            (layout.headers[j] or f"第{j + 1}列"): (
+                v.cell if isinstance(v, UncachedFormula) else redact(cell_text(v))[0]
+            )
+            for j, v in enumerate(data.iloc[n].tolist())
+            if j < len(layout.headers) and j not in layout.withheld and not is_blank(v)
+        }
+        reason = redact("；".join(reasons[n]))[0]
+        rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
     frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     loaded = {
@@ -339,7 +401,7 @@ def validate_sheet(
         seen=len(body),
         warnings=warnings,
         reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
-        source_rows_accepted=len({records["source_row"][n] for n in keep}),
+        source_rows_accepted=len(np.unique(np.asarray(records["source_row"], dtype=np.int64)[keep])),
     )
 
 
@@ -378,10 +440,7 @@ def _optional_failures(columns: dict[str, _Column], kind: str, data_index: list[
                 reason=col.errors[first],
             )
         )
-        for i in col.failed:
-            col.values[i] = None
-            col.errors[i] = None
-        col.failed = np.array([], dtype=int)
+        col.clear_failures()
     return warnings
 
 
@@ -470,10 +529,14 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
     """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
     for values in records.values():
         # Each distinct text once; most columns have nothing to cut and are left as they are.
-        try:  # a column of texts: its distinct values in Arrow
-            distinct = pc.unique(pa.array(values, type=pa.string())).drop_null()
-        except (pa.ArrowException, TypeError, UnicodeError):  # other types, or a text Arrow cannot hold
+        try:  # one type per column: texts go through Arrow, dates and numbers hold nothing to cut
+            column = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
             distinct = list({v for v in values if isinstance(v, str)})
+        else:
+            if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+                continue
+            distinct = pc.unique(column).drop_null()
         candidates = np.flatnonzero(may_hold_mask(distinct))
         if not len(candidates):
             continue
@@ -520,8 +583,8 @@ def _unpivot_years(data: pd.DataFrame, layout: Layout):
     return long, long.index.tolist(), long_layout
 
 
-def _collect(columns: dict[str, _Column], n: int):
-    reasons: list[list[str]] = [[] for _ in range(n)]
+def _collect(columns: dict[str, _Column], n: int) -> _Reasons:
+    reasons = _Reasons()
     for fld, col in columns.items():
         for i in col.failed:
             reasons[i].append(t("reason.field", field=field_label(fld), reason=col.errors[i]))
@@ -534,8 +597,16 @@ def _get(columns: dict[str, _Column], fld: str, n: int) -> list[object]:
 
 
 def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | None]:
+    pairs = _get(columns, fld, n)
+    if isinstance(pairs, _Factored):
+        # Per distinct value; the unknown ones counted by their rows, in the order they first appear.
+        counts = pairs.counts()
+        for slot, pair in enumerate(pairs.lookup):
+            if pair is not None and not pair[1] and counts[slot]:
+                unknown[(fld, pair[0])] += int(counts[slot])
+        return pairs.spread(lambda pair: None if pair is None else pair[0]).tolist()
     out: list[str | None] = []
-    for pair in _get(columns, fld, n):
+    for pair in pairs:
         if pair is None:
             out.append(None)
             continue
@@ -549,27 +620,38 @@ def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | Non
 def _require(
     values: list[object],
     fld: str,
-    reasons: list[list[str]],
+    reasons: _Reasons,
     errors: list[str | None] | None,
 ) -> None:
-    for i, v in enumerate(values):
-        if v is None and not (errors and errors[i]):
+    rows = values.rows_where(lambda v: v is None) if isinstance(values, _Factored) else range(len(values))
+    for i in rows:
+        if values[i] is None and not (errors and errors[i]):
             reasons[i].append(t("reason.missing", field=field_label(fld)))
 
 
-def _non_negative(values: list[object], fld: str, reasons: list[list[str]]) -> None:
-    for i, v in enumerate(values):
-        if isinstance(v, Decimal) and v < 0:
+def _non_negative(values: list[object], fld: str, reasons: _Reasons) -> None:
+    negative = lambda v: isinstance(v, Decimal) and v < 0  # noqa: E731 - one test, two paths
+    rows = values.rows_where(negative) if isinstance(values, _Factored) else range(len(values))
+    for i in rows:
+        if negative(v := values[i]):
             reasons[i].append(t("reason.negative_amount", field=field_label(fld), value=f"{v}"))
 
 
 def _money(values: list[object]) -> list[float | None]:
+    if isinstance(values, _Factored):
+        return values.spread(lambda v: None if v is None else float(v)).tolist()
     return [None if v is None else float(v) for v in values]
 
 
 def _dates(
     values: list[object],
 ) -> tuple[list[dt.date | None], list[str | None], list[dt.date | None]]:
+    if isinstance(values, _Factored):
+        return (
+            values.spread(lambda v: v.value if v else None).tolist(),
+            values.spread(lambda v: v.precision if v else None).tolist(),
+            values.spread(lambda v: v.end if v else None).tolist(),
+        )
     days = [v.value if v else None for v in values]
     precision = [v.precision if v else None for v in values]
     ends = [v.end if v else None for v in values]
