@@ -78,7 +78,8 @@ class SheetResult:
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _TOTAL = re.compile("^(?:" + "|".join(map(re.escape, vocab.TOTAL_MARKERS)) + ")")
 _NOTE = re.compile("^(?:" + "|".join(map(re.escape, vocab.NOTE_MARKERS)) + ")")
-_MARKER_START = "^[\\s\u3000]*[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
+_MARKER_CHARS = "[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
+_MARKER_START = "^[\\s\u3000]*" + _MARKER_CHARS
 
 
 def _squeeze(series: pd.Series) -> pd.Series:
@@ -112,7 +113,7 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
             at = rows[first_col == j]
             leading.iloc[at] = frame.iloc[at, j].astype("string").to_numpy()
     # Only rows whose first cell could start a marker are normalised (NFKC, no spaces).
-    candidate = leading.str.contains(_MARKER_START, regex=True).fillna(False)
+    candidate = _starts_like_marker(leading)
     first = pd.Series("", index=frame.index, dtype="string")
     first[candidate] = _squeeze(leading[candidate])
     # A repeated header: its cells equal the header texts as written (one vectorised isin per column).
@@ -128,6 +129,19 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     reasons[first.str.match(_TOTAL)] = "skip.total"
     reasons[count == 0] = "skip.blank"
     return reasons
+
+
+def _starts_like_marker(leading: pd.Series) -> pd.Series:
+    """Per row: does its first filled cell start (after blanks) with a marker's first character?
+
+    ``_MARKER_START`` needs Python's regex (its ``\\s``); it runs only on the cells holding one of
+    those characters anywhere, found first in one RE2 pass.
+    """
+    out = pd.Series(False, index=leading.index)
+    maybe = leading.str.contains(_MARKER_CHARS, regex=True).fillna(False).astype(bool)
+    if maybe.any():
+        out[maybe] = leading[maybe].str.contains(_MARKER_START, regex=True).fillna(False).astype(bool)
+    return out
 
 
 class _Column:
