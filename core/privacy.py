@@ -17,7 +17,9 @@ import hashlib
 import re
 from collections.abc import Iterable
 
-import pandas as pd
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import vocab
 from core.labels import t
@@ -60,15 +62,50 @@ _MAYBE = re.compile(r"\d{7}|\d{3,4}[ -]\d{4}|[路街巷弄道里号栋幢室苑�
 _LEFTOVER = re.compile(r"[\s,，;；:：、。.()（）\-]|家住|住在|居住在|现住|住址|地址|电话|手机|联系方式|联系")
 
 
-def may_hold(values: list[object]) -> list[bool]:
+# The same pre-test for RE2 (Arrow compute), written as a superset of _MAYBE: \p{Nd} for Python's
+# Unicode \d, the raw text and its NFKC form both tried (redact's own guard tries both).
+_MAYBE_RE2 = r"\p{Nd}{7}|\p{Nd}{3,4}[ -]\p{Nd}{4}|[路街巷弄道里号栋幢室苑村]|电话|手机|(?i:tel)"
+
+
+def may_hold(values) -> list[bool]:
     """Per value: could it hold an identity number, phone or address (the cheap pre-test, vectorised)?
 
-    Lets callers run :func:`redact` only on the few candidates of a column's distinct values.
+    ``values``: a list, a pandas Series or an Arrow array of cell values (non-text values as ``str``).
+    Lets callers run :func:`redact` only on the few candidates of a column's distinct values: a value
+    left out here is one :func:`redact` leaves unchanged (the test is a superset of its own).
     """
-    if not values:
-        return []
-    text = pd.Series([v if isinstance(v, str) else str(v) for v in values], dtype="string").str.normalize("NFKC")
-    return text.str.contains(_MAYBE, regex=True).fillna(False).astype(bool).tolist()
+    return may_hold_mask(values).tolist()
+
+
+def may_hold_mask(values) -> np.ndarray:
+    """:func:`may_hold` as a NumPy boolean array (Arrow's RE2 over the values and their NFKC form)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    try:
+        text = _as_arrow_text(values)
+        raw = pc.match_substring_regex(text, _MAYBE_RE2)
+        folded = pc.match_substring_regex(pc.utf8_normalize(text, form="NFKC"), _MAYBE_RE2)
+        return pc.fill_null(pc.or_(raw, folded), False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, UnicodeError):  # a lone surrogate Arrow cannot hold: the Python test
+        return np.array([_maybe_python(v) for v in values], dtype=bool)
+
+
+def _as_arrow_text(values) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, pa.ChunkedArray | pa.Array):
+        array = values
+    else:
+        try:  # texts (and missing values) convert in one call; anything else as str, as before
+            array = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowTypeError, pa.ArrowInvalid):
+            array = pa.array([v if isinstance(v, str) else str(v) for v in values], type=pa.string())
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        array = pc.cast(array, pa.string())
+    return array
+
+
+def _maybe_python(value: object) -> bool:
+    text = value if isinstance(value, str) else str(value)
+    return bool(_MAYBE.search(text) or _MAYBE.search(nfkc(text)))
 
 
 def mask(category: str) -> str:

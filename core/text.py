@@ -8,6 +8,8 @@ import re
 import unicodedata
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def nfkc(text: str) -> str:
@@ -68,6 +70,8 @@ def strip_invisible_column(series: pd.Series) -> pd.Series:
     """
     if series.dtype != object and not pd.api.types.is_string_dtype(series.dtype):
         return series
+    if series.dtype != object and not _arrow_has(series, INVISIBLE_PATTERN):
+        return series  # the usual case, decided by one RE2 pass over the Arrow column
     # Search the distinct values only (a ledger column repeats its dates and categories).
     uniques = pd.Series(series.dropna().unique(), dtype=series.dtype)
     found = uniques.str.contains(INVISIBLE_PATTERN, regex=True, na=False)
@@ -79,3 +83,12 @@ def strip_invisible_column(series: pd.Series) -> pd.Series:
     out = series.astype(object)
     out[hits] = [cleaned[v] for v in series[hits].tolist()]
     return out
+
+
+def _arrow_has(series: pd.Series, pattern: str) -> bool:
+    """True when a cell of an Arrow-backed text column matches ``pattern`` (RE2), or when that cannot be told."""
+    try:
+        column = pa.array(series.array)
+        return bool(pc.any(pc.match_substring_regex(column, pattern)).as_py())
+    except (pa.ArrowException, TypeError):
+        return True

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core import vocab
 from core.labels import kind_label, t
@@ -282,7 +283,7 @@ def _write_batch(
                 if org:
                     frame.loc[frame["org"] == default_org, "org"] = org
                 if aliases:
-                    frame["org"] = frame["org"].map(lambda name: aliases.get(name, name))
+                    frame["org"] = _renamed(frame["org"], aliases)
             frames.append((sheet, frame))
         # ... then one name per school where two spellings match exactly one stored school (a name the
         # user typed for this file is hers to keep: the page suggests the alias instead).
@@ -290,8 +291,8 @@ def _write_batch(
         names = _unify_orgs(cur, found - {org})
         for sheet, frame in frames:
             if "org" in frame and names:
-                frame["org"] = frame["org"].map(lambda o: names.get(o, o))
-            store.insert_frame(cur, sheet.kind, frame)
+                frame["org"] = _renamed(frame["org"], names)
+            store.insert_frame(cur, sheet.kind, _arrow_backed(frame))
             if sheet.rejected:
                 rejected = pd.DataFrame(
                     {
@@ -314,6 +315,24 @@ def _write_batch(
             )
         store.bump_version(cur)
     return batch_id
+
+
+def _renamed(orgs: pd.Series, names: dict[str, str]) -> pd.Series:
+    """Each school name through ``names`` (unlisted names stay), looked up once per distinct name."""
+    return orgs.map({o: names.get(o, o) for o in orgs.unique()})
+
+
+def _arrow_backed(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with Arrow-backed columns, which DuckDB scans several times faster than Python objects.
+
+    The values do not change (dates stay dates, floats floats, texts texts); a column Arrow cannot
+    hold as one type (mixed Python objects) leaves the frame as it is.
+    """
+    try:
+        table = pa.Table.from_pandas(frame, preserve_index=False)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return frame
+    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def remove_batch(store: Store, batch_id: int) -> bool:

@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -98,22 +99,21 @@ def read_sheets(data: bytes, filename: str, check: bool = True) -> list[RawSheet
         return [_clean(_read_csv(data, PurePath(filename).stem))]
     if suffix == ".xls":
         return [_clean(sheet) for sheet in _read_xls(data)]
+    # The reader (Rust, without the GIL) and the scan of the sheet XML for what it leaves out run
+    # side by side: both only read ``data``, which check_file has passed (or the caller checks).
+    loaded: dict[str, object] = {}
+    reader_thread = threading.Thread(target=_load_all, args=(data, loaded), daemon=True)
+    reader_thread.start()
     try:
         extras = scan_sheet_xml(data, parts)
     except DAMAGED as err:
         raise FileError(t("file.damaged") + f"（{type(err).__name__}）") from None
-    try:
-        reader = fastexcel.read_excel(data)
-        names = reader.sheet_names
-    except fastexcel.FastExcelError as err:
-        raise _reader_error(err, None) from None
+    finally:
+        reader_thread.join()
+    if "error" in loaded:
+        raise loaded["error"]
     sheets = []
-    for name in names:
-        try:
-            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=True)
-            table = sheet.to_arrow()
-        except fastexcel.FastExcelError as err:
-            raise _reader_error(err, name) from None
+    for name, sheet, table in loaded["sheets"]:
         frame = table.to_pandas() if table.num_columns else pd.DataFrame()
         frame.columns = range(frame.shape[1])
         first_col = sheet.available_columns()[0].absolute_index if frame.shape[1] else 0
@@ -131,6 +131,29 @@ def read_sheets(data: bytes, filename: str, check: bool = True) -> list[RawSheet
             )
         )
     return sheets
+
+
+def _load_all(data: bytes, out: dict[str, object]) -> None:
+    """Every sheet through fastexcel as Arrow text columns into ``out["sheets"]`` (name, sheet, table).
+
+    Runs in a thread: what it raises goes to ``out["error"]`` for :func:`read_sheets` to raise.
+    """
+    try:
+        try:
+            reader = fastexcel.read_excel(data)
+            names = reader.sheet_names
+        except fastexcel.FastExcelError as err:
+            raise _reader_error(err, None) from None
+        sheets = []
+        for name in names:
+            try:
+                sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", whitespace_as_null=True)
+                sheets.append((name, sheet, sheet.to_arrow()))
+            except fastexcel.FastExcelError as err:
+                raise _reader_error(err, name) from None
+        out["sheets"] = sheets
+    except BaseException as err:  # noqa: BLE001 - raised again in the caller's thread, as if read there
+        out["error"] = err
 
 
 def _reader_error(err: Exception, sheet: str | None) -> FileError:

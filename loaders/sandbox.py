@@ -16,6 +16,7 @@ import os
 import resource
 import sys
 import threading
+import time
 import traceback
 import types
 from multiprocessing.connection import Connection
@@ -23,6 +24,7 @@ from multiprocessing.connection import Connection
 from core.labels import t
 from loaders import limits
 from loaders.analysis import FileReport, analyse_file
+from loaders.safety import FileError, check_file
 
 _CONTEXT = multiprocessing.get_context("forkserver")
 _CONTEXT.set_forkserver_preload(["loaders.warmup"])  # readers imported and warmed once
@@ -35,12 +37,21 @@ def _address_space() -> int:
     return pages * os.sysconf("SC_PAGE_SIZE")
 
 
-def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_mb: int) -> None:
+def _check_only(data: bytes, file_name: str) -> FileReport | None:
+    """The pre-parse checks alone (loaders.safety): None when the file passes, else its refusal."""
+    try:
+        check_file(data, file_name)
+    except FileError as err:
+        return FileReport(file_name, hashlib.sha256(data).hexdigest(), error=str(err))
+    return None
+
+
+def _child(conn: Connection, data: bytes, file_name: str, options: dict, memory_mb: int, work=analyse_file) -> None:
     os.environ["RUST_BACKTRACE"] = "0"  # a reader that aborts says one line, not a stack trace
     cap = _address_space() + memory_mb * limits.MB
     resource.setrlimit(resource.RLIMIT_AS, (cap, cap))
     try:
-        conn.send(analyse_file(data, file_name, **options))
+        conn.send(work(data, file_name, **options))
     except MemoryError:
         conn.send(FileReport(file_name, hashlib.sha256(data).hexdigest(), error=t("file.reader_crashed")))
     except Exception as err:  # noqa: BLE001 - a bug of ours must not look like a bad file, nor vanish
@@ -83,20 +94,59 @@ def analyse_isolated(
     Raises nothing for a bad file.
     """
     sha = hashlib.sha256(data).hexdigest()
+    check = options.pop("check", True)
+    deadline = time.monotonic() + seconds
     with _LOCK:
-        receiver, sender = _CONTEXT.Pipe(duplex=False)
-        child = _CONTEXT.Process(target=_child, args=(sender, data, file_name, options, memory_mb), daemon=True)
-        _start_without_main(child)
-        sender.close()
+        # Two children side by side: one runs the pre-parse checks (loaders.safety) while the other
+        # reads on the other core.  A file the checks refuse is refused with their reason, and the
+        # reading child, whatever it has read or wherever it crashed, is killed unheard.
+        # Only with a core to spare: on a busy machine the second child slows the reader more than
+        # it saves, and the reading child runs the checks itself first (as before issue 16).
+        side_by_side = check and _spare_core()
+        reading = _spawn(data, file_name, {**options, "check": check and not side_by_side}, memory_mb, analyse_file)
+        checking = _spawn(data, file_name, {}, memory_mb, _check_only) if side_by_side else None
         try:
-            if receiver.poll(seconds):
-                try:
-                    return receiver.recv()
-                except (EOFError, OSError):
-                    return FileReport(file_name, sha, error=t("file.reader_crashed"))
-            return FileReport(file_name, sha, error=t("file.reader_timeout", seconds=int(seconds)))
+            if checking is not None:
+                outcome = _wait(checking, file_name, sha, deadline, seconds)
+                if outcome is not None:
+                    return outcome
+            report = _wait(reading, file_name, sha, deadline, seconds)
+            return report if report is not None else FileReport(file_name, sha, error=t("file.reader_crashed"))
         finally:
-            receiver.close()
-            if child.is_alive():
-                child.kill()
-            child.join(5)
+            for child in (reading, checking):
+                if child is not None:
+                    _end(*child)
+
+
+def _spare_core() -> bool:
+    """True when the last minute's load leaves at least one core idle."""
+    try:
+        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
+    except OSError:
+        return False
+
+
+def _spawn(data: bytes, file_name: str, options: dict, memory_mb: int, work):
+    receiver, sender = _CONTEXT.Pipe(duplex=False)
+    child = _CONTEXT.Process(target=_child, args=(sender, data, file_name, options, memory_mb, work), daemon=True)
+    _start_without_main(child)
+    sender.close()
+    return child, receiver
+
+
+def _wait(spawned, file_name: str, sha: str, deadline: float, seconds: float) -> FileReport | None:
+    """What a child sent (a FileReport, or None from a check that passed), or the report of its end."""
+    _, receiver = spawned
+    if receiver.poll(max(0.0, deadline - time.monotonic())):
+        try:
+            return receiver.recv()
+        except (EOFError, OSError):
+            return FileReport(file_name, sha, error=t("file.reader_crashed"))
+    return FileReport(file_name, sha, error=t("file.reader_timeout", seconds=int(seconds)))
+
+
+def _end(child, receiver) -> None:
+    receiver.close()
+    if child.is_alive():
+        child.kill()
+    child.join(5)

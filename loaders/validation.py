@@ -16,10 +16,12 @@ from decimal import Decimal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import vocab
 from core.labels import field_label, t
-from core.privacy import may_hold, redact, wholly_withheld
+from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from loaders import limits
 from loaders.detection import Layout
@@ -76,7 +78,8 @@ class SheetResult:
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
 _TOTAL = re.compile("^(?:" + "|".join(map(re.escape, vocab.TOTAL_MARKERS)) + ")")
 _NOTE = re.compile("^(?:" + "|".join(map(re.escape, vocab.NOTE_MARKERS)) + ")")
-_MARKER_START = "^[\\s\u3000]*[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
+_MARKER_CHARS = "[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
+_MARKER_START = "^[\\s\u3000]*" + _MARKER_CHARS
 
 
 def _squeeze(series: pd.Series) -> pd.Series:
@@ -110,7 +113,7 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
             at = rows[first_col == j]
             leading.iloc[at] = frame.iloc[at, j].astype("string").to_numpy()
     # Only rows whose first cell could start a marker are normalised (NFKC, no spaces).
-    candidate = leading.str.contains(_MARKER_START, regex=True).fillna(False)
+    candidate = _starts_like_marker(leading)
     first = pd.Series("", index=frame.index, dtype="string")
     first[candidate] = _squeeze(leading[candidate])
     # A repeated header: its cells equal the header texts as written (one vectorised isin per column).
@@ -126,6 +129,19 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     reasons[first.str.match(_TOTAL)] = "skip.total"
     reasons[count == 0] = "skip.blank"
     return reasons
+
+
+def _starts_like_marker(leading: pd.Series) -> pd.Series:
+    """Per row: does its first filled cell start (after blanks) with a marker's first character?
+
+    ``_MARKER_START`` needs Python's regex (its ``\\s``); it runs only on the cells holding one of
+    those characters anywhere, found first in one RE2 pass.
+    """
+    out = pd.Series(False, index=leading.index)
+    maybe = leading.str.contains(_MARKER_CHARS, regex=True).fillna(False).astype(bool)
+    if maybe.any():
+        out[maybe] = leading[maybe].str.contains(_MARKER_START, regex=True).fillna(False).astype(bool)
+    return out
 
 
 class _Column:
@@ -174,9 +190,73 @@ class _Column:
         failures = np.empty(len(uniques) + 1, dtype=object)
         failures[:-1] = errors
         failures[-1] = None
-        self.values: list[object] = lookup[codes].tolist()
+        self.values: list[object] = _Factored.of(codes, lookup)
         self.errors: list[str | None] = failures[codes].tolist()
         self.failed = np.flatnonzero(failures[codes] != None)  # noqa: E711 - elementwise on objects
+        self._failures = failures
+
+    def clear_failures(self) -> None:
+        """An optional field: the cells that failed are left empty, without a reason."""
+        if isinstance(self.values, _Factored):
+            # A failure belongs to a distinct value: emptying it there empties exactly the failed rows.
+            bad = self._failures != None  # noqa: E711 - elementwise on objects
+            lookup = self.values.lookup.copy()
+            lookup[bad] = None
+            self.values = _Factored.of(self.values.codes, lookup)
+        else:
+            for i in self.failed:
+                self.values[i] = None
+        for i in self.failed:
+            self.errors[i] = None
+        self.failed = np.array([], dtype=int)
+
+
+class _Factored(list):
+    """A parsed column, one value per row, that also knows itself as distinct values and codes.
+
+    ``lookup`` holds the distinct parsed values (the empty cell's last); ``codes`` gives each
+    row's slot (-1 for the empty cell).  Helpers below work on ``lookup`` and spread the result
+    with ``codes`` (NumPy), so their cost follows the distinct values, not the rows.
+    """
+
+    codes: np.ndarray
+    lookup: np.ndarray
+
+    @classmethod
+    def of(cls, codes: np.ndarray, lookup: np.ndarray) -> _Factored:
+        out = cls(lookup[codes].tolist())
+        out.codes, out.lookup = codes, lookup
+        return out
+
+    def spread(self, per_value) -> np.ndarray:
+        """``per_value`` (a function of one parsed value) for every row, as an object array."""
+        distinct = np.empty(len(self.lookup), dtype=object)
+        distinct[:] = [per_value(v) for v in self.lookup]
+        return distinct[self.codes]
+
+    def rows_where(self, test) -> np.ndarray:
+        """The positions of the rows whose value passes ``test``."""
+        hits = np.fromiter((bool(test(v)) for v in self.lookup), dtype=bool, count=len(self.lookup))
+        return np.flatnonzero(hits[self.codes])
+
+    def counts(self) -> np.ndarray:
+        """How many rows hold each slot of ``lookup``."""
+        return np.bincount(self.codes % len(self.lookup), minlength=len(self.lookup))
+
+
+class _Reasons(dict):
+    """Per row position, the list of reasons that reject it; a row without any has no entry of substance."""
+
+    def __missing__(self, row: int) -> list[str]:
+        self[row] = reasons = []
+        return reasons
+
+    def rejected(self, n: int) -> np.ndarray:
+        """A boolean per row: has it a reason?"""
+        mask = np.zeros(n, dtype=bool)
+        rows = [i for i, reasons in self.items() if reasons]
+        mask[rows] = True
+        return mask
 
 
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
@@ -298,26 +378,24 @@ def validate_sheet(
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     _redact_records(records, withheld_rows)
     org_col = columns.get("org")
-    records["org"] = [(org_col.values[i] if org_col and org_col.values[i] else default_org) for i in range(len(rows))]
-    records["source_row"] = [i + 1 for i in data_index]
-    subtotal = records.pop("is_subtotal", [False] * len(rows))
+    records["org"] = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
+    records["source_row"] = (np.asarray(data_index, dtype=np.int64) + 1).tolist()
+    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    has_reasons = reasons.rejected(len(rows))
+    if subtotal.any():
+        skipped[t("skip.subtotal")] += int(subtotal.sum())
     rejected: list[RejectedRow] = []
-    keep: list[int] = []
-    for n, row_reasons in enumerate(reasons):
-        if subtotal[n]:
-            skipped[t("skip.subtotal")] += 1
-        elif row_reasons:
-            raw = {
-                (layout.headers[j] or f"第{j + 1}列"): (
-                    v.cell if isinstance(v, UncachedFormula) else redact(cell_text(v))[0]
-                )
-                for j, v in enumerate(data.iloc[n].tolist())
-                if j < len(layout.headers) and j not in layout.withheld and not is_blank(v)
-            }
-            reason = redact("；".join(row_reasons))[0]
-            rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
-        else:
-            keep.append(n)
+    keep = np.flatnonzero(~subtotal & ~has_reasons)
+    for n in np.flatnonzero(has_reasons & ~subtotal).tolist():
+        raw = {
+            (layout.headers[j] or f"第{j + 1}列"): (
+                v.cell if isinstance(v, UncachedFormula) else redact(cell_text(v))[0]
+            )
+            for j, v in enumerate(data.iloc[n].tolist())
+            if j < len(layout.headers) and j not in layout.withheld and not is_blank(v)
+        }
+        reason = redact("；".join(reasons[n]))[0]
+        rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
     frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     loaded = {
@@ -337,7 +415,7 @@ def validate_sheet(
         seen=len(body),
         warnings=warnings,
         reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
-        source_rows_accepted=len({records["source_row"][n] for n in keep}),
+        source_rows_accepted=len(np.unique(np.asarray(records["source_row"], dtype=np.int64)[keep])),
     )
 
 
@@ -376,10 +454,7 @@ def _optional_failures(columns: dict[str, _Column], kind: str, data_index: list[
                 reason=col.errors[first],
             )
         )
-        for i in col.failed:
-            col.values[i] = None
-            col.errors[i] = None
-        col.failed = np.array([], dtype=int)
+        col.clear_failures()
     return warnings
 
 
@@ -431,11 +506,17 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
             # An unmapped column is never stored: a sample is enough to name what it holds in the report.
             series = series.iloc[:_UNMAPPED_SAMPLE]
         codes, uniques = pd.factorize(series)
-        candidates = may_hold(list(uniques))
-        found = [wholly_withheld(cell_text(u)) if c else None for u, c in zip(uniques, candidates, strict=True)]
-        if not any(found):
+        found = {
+            int(i): category
+            for i in np.flatnonzero(may_hold_mask(uniques))
+            if (category := wholly_withheld(cell_text(uniques[i])))
+        }
+        if not found:
             continue
-        hits = Counter(found[c] for c in codes if found[c])
+        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        hits = Counter()
+        for i, category in found.items():
+            hits[category] += int(counts[i])
         if sum(hits.values()) >= WITHHELD_COLUMN_SHARE * len(series):
             withheld[j] = hits.most_common(1)[0][0]
     if not withheld:
@@ -462,8 +543,19 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
     """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
     for values in records.values():
         # Each distinct text once; most columns have nothing to cut and are left as they are.
-        distinct = list({v for v in values if isinstance(v, str)})
-        maybe = [v for v, c in zip(distinct, may_hold(distinct), strict=True) if c]
+        try:  # one type per column: texts go through Arrow, dates and numbers hold nothing to cut
+            column = pa.array(values)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
+            distinct = list({v for v in values if isinstance(v, str)})
+        else:
+            if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+                continue
+            distinct = pc.unique(column).drop_null()
+        candidates = np.flatnonzero(may_hold_mask(distinct))
+        if not len(candidates):
+            continue
+        maybe = [distinct[int(i)] for i in candidates]
+        maybe = [v.as_py() if isinstance(v, pa.Scalar) else v for v in maybe]
         cuts = {v: cut for v in maybe if (cut := redact(v))[1]}
         if not cuts:
             continue
@@ -505,8 +597,8 @@ def _unpivot_years(data: pd.DataFrame, layout: Layout):
     return long, long.index.tolist(), long_layout
 
 
-def _collect(columns: dict[str, _Column], n: int):
-    reasons: list[list[str]] = [[] for _ in range(n)]
+def _collect(columns: dict[str, _Column], n: int) -> _Reasons:
+    reasons = _Reasons()
     for fld, col in columns.items():
         for i in col.failed:
             reasons[i].append(t("reason.field", field=field_label(fld), reason=col.errors[i]))
@@ -519,8 +611,16 @@ def _get(columns: dict[str, _Column], fld: str, n: int) -> list[object]:
 
 
 def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | None]:
+    pairs = _get(columns, fld, n)
+    if isinstance(pairs, _Factored):
+        # Per distinct value; the unknown ones counted by their rows, in the order they first appear.
+        counts = pairs.counts()
+        for slot, pair in enumerate(pairs.lookup):
+            if pair is not None and not pair[1] and counts[slot]:
+                unknown[(fld, pair[0])] += int(counts[slot])
+        return pairs.spread(lambda pair: None if pair is None else pair[0]).tolist()
     out: list[str | None] = []
-    for pair in _get(columns, fld, n):
+    for pair in pairs:
         if pair is None:
             out.append(None)
             continue
@@ -534,27 +634,38 @@ def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | Non
 def _require(
     values: list[object],
     fld: str,
-    reasons: list[list[str]],
+    reasons: _Reasons,
     errors: list[str | None] | None,
 ) -> None:
-    for i, v in enumerate(values):
-        if v is None and not (errors and errors[i]):
+    rows = values.rows_where(lambda v: v is None) if isinstance(values, _Factored) else range(len(values))
+    for i in rows:
+        if values[i] is None and not (errors and errors[i]):
             reasons[i].append(t("reason.missing", field=field_label(fld)))
 
 
-def _non_negative(values: list[object], fld: str, reasons: list[list[str]]) -> None:
-    for i, v in enumerate(values):
-        if isinstance(v, Decimal) and v < 0:
+def _non_negative(values: list[object], fld: str, reasons: _Reasons) -> None:
+    negative = lambda v: isinstance(v, Decimal) and v < 0  # noqa: E731 - one test, two paths
+    rows = values.rows_where(negative) if isinstance(values, _Factored) else range(len(values))
+    for i in rows:
+        if negative(v := values[i]):
             reasons[i].append(t("reason.negative_amount", field=field_label(fld), value=f"{v}"))
 
 
 def _money(values: list[object]) -> list[float | None]:
+    if isinstance(values, _Factored):
+        return values.spread(lambda v: None if v is None else float(v)).tolist()
     return [None if v is None else float(v) for v in values]
 
 
 def _dates(
     values: list[object],
 ) -> tuple[list[dt.date | None], list[str | None], list[dt.date | None]]:
+    if isinstance(values, _Factored):
+        return (
+            values.spread(lambda v: v.value if v else None).tolist(),
+            values.spread(lambda v: v.precision if v else None).tolist(),
+            values.spread(lambda v: v.end if v else None).tolist(),
+        )
     days = [v.value if v else None for v in values]
     precision = [v.precision if v else None for v in values]
     ends = [v.end if v else None for v in values]
