@@ -24,27 +24,44 @@ with app.guard(t("overview.section.kpis")):
     props, props_prev = both("proposal_totals")
     awards, awards_prev = both("award_totals")
 
-    def prev(d, key):
-        return d[key] if d else None
+    # A ledger the period lacks shows 未导入台账, not 0 with −100% (coverage: rows per kind, 0 = missing);
+    # one the comparison period lacks gives no change.
+    have = app.q("coverage", current)
+    have_prev = app.q("coverage", compare) if compare else {}
+
+    def prev(d, key, kind=None):
+        return d[key] if d and (kind is None or have_prev.get(kind)) else None
+
+    def shown(kind, text, delta):
+        return (text, delta) if have.get(kind) else (t("overview.no_ledger"), None)
 
     st.subheader(t("overview.welfare_and_activities"))
     c = st.columns(4)
     c[0].metric(
         t("overview.welfare_spent"),
-        fmt.seed_wan(welfare["total_yuan"]),
-        fmt.metric_delta(welfare["total_yuan"], prev(welfare_prev, "total_yuan")),
+        *shown(
+            "welfare",
+            fmt.seed_wan(welfare["total_yuan"]),
+            fmt.metric_delta(welfare["total_yuan"], prev(welfare_prev, "total_yuan", "welfare")),
+        ),
         border=True,
     )
     c[1].metric(
         t("overview.welfare_person_times"),
-        fmt.count(welfare["person_times"], PERSON_TIMES),
-        fmt.metric_delta(welfare["person_times"], prev(welfare_prev, "person_times")),
+        *shown(
+            "welfare",
+            fmt.count(welfare["person_times"], PERSON_TIMES),
+            fmt.metric_delta(welfare["person_times"], prev(welfare_prev, "person_times", "welfare")),
+        ),
         border=True,
     )
     c[2].metric(
         t("overview.activity_person_times"),
-        fmt.count(acts["person_times"], PERSON_TIMES),
-        fmt.metric_delta(acts["person_times"], prev(acts_prev, "person_times")),
+        *shown(
+            "activities",
+            fmt.count(acts["person_times"], PERSON_TIMES),
+            fmt.metric_delta(acts["person_times"], prev(acts_prev, "person_times", "activities")),
+        ),
         border=True,
         help=t("overview.events_help", n=acts["events"]),
     )
@@ -65,8 +82,11 @@ with app.guard(t("overview.section.kpis")):
     c = st.columns(4)
     c[0].metric(
         t("metric.proposals_total"),
-        fmt.count(props["total"], PIECES),
-        fmt.metric_delta(props["total"], prev(props_prev, "total")),
+        *shown(
+            "proposals",
+            fmt.count(props["total"], PIECES),
+            fmt.metric_delta(props["total"], prev(props_prev, "total", "proposals")),
+        ),
         border=True,
         help=t("overview.decisions_help", **decisions, merged=props[app.MERGED]),
     )
@@ -83,18 +103,22 @@ with app.guard(t("overview.section.kpis")):
     )
     c[3].metric(
         t("metric.awards_total"),
-        fmt.count(awards["total"], ITEMS),
-        fmt.metric_delta(awards["total"], prev(awards_prev, "total")),
+        *shown(
+            "awards",
+            fmt.count(awards["total"], ITEMS),
+            fmt.metric_delta(awards["total"], prev(awards_prev, "total", "awards")),
+        ),
         border=True,
         help=t("text.list_sep").join(
             t("overview.levels_help_item", level=k, n=v) for k, v in awards["by_level"].items()
         ),
     )
-    levels = st.columns(5)
-    for col, (level, n) in zip(levels, awards["by_level"].items(), strict=True):
-        before = awards_prev["by_level"][level] if awards_prev else None
-        delta = None if before is None or n == before else t("text.delta_items", n=n - before)
-        col.metric(level, fmt.count(n, ITEMS), delta)
+    if have.get("awards"):  # the levels of awards a period has (none: the card above says 未导入台账)
+        levels = st.columns(5)
+        for col, (level, n) in zip(levels, awards["by_level"].items(), strict=True):
+            before = awards_prev["by_level"][level] if awards_prev and have_prev.get("awards") else None
+            delta = None if before is None or n == before else t("text.delta_items", n=n - before)
+            col.metric(level, fmt.count(n, ITEMS), delta)
     members, members_prev = both("members_total")
     c = st.columns(4)
     c[0].metric(
@@ -105,8 +129,11 @@ with app.guard(t("overview.section.kpis")):
     )
     c[1].metric(
         t("overview.events"),
-        fmt.count(acts["events"], t("unit.events")),
-        fmt.metric_delta(acts["events"], prev(acts_prev, "events")),
+        *shown(
+            "activities",
+            fmt.count(acts["events"], t("unit.events")),
+            fmt.metric_delta(acts["events"], prev(acts_prev, "events", "activities")),
+        ),
         border=True,
     )
 

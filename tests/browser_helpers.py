@@ -37,8 +37,8 @@ PAGES = {
 # Deadlines, not waits: every wait below returns as soon as the page is in the state asked for.
 # They only stop a test that hangs: a 2-core machine shared with other jobs (load 30 seen here) took
 # over 3 minutes for ten readers and two uploads at once, so they are 10 minutes.
-GOTO_MS = 600_000
-STATE_MS = 600_000
+GOTO_MS = 300_000
+STATE_MS = 300_000
 SERVER_S = 600
 
 # The page is idle (Streamlit's script run is over, no element stale or a skeleton) and holds `selector`

@@ -162,3 +162,25 @@ def test_mapping_profile_round_trip_and_org_alias_cli(tmp_path, capsys):
     assert dashboard_main(["org-alias", "实验小学", "--to", "滨江区实验小学", "--db", str(db2)]) == 0
     with Store(db2) as store:
         assert export_mappings(store)["org_aliases"] == [{"alias": "实验小学", "name": "滨江区实验小学"}]
+
+
+def test_overview_says_a_missing_ledger_instead_of_zero(app_db):
+    """With the welfare ledgers removed, 总览's welfare cards say 未导入台账 (no 0万元, no −100%),
+    while activities keep their figure, computed independently from the store."""
+    from core.labels import t
+    from loaders import loading
+
+    at = start()
+    store = live_store()
+    for batch_id in store.query("SELECT DISTINCT batch_id FROM welfare")["batch_id"]:
+        loading.remove_batch(store, int(batch_id))
+    at.run()
+    assert not at.exception, at.exception
+    spent = next(m for m in at.metric if m.label == t("overview.welfare_spent"))
+    assert spent.value == t("overview.no_ledger") and not spent.delta
+    year = at.selectbox(key="f_period_year").value
+    expected = store.scalar(
+        "SELECT coalesce(sum(participants), 0) FROM activities WHERE year(start_date) = ?", [int(str(year)[:4])]
+    )
+    shown = next(m.value for m in at.metric if m.label == t("overview.activity_person_times"))
+    assert shown.replace(",", "").startswith(str(int(expected)))
