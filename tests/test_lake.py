@@ -24,6 +24,7 @@ from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store, cop
 from dashboard import formatting as fmt
 from dashboard import queries
 from loaders.loading import load_path
+from tests.conftest import copy_store
 from tests.lake_fixtures import lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
@@ -59,8 +60,12 @@ def orphan_rows(store: Store) -> int:
 @pytest.fixture(scope="session")
 def corpus_lake(postgres_server, lake_template, corpus_db, tmp_path_factory) -> LakeConfig:
     """The whole corpus in a lake, moved there from the corpus file by ``python -m dashboard migrate-to-lake``."""
-    config = postgres_server.new_lake(tmp_path_factory.mktemp("corpus-lake"), template=lake_template)
-    out = cli("dashboard", "migrate-to-lake", "--db", str(corpus_db), env=postgres_server.env(config))
+    folder = tmp_path_factory.mktemp("corpus-lake")
+    config = postgres_server.new_lake(folder, template=lake_template)
+    # A private copy: the shared corpus file may be open in another test worker, and migrate-to-lake
+    # opens its source for writing (to bring it to this schema version) before it reads it.
+    source = copy_store(corpus_db, folder / "corpus.duckdb")
+    out = cli("dashboard", "migrate-to-lake", "--db", str(source), env=postgres_server.env(config))
     assert out.returncode == 0, out.stderr
     assert "已把" in out.stdout and "迁入数据湖" in out.stdout
     return config
@@ -252,7 +257,7 @@ def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
 def app_lake(postgres_server, lake_template, corpus_db, tmp_path, monkeypatch):
     """The app configured for a lake holding the corpus (UNION_STORE=ducklake, no UNION_DB)."""
     config = postgres_server.new_lake(tmp_path / "app-lake", template=lake_template)
-    copy_into_lake(corpus_db, config)
+    copy_into_lake(copy_store(corpus_db, tmp_path / "corpus.duckdb"), config)  # private: see corpus_lake
     monkeypatch.delenv("UNION_DB", raising=False)
     for key, value in postgres_server.env(config).items():
         if key.startswith("UNION_"):
