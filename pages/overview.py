@@ -93,7 +93,10 @@ with app.guard(t("overview.section.kpis")):
     # Four figures do not fit one metric card (its label and value were cut off): words and figures in lines.
     with c[1].container(border=True):
         st.caption(t("overview.decisions"))
-        st.markdown(t("overview.decisions_value", **decisions, merged=props[app.MERGED]))
+        if have.get("proposals"):
+            st.markdown(t("overview.decisions_value", **decisions, merged=props[app.MERGED]))
+        else:
+            st.markdown(t("overview.no_ledger"))
     c[2].metric(
         t("metric.completion_rate"),
         fmt.pct(props["completion_rate"]),
