@@ -707,31 +707,9 @@ class Store:
         owner_only_files()
         target.parent.mkdir(parents=True, exist_ok=True)
         temp = target.parent / f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp"
-        if self.lake is not None:
-            try:
-                expected = self._copy_lake_to_file(temp)
-                self._verify_copy(temp, expected, self.schema_version())
-                os.link(temp, target)
-                make_owner_only(target)
-            finally:
-                for leftover in (temp, Path(f"{temp}.wal")):
-                    with contextlib.suppress(FileNotFoundError):
-                        leftover.unlink()
-            return target
         try:
-            with self._write_lock:
-                cur = self._cursor()
-                try:
-                    name = cur.execute("SELECT current_database()").fetchone()[0]
-                    literal = "'" + str(temp).replace("'", "''") + "'"  # ATTACH takes no bound parameters
-                    cur.execute(f"ATTACH {literal} AS backup_copy (READ_WRITE)")
-                    try:
-                        cur.execute(f"COPY FROM DATABASE {quote_ident(name)} TO backup_copy")
-                    finally:
-                        cur.execute("DETACH backup_copy")
-                finally:
-                    cur.close()
-                expected = self._table_counts(self._conn)
+            copy = self._copy_lake_to_file if self.lake is not None else self._copy_file_to_file
+            expected = copy(temp)
             self._verify_copy(temp, expected, self.schema_version())
             # A hard link appears at once and, unlike rename, never replaces a file made meanwhile.
             os.link(temp, target)
@@ -741,6 +719,22 @@ class Store:
                 with contextlib.suppress(FileNotFoundError):
                     leftover.unlink()
         return target
+
+    def _copy_file_to_file(self, path: Path) -> dict[str, int]:
+        """COPY FROM DATABASE of this file store into a new DuckDB file at ``path``; rows per table copied."""
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                name = cur.execute("SELECT current_database()").fetchone()[0]
+                literal = "'" + str(path).replace("'", "''") + "'"  # ATTACH takes no bound parameters
+                cur.execute(f"ATTACH {literal} AS backup_copy (READ_WRITE)")
+                try:
+                    cur.execute(f"COPY FROM DATABASE {quote_ident(name)} TO backup_copy")
+                finally:
+                    cur.execute("DETACH backup_copy")
+            finally:
+                cur.close()
+            return self._table_counts(self._conn)
 
     def _copy_lake_to_file(self, path: Path) -> dict[str, int]:
         """Copy one snapshot of the lake into a new embedded store at ``path``; returns the row counts copied.
