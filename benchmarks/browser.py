@@ -83,13 +83,15 @@ def available() -> bool:
     return Path(CHROMIUM).exists()
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 now (for a server started next)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _answers(url: str) -> bool:
+def answering(url: str) -> bool:
+    """True once the Streamlit server at ``url`` answers its health check with ok."""
     try:
         return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
     except OSError:
@@ -99,7 +101,7 @@ def _answers(url: str) -> bool:
 @contextlib.contextmanager
 def server(script: Path | str, db: Path, log: Path) -> Iterator[tuple[str, float]]:
     """``streamlit run script`` on a free port; yields (url, epoch ms when /_stcore/health first answered)."""
-    port = _free_port()
+    port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
     with open(log, "w") as out:
@@ -109,7 +111,7 @@ def server(script: Path | str, db: Path, log: Path) -> Iterator[tuple[str, float
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + 120
-            while not _answers(url):  # poll often: the first start is timed from this moment
+            while not answering(url):  # poll often: the first start is timed from this moment
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
                 time.sleep(0.02)

@@ -9,15 +9,15 @@ import asyncio
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from benchmarks.browser import answering, free_port  # one definition for the benchmark and the tests
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -59,19 +59,6 @@ def require_chromium() -> None:
         if os.environ.get("CI"):
             raise RuntimeError("CI must have Debian's chromium (see .ci/run)")
         pytest.skip("Debian's chromium is not installed", allow_module_level=True)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def answering(url: str) -> bool:
-    try:
-        return urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok"
-    except OSError:
-        return False
 
 
 @contextlib.contextmanager

@@ -14,7 +14,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.browser import free_port
 from core.lake import LakeConfig
 
 ROLE = "union"
@@ -36,12 +36,6 @@ def _binaries() -> Path | None:
     if initdb and shutil.which("pg_ctl"):
         return Path(initdb).resolve().parent
     return None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass
@@ -96,7 +90,7 @@ def postgres_server():
             pytest.skip("running as root and there is no postgres user to run PostgreSQL as")
         os.chown(folder, user.pw_uid, user.pw_gid)
         prefix = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
+    port = free_port()
     server = PostgresServer(binaries, folder, port, prefix)
     try:
         server.run("initdb", "-D", str(folder), "-A", "trust", "-U", ROLE, "--no-sync")
