@@ -14,7 +14,7 @@ import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from core.labels import DISTRICT_COLUMNS, DISTRICT_TREND_COLUMNS, kind_label, t
+from core.labels import DISTRICT_COLUMNS, DISTRICT_TREND_COLUMNS, DRIVE_COLUMNS, kind_label, t
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard import targets
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct
@@ -115,16 +115,7 @@ def _more_sheets(wb, pack: PackData) -> None:
     cur = pack.current
     if cur.has_donations:
         ws = wb.create_sheet("爱心捐款")
-        drives = cur.drives.drop(columns=["share"]).rename(
-            columns={
-                "drive": "活动名称",
-                "date": "日期",
-                "sub_unions": "分工会数",
-                "donors": "捐款人次",
-                "amount_yuan": "金额（元）",
-                "recipient_org": "去向",
-            }
-        )
+        drives = cur.drives.drop(columns=["share"]).rename(columns=DRIVE_COLUMNS)  # headers of the page's table
         _write(ws, drives, "捐款活动", 1)
     if cur.has_publicity:
         ws = wb.create_sheet("宣传工作")
