@@ -121,12 +121,10 @@ with app.guard(t("activities.section.rates")):
         st.caption(t("activities.no_rates"))
     else:
         # The table goes under its chart, full width: beside it, it was cut off at the right.
-        left, right = st.container(), st.container()
-        left.plotly_chart(
+        st.plotly_chart(
             app.chart(charts.rate_bars, rates, "sub_union", "rate", t("activities.rates_chart")), key="rate"
         )
-        with right:
-            app.table(rates, PARTICIPATION_COLUMNS)
+        app.table(rates, PARTICIPATION_COLUMNS)
 
 with app.guard(t("activities.section.top")):
     st.subheader(t("activities.top"))

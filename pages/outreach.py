@@ -48,8 +48,7 @@ with app.guard(t("outreach.section.donations")):
         by_sub = app.frame_or_none(app.q("donations_by_sub_union", current))
         if by_sub is not None:
             # The table under its chart, full width (beside it, it was cut off at the right).
-            left, right = st.container(), st.container()
-            left.plotly_chart(
+            st.plotly_chart(
                 app.chart(
                     charts.hbar,
                     by_sub.assign(wan=by_sub["amount_yuan"] / 10_000).head(20),
@@ -61,9 +60,8 @@ with app.guard(t("outreach.section.donations")):
                 ),
                 key="don_sub",
             )
-            with right:
-                st.markdown(f"**{t('outreach.sub_union_table')}**")
-                app.table(by_sub, app.DONATION_SUB_UNION_COLUMNS)
+            st.markdown(f"**{t('outreach.sub_union_table')}**")
+            app.table(by_sub, app.DONATION_SUB_UNION_COLUMNS)
 
 with app.guard(t("outreach.section.publicity")):
     st.subheader(t("outreach.section.publicity"))

@@ -74,9 +74,8 @@ with app.guard(t("proposals.section.departments")):
     depts = app.frame_or_none(app.q("proposals_by", current, "department"))
     if depts is not None:
         # The table goes under its chart, full width: beside it, it was cut off at the right.
-        left, right = st.container(), st.container()
         assigned, handled = t("proposals.assigned"), t("proposals.handled")
-        left.plotly_chart(
+        st.plotly_chart(
             app.chart(
                 charts.grouped,
                 fmt.with_headers(depts, {"proposals": assigned, "handled": handled}),
@@ -88,8 +87,7 @@ with app.guard(t("proposals.section.departments")):
             ),
             key="dept",
         )
-        with right:
-            app.table(depts, DEPARTMENT_COLUMNS)
+        app.table(depts, DEPARTMENT_COLUMNS)
 
 with app.guard(t("proposals.section.open")):
     st.subheader(t("proposals.open"))

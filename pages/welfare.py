@@ -47,9 +47,8 @@ with app.guard(t("welfare.section.category")):
         st.info(t("welfare.none"))
     else:
         # The table goes under its chart, full width: beside it, it was cut off at the right.
-        left, right = st.container(), st.container()
         shown = by_cat.assign(wan=by_cat["amount_yuan"] / 10_000)
-        left.plotly_chart(
+        st.plotly_chart(
             app.chart(
                 charts.hbar,
                 shown,
@@ -66,8 +65,7 @@ with app.guard(t("welfare.section.category")):
         if compare:
             prev = app.q("welfare_by_category", compare).set_index("category")["amount_yuan"]
             table[t("welfare.prev_amount")] = by_cat["category"].map(prev)
-        with right:
-            app.table(table, None)
+        app.table(table, None)
 
 with app.guard(t("welfare.section.month")):
     by_month = app.frame_or_none(app.q("welfare_by_month", current))
@@ -90,8 +88,7 @@ with app.guard(t("welfare.section.sub_union")):
     by_sub = app.frame_or_none(app.q("welfare_by_sub_union", current))
     if by_sub is not None:
         # The table goes under its chart, full width: beside it, it was cut off at the right.
-        left, right = st.container(), st.container()
-        left.plotly_chart(
+        st.plotly_chart(
             app.chart(
                 charts.hbar,
                 by_sub.assign(wan=by_sub["amount_yuan"] / 10_000),
@@ -103,8 +100,7 @@ with app.guard(t("welfare.section.sub_union")):
             ),
             key="sub",
         )
-        with right:
-            app.table(by_sub, WELFARE_SUB_UNION_COLUMNS)
+        app.table(by_sub, WELFARE_SUB_UNION_COLUMNS)
 
 with app.guard(t("welfare.section.budget")):
     budget = app.frame_or_none(app.q("budget_execution", current))
