@@ -484,6 +484,7 @@ ZH: dict[str, str] = {
     "history.action.remove_batch": "删除批次",
     "history.action.header_mapping": "修改表头映射",
     "history.action.value_mapping": "修改取值映射",
+    "history.action.mappings_import": "导入映射方案",
     "history.action.reveal_names": "显示完整姓名",
     "history.action.reveal_notes": "查看敏感备注",
     "history.action.export": "导出",
@@ -797,6 +798,21 @@ ZH: dict[str, str] = {
     "file.reimported": "已按当前映射重新导入第 {batch_id} 批：{rows} 行",
     "org_alias.invalid": "别名和标准名称都要填写，且不能相同",
     "org_alias.done": "已把“{alias}”并入“{name}”（已改 {rows} 行；以后导入的也按此归属）",
+    "upload.same_content": "{file} 与本次选择的 {other} 内容完全相同：只按 {other} 导入一次",
+    "upload.profile_school": "修改将存入 {school} 的映射方案：只用于该校的台账（本次和以后的上传、命令行导入）",
+    "upload.profile_all": "修改将存入各校通用的映射方案（本文件未指定学校）；指定学校后，修改只用于该校",
+    "mappings.every_school": "各校通用",
+    "mappings.value_of": "{field}：{raw}",
+    "manage.section.mappings": "映射方案",
+    "manage.mappings": "**映射方案**：在上传台账页确认的表头和取值映射。各校通用的映射用于所有学校，某校的映射只用于该校并优先；可下载后交给其他学校导入",
+    "manage.mappings_school": "查看和下载",
+    "manage.mappings_empty": "还没有保存过映射",
+    "manage.mappings_download": "下载映射方案（JSON）",
+    "manage.mappings_file": "映射方案-{school}.json",
+    "manage.mappings_upload": "导入映射方案文件（JSON）",
+    "manage.mappings_import_to": "导入到",
+    "manage.mappings_as_written": "按文件所写（各校通用或文件中指定的学校）",
+    "manage.mappings_import": "导入映射方案",
     "mappings.bad_format": "不是本看板的映射方案文件（应为 python -m dashboard mappings export 导出的 JSON）",
     "mappings.bad_entry": "映射方案文件的 {part} 第 {n} 项有误（台账类型、字段或标准用语不认识）",
     "mappings.unreadable": "映射方案文件无法读取：{error}",
@@ -926,6 +942,7 @@ UPLOAD_FILE_COLUMNS = {
     "rejected": "不合格行",
     "skipped": "跳过行",
 }
+PROFILE_COLUMNS = {"kind": "台账", "written": "台账中写作", "means": "映射为", "org": "适用学校"}
 HEADER_MAPPING_COLUMNS = {"header": "表头", "field": "识别为", "conversion": "换算"}
 REJECTED_ROW_COLUMNS = {"file": "文件", "sheet": "工作表", "row": "行号", "reason": "原因", "raw": "原始内容"}
 UNKNOWN_VALUE_COLUMNS = {"field": "字段", "value": "取值", "rows": "行数"}

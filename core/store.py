@@ -170,6 +170,12 @@ CREATE TABLE publicity (
     batch_id INTEGER NOT NULL, source_file VARCHAR NOT NULL, source_sheet VARCHAR NOT NULL,
     source_row INTEGER NOT NULL);
 """,
+    # 8 (issue 11): mapping profiles per school (映射方案按学校): a header or value mapping belongs to one
+    # school (its standard name) or, with org NULL, to every school; a school's own entries win.
+    """
+ALTER TABLE header_mappings ADD COLUMN org VARCHAR;
+ALTER TABLE value_mappings ADD COLUMN org VARCHAR;
+""",
 ]
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -150,7 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     p_mappings.add_argument("action", choices=["export", "import"])
     p_mappings.add_argument("file", nargs="?", help="导入的映射方案文件")
     p_mappings.add_argument("--out", help="导出到该文件（不能已存在）")
-    _add_common(p_mappings)
+    p_mappings.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
+    p_mappings.add_argument(
+        "--org", help="导出：只导出用于该学校的映射（该校的和各校通用的）；导入：全部存入该学校的映射方案"
+    )
     p_alias = sub.add_parser(
         "org-alias", help="学校别名：把同一学校的另一种写法并入标准名称（已导入和以后导入的都生效）"
     )
@@ -326,7 +329,7 @@ def _history(store: Store, args: argparse.Namespace) -> int:
 def _mappings(store: Store, args: argparse.Namespace) -> int:
     """``mappings export --out FILE`` / ``mappings import FILE`` (JSON, see README 映射方案)."""
     if args.action == "export":
-        text = json.dumps(export_mappings(store), ensure_ascii=False, indent=2) + "\n"
+        text = json.dumps(export_mappings(store, args.org), ensure_ascii=False, indent=2) + "\n"
         if not args.out:
             print(text, end="")
             return 0
@@ -342,7 +345,7 @@ def _mappings(store: Store, args: argparse.Namespace) -> int:
         print(t("mappings.need_file"), file=sys.stderr)
         return 2
     try:
-        counts = import_mappings(store, read_profile_file(Path(args.file)))
+        counts = import_mappings(store, read_profile_file(Path(args.file)), args.org)
     except ValueError as err:
         print(str(err), file=sys.stderr)
         return 2

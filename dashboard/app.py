@@ -41,6 +41,7 @@ from core.labels import HISTORY_COLUMNS as HISTORY_COLUMNS
 from core.labels import NEVER_REACHED_COLUMNS as NEVER_REACHED_COLUMNS
 from core.labels import OPEN_PROPOSAL_COLUMNS as OPEN_PROPOSAL_COLUMNS
 from core.labels import PARTICIPATION_COLUMNS as PARTICIPATION_COLUMNS
+from core.labels import PROFILE_COLUMNS as PROFILE_COLUMNS
 from core.labels import PUBLICITY_COLUMNS as PUBLICITY_COLUMNS
 from core.labels import REACH_SUB_UNION_COLUMNS as REACH_SUB_UNION_COLUMNS
 from core.labels import REJECTED_ROW_COLUMNS as REJECTED_ROW_COLUMNS
@@ -63,7 +64,12 @@ from core.vocab import WECHAT_CHANNEL as WECHAT_CHANNEL
 from dashboard import charts, demo, demo_store, pack, queries, targets, trace, workbook
 from dashboard.formatting import formula_safe_column, mask_column, md, with_headers
 from loaders import loading
+from loaders.loading import export_mappings as export_mappings
+from loaders.loading import import_mappings as import_mappings
 from loaders.loading import list_batches, load_path
+from loaders.loading import parse_profile as parse_profile
+from loaders.loading import profile_orgs as profile_orgs
+from loaders.loading import profile_rows as profile_rows
 from loaders.loading import reimport_batch as reimport_batch
 from loaders.loading import reimportable as reimportable
 from loaders.loading import set_org_alias as set_org_alias

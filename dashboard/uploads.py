@@ -36,19 +36,48 @@ FATAL, DUPLICATE, REJECTED, READY = (t(f"upload.status.{s}") for s in ("fatal", 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _analyse(
-    data: bytes, name: str, kind: str | None, org: str, mappings: str, sheet_kinds: tuple[tuple[str, str], ...]
+    data: bytes,
+    name: str,
+    kind: str | None,
+    org: str,
+    mappings: str,
+    sheet_kinds: tuple[tuple[str, str], ...],
+    school: str | None = None,
 ) -> FileReport:
-    return analyse_isolated(
-        data, name, kind=kind, org=org, user=load_user_mappings(get_store()), sheet_kinds=dict(sheet_kinds)
-    )
+    user = load_user_mappings(get_store(), school)
+    return analyse_isolated(data, name, kind=kind, org=org, user=user, sheet_kinds=dict(sheet_kinds))
 
 
 def analyse(
-    store: Store, data: bytes, name: str, kind: str | None, org: str, sheet_kinds: dict[str, str] | None = None
+    store: Store,
+    data: bytes,
+    name: str,
+    kind: str | None,
+    org: str,
+    sheet_kinds: dict[str, str] | None = None,
+    school: str | None = None,
 ) -> FileReport:
     """Analyse an uploaded file (cached by content, options, per-sheet kinds and the saved mappings,
-    so a new mapping or a sheet's new kind re-applies at once)."""
-    return _analyse(data, name, kind, org, mappings_version(store), tuple(sorted((sheet_kinds or {}).items())))
+    so a new mapping or a sheet's new kind re-applies at once) with the mapping profile (映射方案) of
+    ``school`` (None: the profile shared by every school)."""
+    version = mappings_version(store)
+    return _analyse(data, name, kind, org, version, tuple(sorted((sheet_kinds or {}).items())), school)
+
+
+def file_school(store: Store, report: FileReport, chosen: str | None) -> str | None:
+    """The school whose mapping profile a file is read with and whose profile the page's mapping forms
+    save to: the school typed for the file, else the one school its rows name; None: every school's."""
+    return loading.school_of(store, report, chosen)
+
+
+def needs_school_profile(store: Store, school: str | None) -> bool:
+    """True when ``school`` has a mapping profile of its own (so the file must be read again with it)."""
+    return school is not None and school in loading.profile_orgs(store)
+
+
+def profile_caption(school: str | None) -> str:
+    """Where the page's mapping forms save: 本校 X 的映射方案, or the one shared by every school."""
+    return t("upload.profile_school", school=md(school)) if school else t("upload.profile_all")
 
 
 SHEET_KIND_PREFIX = "sk|"
@@ -125,27 +154,30 @@ def chosen_kind(file_id: str, sheet: SheetReport, forced: str | None) -> str | N
     return value if value and value != AUTO else forced
 
 
-def not_skipped(store: Store, sheet: SheetReport) -> list[str]:
-    """The sheet's unrecognised headers, less those the user set to (不导入)."""
-    user = load_user_mappings(store)
+def not_skipped(store: Store, sheet: SheetReport, school: str | None = None) -> list[str]:
+    """The sheet's unrecognised headers, less those the user set to (不导入) (in ``school``'s profile)."""
+    user = load_user_mappings(store, school)
     keys = dict(zip(sheet.headers, sheet.keys, strict=False))
     return [h for h in sheet.unmapped if not skipped_by_user([keys.get(h, "")], sheet.kind or "", user)]
 
 
-def column_mapping_editor(store: Store, key: str, sheet: SheetReport, kind: str | None) -> None:
+def column_mapping_editor(
+    store: Store, key: str, sheet: SheetReport, kind: str | None, school: str | None = None
+) -> None:
     """Every column of a sheet with its field, recognised ones too; the field list is that of the sheet's kind.
 
-    "(不导入)" is saved as a mapping too, so it sticks.  Saving stores the school's mapping profile
-    (used by the next upload and by the command line) and re-reads the file at once.
+    "(不导入)" is saved as a mapping too, so it sticks.  Saving stores it in ``school``'s mapping profile
+    (None: every school's), used by the next upload and by the command line, and re-reads the file at once.
     """
     if kind is None:
         st.info(t("upload.choose_kind_first"))
         return
-    user = load_user_mappings(store)
+    user = load_user_mappings(store, school)
     keys = sheet.keys or [normalize_header(h).key for h in sheet.headers]
     fields = [SKIP_FIELD, *vocab.FIELD_ALIASES[kind]]
 
     st.markdown(t("upload.column_mapping"))
+    st.caption(profile_caption(school))
     choices: dict[int, str] = {}
     current: dict[int, str] = {}
     columns = st.columns(3)
@@ -169,7 +201,7 @@ def column_mapping_editor(store: Store, key: str, sheet: SheetReport, kind: str 
         changed = 0
         for j, fld in choices.items():
             if fld != current[j]:
-                save_header_mapping(store, sheet.headers[j], kind, fld, key=keys[j])
+                save_header_mapping(store, sheet.headers[j], kind, fld, key=keys[j], org=school)
                 changed += 1
         st.session_state[f"{key}|saved"] = changed
         st.rerun()
@@ -191,16 +223,6 @@ def status_of(report: FileReport, duplicate: str | None) -> str:
     return READY
 
 
-def report_orgs(report: FileReport) -> list[str]:
-    """The schools the file's rows belong to (a district summary's 学校 column names several)."""
-    found: set[str] = set()
-    for sheet in report.data_sheets:
-        records = sheet.result.records
-        if "org" in records:
-            found.update(str(o) for o in records["org"].dropna().unique())
-    return sorted(found)
-
-
 def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False, **keep: object) -> CommitResult:
     """Load one analysed file as a batch, inside the user's scope, and record it (上传 / 重新导入).
 
@@ -208,7 +230,7 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False,
     A file whose name was loaded before (with other content) is recorded as a re-import.
     ``keep`` passes on to :func:`loaders.loading.commit_file` (the original bytes, options, school).
     """
-    orgs = report_orgs(report)
+    orgs = loading.report_orgs(report)
     mine = scope()
     if mine.org is not None and any(o != mine.org for o in orgs):
         others = t("text.list_sep").join(o for o in orgs if o != mine.org)
@@ -225,8 +247,11 @@ def commit_file(store: Store, report: FileReport, *, accept_valid: bool = False,
     return result
 
 
-def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: str | None = None) -> None:
-    """List values outside the standard vocabulary and let the user map each to a standard word."""
+def value_mapping_form(
+    store: Store, file_name: str, sheet: SheetReport, key: str | None = None, school: str | None = None
+) -> None:
+    """List values outside the standard vocabulary and let the user map each to a standard word
+    (saved in ``school``'s mapping profile; None: every school's)."""
     unknown = sheet.result.unknown_values
     st.markdown(t("upload.unknown_values"))
     table(
@@ -242,6 +267,7 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
         ),
     )
     prefix = key or f"{file_name}|{sheet.sheet}"
+    st.caption(profile_caption(school))
     with st.form(key=f"val|{prefix}"):
         choices = {}
         for (fld, value), _ in unknown.items():
@@ -258,14 +284,16 @@ def value_mapping_form(store: Store, file_name: str, sheet: SheetReport, key: st
             saved = 0
             for (fld, value), canonical in choices.items():
                 if canonical != KEEP_AS_WRITTEN:
-                    save_value_mapping(store, sheet.kind, fld, value, canonical)
+                    save_value_mapping(store, sheet.kind, fld, value, canonical, org=school)
                     record("value_mapping", {"kind": sheet.kind, "field": fld, "canonical": canonical}, obj=value)
                     saved += 1
             st.success(t("upload.values_saved", n=saved))
             st.rerun()
 
 
-def recognised_value_form(store: Store, file_name: str, sheet: SheetReport, key: str | None = None) -> int:
+def recognised_value_form(
+    store: Store, file_name: str, sheet: SheetReport, key: str | None = None, school: str | None = None
+) -> int:
     """The values the loader recognised (by alias, keyword rule or an earlier choice), each with the
     standard term it became pre-selected, so a wrong one can be changed; a change is saved as a value
     mapping (applied at once to this upload and to later ones).  Returns the number saved."""
@@ -292,7 +320,7 @@ def recognised_value_form(store: Store, file_name: str, sheet: SheetReport, key:
             if st.form_submit_button(t("upload.save_recognised")):
                 for (fld, value), (term, chosen) in choices.items():
                     if chosen != term:
-                        save_value_mapping(store, sheet.kind, fld, value, chosen)
+                        save_value_mapping(store, sheet.kind, fld, value, chosen, org=school)
                         record("value_mapping", {"kind": sheet.kind, "field": fld, "canonical": chosen}, obj=value)
                         saved += 1
                 st.success(t("upload.values_saved", n=saved))

@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     with store:
         if args.mappings:
             try:
-                counts = import_mappings(store, read_profile_file(Path(args.mappings)))
+                counts = import_mappings(store, read_profile_file(Path(args.mappings)), args.org)
             except ValueError as err:
                 print(str(err), file=sys.stderr)
                 return 2

@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core import vocab
-from core.labels import kind_label, t
+from core.labels import field_label, kind_label, t
 from core.orgs import same_org
 from core.store import KIND_TABLES, Store
 from loaders.analysis import FileReport, analyse_file
@@ -35,60 +35,107 @@ class CommitResult:
     batch_id: int | None = None
 
 
-def load_user_mappings(store: Store) -> UserMappings:
-    """The header and value mappings users confirmed, from the store."""
+def profile_org(store: Store, org: str | None) -> str | None:
+    """The school whose mapping profile (映射方案) ``org`` names: its standard name (aliases resolved),
+    or None (the profile shared by every school) for no school or the placeholder 本校工会."""
+    org = (org or "").strip()
+    if not org or org == t("org.default"):
+        return None
+    return org_aliases(store).get(org, org)
+
+
+def load_user_mappings(store: Store, org: str | None = None) -> UserMappings:
+    """The header and value mappings users confirmed, from the store: those shared by every school,
+    with the school ``org``'s own entries over them (a school's profile wins over the district's)."""
+    org = profile_org(store, org)
     headers = {
         row.header_key: (row.kind, row.field)
-        for row in store.query("SELECT header_key, kind, field FROM header_mappings").itertuples()
+        for row in store.query(
+            "SELECT header_key, kind, field FROM header_mappings WHERE org IS NULL OR org = ? ORDER BY org NULLS FIRST",
+            [org],
+        ).itertuples()
     }
     values = {
         (row.kind, row.field, row.raw_value): row.canonical
-        for row in store.query("SELECT kind, field, raw_value, canonical FROM value_mappings").itertuples()
+        for row in store.query(
+            "SELECT kind, field, raw_value, canonical FROM value_mappings WHERE org IS NULL OR org = ? "
+            "ORDER BY org NULLS FIRST",
+            [org],
+        ).itertuples()
     }
     return UserMappings(headers=headers, values=values)
 
 
+def profile_orgs(store: Store) -> set[str]:
+    """The schools that have a mapping profile of their own (at least one header or value mapping)."""
+    frame = store.query(
+        "SELECT org FROM header_mappings WHERE org IS NOT NULL "
+        "UNION SELECT org FROM value_mappings WHERE org IS NOT NULL"
+    )
+    return set(frame["org"])
+
+
 def mappings_version(store: Store) -> str:
-    """A digest of the saved header and value mappings: changes exactly when a mapping does."""
+    """A digest of the saved header and value mappings of every school: changes exactly when a mapping does."""
     return str(
         store.scalar(
             """SELECT md5(
-                 coalesce((SELECT string_agg(concat_ws('|', header_key, kind, field), ';'
-                           ORDER BY header_key, kind) FROM header_mappings), '') || '#' ||
-                 coalesce((SELECT string_agg(concat_ws('|', kind, field, raw_value, canonical), ';'
-                           ORDER BY kind, field, raw_value) FROM value_mappings), ''))"""
+                 coalesce((SELECT string_agg(concat_ws('|', header_key, kind, field, org), ';'
+                           ORDER BY header_key, kind, org) FROM header_mappings), '') || '#' ||
+                 coalesce((SELECT string_agg(concat_ws('|', kind, field, raw_value, canonical, org), ';'
+                           ORDER BY kind, field, raw_value, org) FROM value_mappings), ''))"""
         )
     )
 
 
-def save_header_mapping(store: Store, header: str, kind: str, fld: str, *, key: str | None = None) -> None:
+def save_header_mapping(
+    store: Store, header: str, kind: str, fld: str, *, key: str | None = None, org: str | None = None
+) -> None:
     """Remember that ``header`` means ``fld`` in ledgers of ``kind`` (used by app and command line).
 
     ``fld`` may be :data:`loaders.mapping.SKIP_FIELD` ((不导入)): the column is then never imported.
     ``key`` is the column's normalised header key when known (a two-row header's lower row).
+    ``org`` saves it in that school's profile (its standard name); None in the profile of every school.
     """
     key = key or normalize_header(header).key
+    org = profile_org(store, org)
     with store.transaction() as cur:
-        cur.execute("DELETE FROM header_mappings WHERE header_key = ? AND kind = ?", [key, kind])
-        cur.execute("INSERT INTO header_mappings VALUES (?, ?, ?)", [key, kind, fld])
+        cur.execute(
+            "DELETE FROM header_mappings WHERE header_key = ? AND kind = ? AND org IS NOT DISTINCT FROM ?",
+            [key, kind, org],
+        )
+        cur.execute(
+            "INSERT INTO header_mappings (header_key, kind, field, org) VALUES (?, ?, ?, ?)", [key, kind, fld, org]
+        )
         store.bump_version(cur)
 
 
-def save_value_mapping(store: Store, kind: str, fld: str, raw: str, canonical: str) -> None:
-    """Remember that the value ``raw`` of ``kind``/``fld`` means ``canonical``; also fixes stored rows."""
+def save_value_mapping(store: Store, kind: str, fld: str, raw: str, canonical: str, *, org: str | None = None) -> None:
+    """Remember that the value ``raw`` of ``kind``/``fld`` means ``canonical``; also fixes stored rows.
+
+    ``org`` saves it in that school's profile and fixes that school's rows only; None: every school's.
+    """
     key = normalize_value(raw)
     table = KIND_TABLES[kind]
+    org = profile_org(store, org)
     with store.transaction() as cur:
         cur.execute(
-            "DELETE FROM value_mappings WHERE kind = ? AND field = ? AND raw_value = ?",
-            [kind, fld, key],
+            "DELETE FROM value_mappings WHERE kind = ? AND field = ? AND raw_value = ? AND org IS NOT DISTINCT FROM ?",
+            [kind, fld, key, org],
         )
         cur.execute(
-            "INSERT INTO value_mappings VALUES (?, ?, ?, ?)",
-            [kind, fld, key, canonical],
+            "INSERT INTO value_mappings (kind, field, raw_value, canonical, org) VALUES (?, ?, ?, ?, ?)",
+            [kind, fld, key, canonical, org],
         )
         # fld is one of our own column names (a vocabulary field), never user text.
-        cur.execute(f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ?', [canonical, raw])
+        if org is None:  # every school's rows but those of a school with its own mapping of this value
+            cur.execute(
+                f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ? AND org NOT IN (SELECT org FROM value_mappings '
+                "WHERE kind = ? AND field = ? AND raw_value = ? AND org IS NOT NULL)",
+                [canonical, raw, kind, fld, key],
+            )
+        else:
+            cur.execute(f'UPDATE "{table}" SET "{fld}" = ? WHERE "{fld}" = ? AND org = ?', [canonical, raw, org])
         store.bump_version(cur)
 
 
@@ -371,14 +418,16 @@ def reimport_batch(
     options = json.loads(kept.iloc[0]["options"] or "{}")
     accept = bool(options.get("accept_valid")) if accept_valid is None else accept_valid
     analyse = analyse_isolated if isolated else analyse_file
-    report = analyse(
-        data,
-        str(name),
-        kind=options.get("kind"),
-        org=options.get("analysis_org"),
-        sheet_kinds=options.get("sheet_kinds"),
-        user=load_user_mappings(store),
-    )
+    read = {"kind": options.get("kind"), "org": options.get("analysis_org"), "sheet_kinds": options.get("sheet_kinds")}
+    school = profile_org(store, options.get("org"))
+    if school is None:  # the batch's rows name their school: its profile (or every school's)
+        orgs = store.query(
+            " UNION ".join(f'SELECT DISTINCT org FROM "{table}" WHERE batch_id = ?' for table in KIND_TABLES.values()),
+            [batch_id] * len(KIND_TABLES),
+        )
+        named = {profile_org(store, o) for o in orgs["org"]} - {None}
+        school = named.pop() if len(named) == 1 else None
+    report = analyse(data, str(name), user=load_user_mappings(store, school), **read)
     if report.fatal:
         return report, CommitResult("refused", report.fatal)
     if report.rejected_rows and not accept:
@@ -414,6 +463,19 @@ def set_org_alias(store: Store, alias: str, name: str) -> int:
         cur.execute("DELETE FROM org_aliases WHERE alias = ? OR alias = ?", [alias, name])
         cur.execute("UPDATE org_aliases SET name = ? WHERE name = ?", [name, alias])
         cur.execute("INSERT INTO org_aliases VALUES (?, ?)", [alias, name])
+        # the alias's mapping profile joins the school's (the school's own entry wins where both have one)
+        cur.execute(
+            "DELETE FROM header_mappings WHERE org = ? AND (header_key, kind) IN "
+            "(SELECT (header_key, kind) FROM header_mappings WHERE org = ?)",
+            [alias, name],
+        )
+        cur.execute(
+            "DELETE FROM value_mappings WHERE org = ? AND (kind, field, raw_value) IN "
+            "(SELECT (kind, field, raw_value) FROM value_mappings WHERE org = ?)",
+            [alias, name],
+        )
+        cur.execute("UPDATE header_mappings SET org = ? WHERE org = ?", [name, alias])
+        cur.execute("UPDATE value_mappings SET org = ? WHERE org = ?", [name, alias])
         for table in KIND_TABLES.values():
             changed += cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [name, alias]).fetchone()[0]
         store.bump_version(cur)
@@ -443,18 +505,39 @@ def known_org_in(texts: list[str], known: list[str]) -> str | None:
 PROFILE_FORMAT = "union-dashboard-mappings"
 
 
-def export_mappings(store: Store) -> dict:
-    """The school's mapping profile: header and value mappings and school aliases, as JSON-ready data."""
+def _text_or_none(value: object) -> str | None:
+    """A text cell of a query frame, or None for SQL NULL (pandas gives NaN, which JSON cannot carry)."""
+    return value if isinstance(value, str) else None
+
+
+def export_mappings(store: Store, org: str | None = None) -> dict:
+    """Mapping profiles (映射方案) as JSON-ready data: header and value mappings and school aliases.
+
+    Every entry carries ``org``: the school whose profile it belongs to, or None (every school).
+    With ``org``: only what applies to that school (its own entries and those of every school).
+    """
+    org = profile_org(store, org)
+    where, params = ("WHERE org IS NULL OR org = ?", [org]) if org else ("", [])
     return {
         "format": PROFILE_FORMAT,
-        "version": 1,
+        "version": 2,
         "headers": [
-            {"header": r.header_key, "kind": r.kind, "field": r.field}
-            for r in store.query("SELECT * FROM header_mappings ORDER BY kind, header_key").itertuples()
+            {"header": r.header_key, "kind": r.kind, "field": r.field, "org": _text_or_none(r.org)}
+            for r in store.query(
+                f"SELECT * FROM header_mappings {where} ORDER BY org NULLS FIRST, kind, header_key", params
+            ).itertuples()
         ],
         "values": [
-            {"kind": r.kind, "field": r.field, "raw": r.raw_value, "canonical": r.canonical}
-            for r in store.query("SELECT * FROM value_mappings ORDER BY kind, field, raw_value").itertuples()
+            {
+                "kind": r.kind,
+                "field": r.field,
+                "raw": r.raw_value,
+                "canonical": r.canonical,
+                "org": _text_or_none(r.org),
+            }
+            for r in store.query(
+                f"SELECT * FROM value_mappings {where} ORDER BY org NULLS FIRST, kind, field, raw_value", params
+            ).itertuples()
         ],
         "org_aliases": [
             {"alias": r.alias, "name": r.name}
@@ -464,9 +547,17 @@ def export_mappings(store: Store) -> dict:
 
 
 def check_profile(profile: object) -> dict:
-    """Validate a mapping profile (from a file); raises ValueError naming the first wrong entry (Chinese)."""
+    """Validate a mapping profile (from a file, format version 1 or 2); raises ValueError naming the first
+    wrong entry (Chinese).  Version 1 entries have no ``org``: they belong to every school."""
     if not isinstance(profile, dict) or profile.get("format") != PROFILE_FORMAT:
         raise ValueError(t("mappings.bad_format"))
+    for part in ("headers", "values", "org_aliases"):
+        entries = profile.get(part, [])
+        if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+            raise ValueError(t("mappings.bad_entry", part=part, n=1))
+        for i, entry in enumerate(entries, start=1):
+            if entry.get("org") is not None and not (isinstance(entry["org"], str) and entry["org"].strip()):
+                raise ValueError(t("mappings.bad_entry", part=part, n=i))
     for i, entry in enumerate(profile.get("headers", []), start=1):
         kind, fld = entry.get("kind"), entry.get("field")
         kinds = list(vocab.FIELD_ALIASES) if kind == "*" else [kind]
@@ -479,31 +570,111 @@ def check_profile(profile: object) -> dict:
         if not terms or not entry.get("raw") or entry.get("canonical") not in terms:
             raise ValueError(t("mappings.bad_entry", part="values", n=i))
     for i, entry in enumerate(profile.get("org_aliases", []), start=1):
-        if not entry.get("alias") or not entry.get("name"):
+        alias, name = str(entry.get("alias") or "").strip(), str(entry.get("name") or "").strip()
+        if not alias or not name or alias == name:
             raise ValueError(t("mappings.bad_entry", part="org_aliases", n=i))
     return profile
 
 
-def import_mappings(store: Store, profile: object) -> dict[str, int]:
-    """Save every mapping and alias of a profile into the store (later entries win); returns counts per part."""
+def import_mappings(store: Store, profile: object, org: str | None = None) -> dict[str, int]:
+    """Save every mapping and alias of a profile into the store (later entries win); returns counts per part.
+
+    Each mapping goes to the school its entry names (none: every school); ``org`` puts them all into
+    that school's profile instead (a district's profile handed to one school).  Aliases come first,
+    so entries naming an alias land in the school's profile.
+    """
     profile = check_profile(profile)
-    for entry in profile.get("headers", []):
-        save_header_mapping(
-            store, entry["header"], entry["kind"], entry["field"], key=normalize_header(entry["header"]).key
-        )
-    for entry in profile.get("values", []):
-        save_value_mapping(store, entry["kind"], entry["field"], entry["raw"], entry["canonical"])
     for entry in profile.get("org_aliases", []):
         set_org_alias(store, entry["alias"], entry["name"])
+    for entry in profile.get("headers", []):
+        save_header_mapping(
+            store,
+            entry["header"],
+            entry["kind"],
+            entry["field"],
+            key=normalize_header(entry["header"]).key,
+            org=org or entry.get("org"),
+        )
+    for entry in profile.get("values", []):
+        save_value_mapping(
+            store, entry["kind"], entry["field"], entry["raw"], entry["canonical"], org=org or entry.get("org")
+        )
     return {part: len(profile.get(part, [])) for part in ("headers", "values", "org_aliases")}
 
 
 def read_profile_file(path: Path) -> dict:
     """A mapping profile from a JSON file; ValueError (Chinese) when it is not one."""
     try:
-        return check_profile(json.loads(Path(path).read_text(encoding="utf-8-sig")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        return parse_profile(Path(path).read_bytes())
+    except OSError as err:
         raise ValueError(t("mappings.unreadable", error=str(err))) from err
+
+
+def parse_profile(data: bytes) -> dict:
+    """A mapping profile from a JSON file's bytes (UTF-8, with or without BOM; an upload on 数据管理);
+    ValueError (Chinese) when it is not one."""
+    try:
+        return check_profile(json.loads(data.decode("utf-8-sig")))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        raise ValueError(t("mappings.unreadable", error=str(err))) from err
+
+
+def profile_rows(profile: dict) -> pd.DataFrame:
+    """A profile's mappings as one table (what → into → which school), for 数据管理; Chinese field names."""
+
+    def means(fld: str) -> str:
+        return t("upload.not_imported") if fld == SKIP_FIELD else field_label(fld)
+
+    every = t("mappings.every_school")
+    rows = [
+        (kind_label(e["kind"]) if e["kind"] != "*" else "*", e["header"], means(e["field"]), e.get("org") or every)
+        for e in profile.get("headers", [])
+    ]
+    rows += [
+        (
+            kind_label(e["kind"]),
+            t("mappings.value_of", field=field_label(e["field"]), raw=e["raw"]),
+            e["canonical"],
+            e.get("org") or every,
+        )
+        for e in profile.get("values", [])
+    ]
+    return pd.DataFrame(rows, columns=["kind", "written", "means", "org"])
+
+
+def report_orgs(report: FileReport) -> list[str]:
+    """The schools the file's rows name (a district summary's 学校 column names several), sorted."""
+    found: set[str] = set()
+    for sheet in report.data_sheets:
+        records = sheet.result.records
+        if "org" in records:
+            found.update(str(o) for o in records["org"].dropna().unique())
+    return sorted(found)
+
+
+def school_of(store: Store, report: FileReport, org: str | None) -> str | None:
+    """The school whose mapping profile applies to a file: ``org`` when given (the user named the
+    school), else the one school its rows name; None (the profile of every school) otherwise."""
+    if profile_org(store, org):
+        return profile_org(store, org)
+    named = {profile_org(store, o) for o in report_orgs(report)} - {None}
+    return named.pop() if len(named) == 1 else None
+
+
+def analyse_for_school(store: Store, data: bytes, name: str, *, isolated: bool = True, **options) -> FileReport:
+    """Analyse a file with the mapping profile of its school (:func:`school_of`).
+
+    Read once with the profile of every school (or of ``org`` when given); when the rows then turn
+    out to name one school that has a profile of its own, read again with that school's profile.
+    ``options`` are those of :func:`loaders.analysis.analyse_file` but ``user``.
+    """
+    analyse = analyse_isolated if isolated else analyse_file
+    org = options.get("org")
+    report = analyse(data, name, user=load_user_mappings(store, org), **options)
+    school = school_of(store, report, org)
+    if school is not None and school != profile_org(store, org) and school in profile_orgs(store):
+        report = analyse(data, name, user=load_user_mappings(store, school), **options)
+    return report
 
 
 def load_path(
@@ -515,14 +686,13 @@ def load_path(
     accept_valid: bool = False,
     isolated: bool = True,
 ) -> tuple[FileReport, CommitResult]:
-    """Analyse and commit one file from disk (the command line's unit of work).
+    """Analyse and commit one file from disk (the command line's unit of work), with its school's
+    mapping profile (``org``, else the one school its rows name; see :func:`analyse_for_school`).
 
     ``isolated`` parses in the limited subprocess (loaders.sandbox), as for uploads.
     """
-    options = {"kind": kind, "org": org, "user": load_user_mappings(store)}
     data = path.read_bytes()
-    analyse = analyse_isolated if isolated else analyse_file
-    report = analyse(data, path.name, **options)
+    report = analyse_for_school(store, data, path.name, isolated=isolated, kind=kind, org=org)
     kept = {"kind": kind, "analysis_org": org}
     return report, commit_file(store, report, accept_valid=accept_valid, data=data, options=kept)
 

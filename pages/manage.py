@@ -1,6 +1,7 @@
 """数据管理: loaded batches with removal, backup, personal information (forget, retention), templates, demo data."""
 
 import datetime
+import json
 
 import streamlit as st
 
@@ -235,3 +236,36 @@ with app.guard(t("manage.org_alias_section")):
                 st.error(str(err))
             else:
                 st.success(t("org_alias.done", alias=fmt.md(alias), name=fmt.md(name), rows=changed))
+
+with app.guard(t("manage.section.mappings")):
+    st.markdown(t("manage.mappings"))
+    every = t("mappings.every_school")
+    mine = app.scope().org  # a school account sees and imports its own school's profile only
+    schools = [mine] if mine else sorted({*app.profile_orgs(store), *app.lists()[2]} - {t("org.default")})
+    names = {"": every, **{s: s for s in schools}}
+    shown = st.selectbox(t("manage.mappings_school"), schools if mine else list(names), format_func=names.get)
+    profile = app.export_mappings(store, shown or None)
+    if profile["headers"] or profile["values"]:
+        app.table(app.profile_rows(profile), app.PROFILE_COLUMNS)
+        st.download_button(
+            t("manage.mappings_download"),
+            json.dumps(profile, ensure_ascii=False, indent=2).encode("utf-8"),
+            file_name=t("manage.mappings_file", school=shown or every),
+            mime="application/json",
+        )
+    else:
+        st.info(t("manage.mappings_empty"))
+    with st.form("import_mappings"):
+        upload = st.file_uploader(t("manage.mappings_upload"), type=["json"], key="mappings_file")
+        targets = {"": t("manage.mappings_as_written"), **{s: s for s in schools}}
+        target = st.selectbox(
+            t("manage.mappings_import_to"), schools if mine else list(targets), format_func=targets.get
+        )
+        if st.form_submit_button(t("manage.mappings_import")) and upload is not None:
+            try:
+                counts = app.import_mappings(store, app.parse_profile(upload.getvalue()), target or None)
+            except ValueError as err:
+                st.error(fmt.md(str(err)))
+            else:
+                app.record("mappings_import", counts, org=target or None, obj=upload.name)
+                st.success(t("mappings.imported", **counts))

@@ -26,12 +26,19 @@ if not files:
     st.stop()
 
 reports = {}
+schools = {}  # file → the school whose mapping profile reads it and keeps what the forms save (None: every school)
 with app.guard(t("upload.section.reading")):
     progress = st.progress(0.0, text=t("upload.reading"))
     for i, upload in enumerate(files, start=1):
-        reports[upload.file_id] = uploads.analyse(
-            store, upload.getvalue(), upload.name, forced, t("org.default"), uploads.chosen_sheet_kinds(upload.file_id)
-        )
+        options = (upload.getvalue(), upload.name, forced, t("org.default"), uploads.chosen_sheet_kinds(upload.file_id))
+        report = uploads.analyse(store, *options)
+        chosen = None
+        if not report.fatal and uploads.needs_org(report):
+            chosen = st.session_state.get(f"org|{upload.file_id}", uploads.org_guess(report, known_orgs))
+        schools[upload.file_id] = uploads.file_school(store, report, chosen)
+        if uploads.needs_school_profile(store, schools[upload.file_id]):
+            report = uploads.analyse(store, *options, school=schools[upload.file_id])
+        reports[upload.file_id] = report
         progress.progress(i / len(files), text=t("upload.checked", done=i, total=len(files)))
     progress.empty()
 
@@ -42,6 +49,14 @@ def duplicate_notices() -> dict[str, str | None]:
 
 
 duplicates = duplicate_notices()
+first_of: dict[str, str] = {}  # sha256 → the first file of the selection with that content
+same_content = {}  # a later file with the same content → the first one's name
+for upload in files:
+    if upload.file_id in reports:
+        sha = reports[upload.file_id].sha256
+        if sha in first_of:
+            same_content[upload.file_id] = first_of[sha]
+        first_of.setdefault(sha, upload.name)
 status = {file_id: uploads.status_of(r, duplicates[file_id]) for file_id, r in reports.items()}
 
 with app.guard(t("upload.section.files")):
@@ -59,7 +74,7 @@ with app.guard(t("upload.section.files")):
     file_orgs = {}
     for upload in files:
         report = reports[upload.file_id]
-        if report.fatal or not uploads.needs_org(report):
+        if report.fatal or not uploads.needs_org(report) or upload.file_id in same_content:
             continue
         file_orgs[upload.file_id] = st.text_input(
             t("upload.file_org", file=fmt.md(upload.name)),
@@ -71,7 +86,7 @@ with app.guard(t("upload.section.files")):
     ready = [
         (file_id, r)
         for file_id, r in reports.items()
-        if status[file_id] == uploads.READY and file_orgs.get(file_id, "-")
+        if status[file_id] == uploads.READY and file_orgs.get(file_id, "-") and file_id not in same_content
     ]
     if len(ready) > 1 and st.button(t("upload.load_all", n=len(ready)), type="primary", key="load_all"):
         for file_id, report in ready:
@@ -99,6 +114,10 @@ for upload in files:
         if report.error:
             st.error(t("upload.file_message", file=file, message=fmt.md(report.error)))
             continue
+        twin = same_content.get(upload.file_id)
+        if twin is not None:  # the same bytes twice in one selection: one batch, one set of buttons
+            st.info(t("upload.same_content", file=file, other=fmt.md(twin)))
+            continue
         loaded_before = duplicates[upload.file_id]
         if loaded_before:
             st.info(t("upload.file_message", file=file, message=fmt.md(loaded_before)))
@@ -113,7 +132,11 @@ for upload in files:
                 if sheet.headers:
                     uploads.sheet_kind_choice(upload.file_id, sheet)
                     uploads.column_mapping_editor(
-                        store, sheet_key, sheet, uploads.chosen_kind(upload.file_id, sheet, forced)
+                        store,
+                        sheet_key,
+                        sheet,
+                        uploads.chosen_kind(upload.file_id, sheet, forced),
+                        schools[upload.file_id],
                     )
                 continue
             result = sheet.result
@@ -125,7 +148,8 @@ for upload in files:
                 rejected=len(sheet.rejected),
                 skipped=sheet.skipped,
             )
-            problems = bool(sheet.rejected or result.unknown_values or uploads.not_skipped(store, sheet))
+            school = schools[upload.file_id]
+            problems = bool(sheet.rejected or result.unknown_values or uploads.not_skipped(store, sheet, school))
             if sheet.withheld_note:
                 note = t("upload.sheet_note", sheet=fmt.md(sheet.sheet), note=fmt.md(sheet.withheld_note))
                 st.info(note, icon=":material/shield_person:")
@@ -143,10 +167,10 @@ for upload in files:
                 )
                 st.markdown(t("upload.headers"))
                 app.table(mapping, HEADER_MAPPING_COLUMNS)
-                if unmapped_headers := uploads.not_skipped(store, sheet):
+                if unmapped_headers := uploads.not_skipped(store, sheet, schools[upload.file_id]):
                     unmapped = t("text.list_sep").join(fmt.md(h) for h in unmapped_headers)
                     st.warning(t("upload.unmapped", headers=unmapped))
-                uploads.column_mapping_editor(store, sheet_key, sheet, sheet.kind)
+                uploads.column_mapping_editor(store, sheet_key, sheet, sheet.kind, schools[upload.file_id])
                 if result.skipped:
                     reasons = t("upload.skipped_sep").join(
                         t("upload.skipped_reason", reason=reason, n=n) for reason, n in result.skipped.items()
@@ -166,8 +190,8 @@ for upload in files:
                     )
                     app.table(rejected, REJECTED_ROW_COLUMNS)
                 if result.unknown_values:
-                    uploads.value_mapping_form(store, upload.name, sheet, key=sheet_key)
-                uploads.recognised_value_form(store, upload.name, sheet, key=sheet_key)
+                    uploads.value_mapping_form(store, upload.name, sheet, key=sheet_key, school=schools[upload.file_id])
+                uploads.recognised_value_form(store, upload.name, sheet, key=sheet_key, school=schools[upload.file_id])
                 st.markdown(t("upload.preview"))
                 preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
                 for column in ("recipient", "name", "proposer"):

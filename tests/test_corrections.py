@@ -184,3 +184,151 @@ def test_overview_says_a_missing_ledger_instead_of_zero(app_db):
     )
     shown = next(m.value for m in at.metric if m.label == t("overview.activity_person_times"))
     assert shown.replace(",", "").startswith(str(int(expected)))
+
+
+def _columns(at, header):
+    return [s for s in at.selectbox if s.label == header and "|col|" in (s.key or "")]
+
+
+def test_a_mapping_saved_for_one_school_reads_that_school_only(app_db):
+    """The same file for two schools: 姓名 remapped on 甲校's copy goes into 甲校's mapping profile;
+    乙校's copy still reads 姓名 as the recipient, and the command line loads 甲校's files with it."""
+    store = live_store()
+    other = {"慰问": [*WELFARE["慰问"], ["2024.6.8", "机关分工会", "结婚慰问", "庚辛", 600]]}
+    at = _upload(start(), ("甲校慰问.xlsx", xlsx_bytes(WELFARE)), ("乙校慰问.xlsx", xlsx_bytes(other)))
+    boxes = [x for x in at.text_input if (x.key or "").startswith("org|")]
+    boxes[0].set_value("甲校").run()
+    boxes[1].set_value("乙校").run()
+    first, second = _columns(at, "姓名")
+    assert first.value == second.value == "recipient"
+    assert any("甲校 的映射方案" in c.value for c in at.caption)
+    first.set_value("handler")
+    next(b for b in at.button if b.label == "保存并重新检查").click().run()
+    assert not at.exception, at.exception
+    first, second = _columns(at, "姓名")
+    assert (first.value, second.value) == ("handler", "recipient")
+    saved = store.query("SELECT header_key, kind, field, org FROM header_mappings")
+    assert saved.values.tolist() == [["姓名", "welfare", "handler", "甲校"]]
+    for b in [b for b in at.button if (b.key or "").startswith("load_")]:
+        b.click().run()
+    assert store.scalar("SELECT count(*) FROM welfare WHERE org = '甲校' AND handler IS NOT NULL") == 3
+    assert store.scalar("SELECT count(*) FROM welfare WHERE org = '乙校' AND recipient IS NOT NULL") == 4
+    assert store.scalar("SELECT count(*) FROM welfare WHERE org = '甲校' AND recipient IS NOT NULL") == 0
+
+
+def test_school_profiles_precedence_alias_export_and_import(tmp_path, capsys):
+    """A school's own entry wins over every school's; a school's value mapping fixes its own rows only;
+    an alias joins the alias's profile to the school's; export --org and import --org carry the school."""
+    from core.store import Store
+    from loaders.loading import load_user_mappings, save_header_mapping, save_value_mapping, set_org_alias
+
+    rows = [["日期", "学校", "类别", "姓名", "金额"]]
+    rows += [["2024.3.8", school, "稀奇慰问", "甲乙", 600] for school in ("甲校", "乙校")]
+    ledger = tmp_path / "两校.xlsx"
+    ledger.write_bytes(xlsx_bytes({"慰问": rows}))
+    db = tmp_path / "p.duckdb"
+    with Store(db) as store:
+        load_path(store, ledger, accept_valid=True, isolated=False)
+        save_header_mapping(store, "姓名", "welfare", "handler")  # every school
+        save_header_mapping(store, "姓名", "welfare", "__skip__", org="甲小")  # 甲小 = 甲校 written otherwise
+        save_value_mapping(store, "welfare", "category", "稀奇慰问", "困难补助", org="甲校")
+        categories = dict(store.query("SELECT org, category FROM welfare ORDER BY org").values.tolist())
+        assert categories == {"甲校": "困难补助", "乙校": "稀奇慰问"}
+        assert load_user_mappings(store, "乙校").headers["姓名"] == ("welfare", "handler")
+        assert load_user_mappings(store, "甲小").headers["姓名"] == ("welfare", "__skip__")
+        assert load_user_mappings(store, "甲校").headers["姓名"] == ("welfare", "handler")  # not yet joined
+        set_org_alias(store, "甲小", "甲校")
+        assert load_user_mappings(store, "甲校").headers["姓名"] == ("welfare", "__skip__")
+        assert load_user_mappings(store, "甲校").values[("welfare", "category", "稀奇慰问")] == "困难补助"
+        assert ("welfare", "category", "稀奇慰问") not in load_user_mappings(store, "乙校").values
+    out = tmp_path / "甲校.json"
+    assert dashboard_main(["mappings", "export", "--org", "甲校", "--out", str(out), "--db", str(db)]) == 0
+    profile = json.loads(out.read_text(encoding="utf-8"))
+    assert {(e["field"], e["org"]) for e in profile["headers"]} == {("handler", None), ("__skip__", "甲校")}
+    db2 = tmp_path / "q.duckdb"
+    Store(db2).close()
+    assert dashboard_main(["mappings", "import", str(out), "--org", "丙校", "--db", str(db2)]) == 0
+    with Store(db2) as store:
+        orgs = store.query("SELECT DISTINCT org FROM header_mappings UNION SELECT org FROM value_mappings")
+        assert orgs["org"].tolist() == ["丙校"]
+        # 丙校 got both header entries; the later (the school's own (不导入)) won, as in 甲校
+        assert load_user_mappings(store, "丙校").headers["姓名"] == ("welfare", "__skip__")
+    version1 = {
+        "format": profile["format"],
+        "version": 1,
+        "headers": [{"header": "经手人", "kind": "welfare", "field": "handler"}],
+    }
+    old = tmp_path / "v1.json"
+    old.write_text(json.dumps(version1, ensure_ascii=False), encoding="utf-8")
+    assert dashboard_main(["mappings", "import", str(old), "--db", str(db2)]) == 0
+    with Store(db2) as store:
+        assert store.query("SELECT org FROM header_mappings WHERE header_key = '经手人'")["org"].isna().all()
+
+
+def test_command_line_reads_a_file_with_its_school_profile(tmp_path):
+    """``python -m loaders`` with --org, or a file whose 学校 column names one school, uses that school's profile."""
+    from core.store import Store
+    from loaders.loading import save_header_mapping
+
+    rows = [
+        ["日期", "学校", "分工会", "类别", "姓名", "金额"],
+        ["2024.3.8", "甲校", "机关分工会", "结婚慰问", "甲乙", 600],
+    ]
+    named, plain = tmp_path / "甲校慰问.xlsx", tmp_path / "慰问.xlsx"
+    named.write_bytes(xlsx_bytes({"慰问": rows}))
+    plain.write_bytes(xlsx_bytes(WELFARE))
+    with Store(tmp_path / "c.duckdb") as store:
+        save_header_mapping(store, "姓名", "welfare", "handler", org="甲校")
+        load_path(store, named, isolated=False)
+        load_path(store, plain, org="甲校", isolated=False)
+        assert store.scalar("SELECT count(*) FROM welfare WHERE handler = '甲乙'") == 2
+        assert store.scalar("SELECT count(*) FROM welfare WHERE recipient IS NOT NULL") == 0
+
+
+def test_the_same_file_twice_in_one_selection_is_loaded_once(app_db):
+    store = live_store()
+    data = xlsx_bytes(WELFARE)
+    at = _upload(start(), ("甲.xlsx", data), ("甲 - 副本.xlsx", data))
+    assert any("内容完全相同" in i.value for i in at.info)
+    loads = [b for b in at.button if (b.key or "").startswith("load_")]
+    assert len(loads) == 1
+    loads[0].click().run()
+    assert not at.exception, at.exception
+    assert store.scalar("SELECT count(*) FROM welfare WHERE source_file = '甲.xlsx'") == 3
+    assert store.scalar("SELECT count(*) FROM batches WHERE file_name LIKE '甲%'") == 1
+
+
+def test_manage_page_shows_downloads_and_imports_a_school_profile(app_db):
+    """数据管理 lists a school's mappings (its own and every school's), offers them as JSON, and imports
+    a profile file into a chosen school — the chair needs no terminal for profiles."""
+    from core.labels import field_label, t
+    from loaders.loading import load_user_mappings, save_header_mapping
+
+    store = live_store()
+    save_header_mapping(store, "经手人", "welfare", "handler")
+    save_header_mapping(store, "姓名", "welfare", "__skip__", org="甲校")
+    at = start()
+    at.switch_page("pages/manage.py").run()
+    assert not at.exception, at.exception
+    box = next(s for s in at.selectbox if s.label == t("manage.mappings_school"))
+    assert "甲校" in box.options
+    box.set_value("甲校").run()
+    shown = next(d.value for d in at.dataframe if "映射为" in d.value.columns)
+    assert sorted(zip(shown["台账中写作"], shown["映射为"], shown["适用学校"], strict=True)) == [
+        ("姓名", t("upload.not_imported"), "甲校"),
+        ("经手人", field_label("handler"), t("mappings.every_school")),
+    ]
+    profile = {
+        "format": "union-dashboard-mappings",
+        "version": 2,
+        "headers": [{"header": "发放人", "kind": "welfare", "field": "handler", "org": None}],
+    }
+    at.file_uploader(key="mappings_file").set_value(
+        [("区里的方案.json", json.dumps(profile).encode("utf-8"), "application/json")]
+    )
+    next(s for s in at.selectbox if s.label == t("manage.mappings_import_to")).set_value("甲校")
+    next(b for b in at.button if b.label == t("manage.mappings_import")).click().run()
+    assert not at.exception, at.exception
+    assert any("表头映射 1 项" in s.value for s in at.success), [s.value for s in at.success]
+    assert load_user_mappings(store, "甲校").headers["发放人"] == ("welfare", "handler")
+    assert "发放人" not in load_user_mappings(store).headers  # 甲校's only, not every school's
