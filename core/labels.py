@@ -813,6 +813,7 @@ ZH: dict[str, str] = {
     "manage.mappings_import_to": "导入到",
     "manage.mappings_as_written": "按文件所写（各校通用或文件中指定的学校）",
     "manage.mappings_import": "导入映射方案",
+    "manage.mappings_limit": "可拖入映射方案文件（JSON，python -m dashboard mappings export 或本页下载所得）",
     "mappings.bad_format": "不是本看板的映射方案文件（应为 python -m dashboard mappings export 导出的 JSON）",
     "mappings.bad_entry": "映射方案文件的 {part} 第 {n} 项有误（台账类型、字段或标准用语不认识）",
     "mappings.unreadable": "映射方案文件无法读取：{error}",

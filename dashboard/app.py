@@ -812,6 +812,7 @@ UPLOADER_CSS = """
 [data-testid="stFileUploaderDropzoneInput"] + div > span::after {
   content: "%(drop)s"; font-size: 1rem;
 }
+.st-key-mappings_file [data-testid="stFileUploaderDropzoneInstructions"] span::after { content: "%(profile)s"; }
 </style>
 """
 
@@ -828,6 +829,7 @@ def uploader_css() -> str:
         "browse": t("upload.browse"),
         "limit": t("upload.limit", mb=limit),
         "drop": t("upload.drop"),
+        "profile": t("manage.mappings_limit"),  # the uploader of 数据管理's 映射方案 (key mappings_file)
     }
     return UPLOADER_CSS % {key: _css_text(value) for key, value in words.items()}
 

@@ -194,6 +194,8 @@ for upload in files:
                 uploads.recognised_value_form(store, upload.name, sheet, key=sheet_key, school=schools[upload.file_id])
                 st.markdown(t("upload.preview"))
                 preview = fmt.hide_sensitive_notes(result.records.head(20).copy())
+                if file_orgs.get(upload.file_id) and "org" in preview:  # the school typed above, as it will load
+                    preview.loc[preview["org"] == t("org.default"), "org"] = file_orgs[upload.file_id]
                 for column in ("recipient", "name", "proposer"):
                     if column in preview and sheet.kind != "activities":
                         preview[column] = fmt.mask_column(preview[column])
