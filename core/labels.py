@@ -802,6 +802,17 @@ ZH: dict[str, str] = {
     "upload.profile_school": "修改将存入 {school} 的映射方案：只用于该校的台账（本次和以后的上传、命令行导入）",
     "upload.profile_all": "修改将存入各校通用的映射方案（本文件未指定学校）；指定学校后，修改只用于该校",
     "mappings.every_school": "各校通用",
+    "mappings.all_kinds": "所有台账",
+    "sub_union_alias.invalid": "请填写分工会的两种不同写法",
+    "sub_union_alias.done": "已把“{alias}”并入“{name}”（{school}），改了 {rows} 行；以后导入的也按此归属",
+    "manage.section.sub_unions": "分工会名称",
+    "manage.sub_unions": "**分工会名称统一**：同一分工会的两种写法（如 语文组、语文分工会）并为一个，已导入和以后导入的都生效（保存在该校的映射方案中）",
+    "manage.sub_union_school": "学校",
+    "manage.sub_union_suggest": "“{alias}”可能就是“{name}”",
+    "manage.sub_union_apply": "并入“{name}”",
+    "manage.sub_union_from": "另一种写法",
+    "manage.sub_union_to": "并入（标准名称）",
+    "manage.sub_union_save": "并入",
     "mappings.value_of": "{field}：{raw}",
     "manage.section.mappings": "映射方案",
     "manage.mappings": "**映射方案**：在上传台账页确认的表头和取值映射。各校通用的映射用于所有学校，某校的映射只用于该校并优先；可下载后交给其他学校导入",
@@ -943,6 +954,7 @@ UPLOAD_FILE_COLUMNS = {
     "rejected": "不合格行",
     "skipped": "跳过行",
 }
+SUB_UNION_COLUMNS = {"sub_union": "分工会（按台账所写）", "rows": "行数"}
 PROFILE_COLUMNS = {"kind": "台账", "written": "台账中写作", "means": "映射为", "org": "适用学校"}
 HEADER_MAPPING_COLUMNS = {"header": "表头", "field": "识别为", "conversion": "换算"}
 REJECTED_ROW_COLUMNS = {"file": "文件", "sheet": "工作表", "row": "行号", "reason": "原因", "raw": "原始内容"}

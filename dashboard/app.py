@@ -45,6 +45,7 @@ from core.labels import PROFILE_COLUMNS as PROFILE_COLUMNS
 from core.labels import PUBLICITY_COLUMNS as PUBLICITY_COLUMNS
 from core.labels import REACH_SUB_UNION_COLUMNS as REACH_SUB_UNION_COLUMNS
 from core.labels import REJECTED_ROW_COLUMNS as REJECTED_ROW_COLUMNS
+from core.labels import SUB_UNION_COLUMNS as SUB_UNION_COLUMNS
 from core.labels import TOP_ACTIVITY_COLUMNS as TOP_ACTIVITY_COLUMNS
 from core.labels import TRACE_BATCH_COLUMNS as TRACE_BATCH_COLUMNS
 from core.labels import TRACE_ROW_COLUMNS as TRACE_ROW_COLUMNS
@@ -73,7 +74,10 @@ from loaders.loading import profile_rows as profile_rows
 from loaders.loading import reimport_batch as reimport_batch
 from loaders.loading import reimportable as reimportable
 from loaders.loading import set_org_alias as set_org_alias
+from loaders.loading import set_sub_union_alias as set_sub_union_alias
+from loaders.loading import sub_union_rows as sub_union_rows
 from loaders.loading import suggest_org_aliases as suggest_org_aliases
+from loaders.loading import suggest_sub_union_aliases as suggest_sub_union_aliases
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = ("year", "academic")

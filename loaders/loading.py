@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from core.labels import field_label, kind_label, t
 from core.orgs import same_org
 from core.store import KIND_TABLES, Store
 from loaders.analysis import FileReport, analyse_file
-from loaders.mapping import SKIP_FIELD, UserMappings
+from loaders.mapping import ANY_KIND, SKIP_FIELD, UserMappings
 from loaders.normalize import normalize_header, normalize_value
 from loaders.sandbox import analyse_isolated
 
@@ -482,6 +483,72 @@ def set_org_alias(store: Store, alias: str, name: str) -> int:
     return changed
 
 
+SUB_UNION_TABLES = tuple(KIND_TABLES[k] for k, fields in vocab.FIELD_ALIASES.items() if "sub_union" in fields)
+
+
+def set_sub_union_alias(store: Store, alias: str, name: str, org: str | None = None) -> int:
+    """Make ``alias`` another spelling of sub-union (分工会) ``name`` in school ``org``'s ledgers (None: every
+    school's): rows already loaded and later ones (a value mapping of every kind, kept in the school's
+    mapping profile).  Returns rows changed; ValueError (Chinese) when either is blank or both are the same.
+    """
+    alias, name = alias.strip(), name.strip()
+    if not alias or not name or alias == name:
+        raise ValueError(t("sub_union_alias.invalid"))
+    org = profile_org(store, org)
+    key = normalize_value(alias)
+    changed = 0
+    with store.transaction() as cur:
+        cur.execute(
+            "DELETE FROM value_mappings WHERE kind = ? AND field = 'sub_union' AND raw_value = ? "
+            "AND org IS NOT DISTINCT FROM ?",
+            [ANY_KIND, key, org],
+        )
+        cur.execute(
+            "INSERT INTO value_mappings (kind, field, raw_value, canonical, org) VALUES (?, 'sub_union', ?, ?, ?)",
+            [ANY_KIND, key, name, org],
+        )
+        # an earlier alias that pointed at ``alias`` now points at ``name`` (no chains)
+        cur.execute(
+            "UPDATE value_mappings SET canonical = ? WHERE kind = ? AND field = 'sub_union' AND canonical = ? "
+            "AND org IS NOT DISTINCT FROM ?",
+            [name, ANY_KIND, alias, org],
+        )
+        for table in SUB_UNION_TABLES:
+            where = "sub_union = ?" + ("" if org is None else " AND org = ?")
+            params = [name, alias] + ([] if org is None else [org])
+            changed += cur.execute(f'UPDATE "{table}" SET sub_union = ? WHERE {where}', params).fetchone()[0]
+        store.bump_version(cur)
+    return changed
+
+
+def sub_union_rows(store: Store, org: str | None = None) -> pd.DataFrame:
+    """Rows per sub-union (分工会) as written in every ledger of school ``org`` (None: all):
+    columns sub_union, rows; most rows first.  For joining two spellings on 数据管理."""
+    where = "sub_union IS NOT NULL" + ("" if org is None else " AND org = ?")
+    union = " UNION ALL ".join(f'SELECT sub_union FROM "{table}" WHERE {where}' for table in SUB_UNION_TABLES)
+    params = [] if org is None else [profile_org(store, org)] * len(SUB_UNION_TABLES)
+    return store.query(
+        f"SELECT sub_union, count(*) AS rows FROM ({union}) GROUP BY 1 ORDER BY rows DESC, sub_union", params
+    )
+
+
+def suggest_sub_union_aliases(names: list[str]) -> list[tuple[str, str]]:
+    """Likely pairs (alias, standard name) among sub-union names: the same once the usual endings
+    (分工会, 工会小组, 工会, 组) are dropped, or one contained in the other (语文组 → 语文分工会)."""
+
+    def stem(name: str) -> str:
+        return re.sub("(分工会|工会小组|工会|小组|组)$", "", name.strip())
+
+    pairs = []
+    for short in names:
+        for long in names:
+            if short == long or not stem(short):
+                continue
+            if (stem(short) == stem(long) and len(short) < len(long)) or (short in long and len(short) >= 2):
+                pairs.append((short, long))
+    return pairs
+
+
 def suggest_org_aliases(names: list[str]) -> list[tuple[str, str]]:
     """Likely pairs (alias, standard name): one school name contained in another (实验小学 → 滨江区实验小学)."""
     pairs = []
@@ -566,6 +633,10 @@ def check_profile(profile: object) -> dict:
         if fld != SKIP_FIELD and not any(fld in vocab.FIELD_ALIASES[k] for k in kinds):
             raise ValueError(t("mappings.bad_entry", part="headers", n=i))
     for i, entry in enumerate(profile.get("values", []), start=1):
+        if entry.get("kind") == ANY_KIND and entry.get("field") == "sub_union":  # 分工会别名: any name
+            if not str(entry.get("raw") or "").strip() or not str(entry.get("canonical") or "").strip():
+                raise ValueError(t("mappings.bad_entry", part="values", n=i))
+            continue
         terms = vocab.VALUE_VOCABULARIES.get(entry.get("kind"), {}).get(entry.get("field"))
         if not terms or not entry.get("raw") or entry.get("canonical") not in terms:
             raise ValueError(t("mappings.bad_entry", part="values", n=i))
@@ -596,6 +667,9 @@ def import_mappings(store: Store, profile: object, org: str | None = None) -> di
             org=org or entry.get("org"),
         )
     for entry in profile.get("values", []):
+        if entry["kind"] == ANY_KIND:
+            set_sub_union_alias(store, entry["raw"], entry["canonical"], org=org or entry.get("org"))
+            continue
         save_value_mapping(
             store, entry["kind"], entry["field"], entry["raw"], entry["canonical"], org=org or entry.get("org")
         )
@@ -627,12 +701,17 @@ def profile_rows(profile: dict) -> pd.DataFrame:
 
     every = t("mappings.every_school")
     rows = [
-        (kind_label(e["kind"]) if e["kind"] != "*" else "*", e["header"], means(e["field"]), e.get("org") or every)
+        (
+            kind_label(e["kind"]) if e["kind"] != ANY_KIND else t("mappings.all_kinds"),
+            e["header"],
+            means(e["field"]),
+            e.get("org") or every,
+        )
         for e in profile.get("headers", [])
     ]
     rows += [
         (
-            kind_label(e["kind"]),
+            kind_label(e["kind"]) if e["kind"] != ANY_KIND else t("mappings.all_kinds"),
             t("mappings.value_of", field=field_label(e["field"]), raw=e["raw"]),
             e["canonical"],
             e.get("org") or every,

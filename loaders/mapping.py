@@ -31,6 +31,9 @@ class UserMappings:
 
 NO_MAPPINGS = UserMappings()
 
+# The kind of a mapping that holds in ledgers of every kind (a sub-union's other spelling, 分工会别名).
+ANY_KIND = "*"
+
 # A user mapping to this field means "(不导入)": the column takes no field, whatever its header says.
 SKIP_FIELD = "__skip__"
 
@@ -96,6 +99,11 @@ def header_field(key: str, kind: str, user: UserMappings = NO_MAPPINGS) -> str |
     return None
 
 
+def has_any_kind_values(fld: str, user: UserMappings) -> bool:
+    """True when the user mapped some value of ``fld`` for every kind (a sub-union alias, 分工会别名)."""
+    return any(k == ANY_KIND and f == fld for k, f, _ in user.values)
+
+
 def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS) -> tuple[str, bool]:
     """Map a vocabulary value (类别 / 级别 / 处理结果 / 办理状态 …) to its standard word.
 
@@ -107,6 +115,8 @@ def map_value(raw: object, kind: str, fld: str, user: UserMappings = NO_MAPPINGS
     key = (kind, fld, normalize_value(raw))
     if key in user.values:
         return user.values[key], True
+    if (ANY_KIND, fld, key[2]) in user.values:  # a mapping of every kind's field (分工会别名)
+        return user.values[(ANY_KIND, fld, key[2])], True
     if vocabulary is None:
         return cell_text(raw), True
     value, known = canonical_value(raw, vocabulary)

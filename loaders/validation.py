@@ -25,7 +25,7 @@ from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from loaders import limits
 from loaders.detection import Layout
-from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
+from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
     CellError,
     parse_count,
@@ -271,6 +271,8 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
         return _bounded(parse_year, _check_year)
     if fld in vocab.VALUE_VOCABULARIES.get(kind, {}):
         return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)
+    if has_any_kind_values(fld, user):  # free text with the school's other spellings joined (分工会别名)
+        return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)[0]
     return _TEXT
 
 

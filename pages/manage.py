@@ -237,6 +237,38 @@ with app.guard(t("manage.org_alias_section")):
             else:
                 st.success(t("org_alias.done", alias=fmt.md(alias), name=fmt.md(name), rows=changed))
 
+with app.guard(t("manage.section.sub_unions")):
+    st.markdown(t("manage.sub_unions"))
+    mine = app.scope().org
+    schools = [mine] if mine else sorted(set(app.lists()[2]) - {t("org.default")})
+    school = st.selectbox(t("manage.sub_union_school"), schools, key="sub_union_school") if schools else None
+    written = app.sub_union_rows(store, school)
+    app.table(written, app.SUB_UNION_COLUMNS)
+    names = list(written["sub_union"])
+    for alias, name in app.suggest_sub_union_aliases(names):
+        left, right = st.columns([3, 1])
+        left.caption(t("manage.sub_union_suggest", alias=fmt.md(alias), name=fmt.md(name)))
+        if right.button(t("manage.sub_union_apply", name=name), key=f"sub|{school}|{alias}|{name}"):
+            rows = app.set_sub_union_alias(store, alias, name, school)
+            done = t("sub_union_alias.done", alias=fmt.md(alias), name=fmt.md(name), school=fmt.md(school), rows=rows)
+            st.session_state["sub_union_done"] = done
+            st.rerun()
+    if done := st.session_state.pop("sub_union_done", None):
+        st.success(done)
+    with st.form("sub_union_alias"):
+        left, right = st.columns(2)
+        alias = left.selectbox(t("manage.sub_union_from"), names, key="sub_union_from") if names else ""
+        name = right.text_input(t("manage.sub_union_to"), key="sub_union_to")
+        if st.form_submit_button(t("manage.sub_union_save")):
+            try:
+                rows = app.set_sub_union_alias(store, alias or "", name, school)
+            except ValueError as err:
+                st.error(str(err))
+            else:
+                st.success(
+                    t("sub_union_alias.done", alias=fmt.md(alias), name=fmt.md(name), school=fmt.md(school), rows=rows)
+                )
+
 with app.guard(t("manage.section.mappings")):
     st.markdown(t("manage.mappings"))
     every = t("mappings.every_school")

@@ -332,3 +332,42 @@ def test_manage_page_shows_downloads_and_imports_a_school_profile(app_db):
     assert any("表头映射 1 项" in s.value for s in at.success), [s.value for s in at.success]
     assert load_user_mappings(store, "甲校").headers["发放人"] == ("welfare", "handler")
     assert "发放人" not in load_user_mappings(store).headers  # 甲校's only, not every school's
+
+
+def test_a_sub_union_written_two_ways_is_joined_for_loaded_and_later_rows(app_db):
+    """语文组 and 语文分工会 of one school become one sub-union on 数据管理 (suggested there); the
+    school's later ledgers read 语文组 as 语文分工会; another school's 语文组 is left alone."""
+    from core.labels import t
+    from loaders.loading import load_path, load_user_mappings
+
+    store = live_store()
+    rows = [["日期", "学校", "分工会", "类别", "姓名", "金额"]]
+    rows += [
+        ["2024.3.8", "甲校", "语文分工会", "结婚慰问", "甲乙", 600],
+        ["2024.3.9", "甲校", "语文组", "结婚慰问", "丙丁", 500],
+    ]
+    rows += [["2024.3.9", "乙校", "语文组", "结婚慰问", "戊己", 400]]
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        first = Path(folder) / "两校慰问.xlsx"
+        first.write_bytes(xlsx_bytes({"慰问": rows}))
+        load_path(store, first, isolated=False)
+        at = start()
+        at.switch_page("pages/manage.py").run()
+        assert not at.exception, at.exception
+        at.selectbox(key="sub_union_school").set_value("甲校").run()
+        assert any(t("manage.sub_union_suggest", alias="语文组", name="语文分工会") in c.value for c in at.caption)
+        at.button(key="sub|甲校|语文组|语文分工会").click().run()
+        assert not at.exception, at.exception
+        assert any("改了 1 行" in s.value for s in at.success), [s.value for s in at.success]
+        by_school = store.query(
+            "SELECT org, sub_union, sum(amount_yuan) AS yuan FROM welfare WHERE org IN ('甲校', '乙校') GROUP BY 1, 2 ORDER BY 1, 2"
+        )
+        assert by_school.values.tolist() == [["乙校", "语文组", 400], ["甲校", "语文分工会", 1100]]
+        later = Path(folder) / "甲校补录.xlsx"
+        later.write_bytes(xlsx_bytes({"慰问": [rows[0], ["2024.5.1", "甲校", "语文组", "生育慰问", "庚辛", 300]]}))
+        load_path(store, later, isolated=False)
+    assert store.scalar("SELECT sub_union FROM welfare WHERE recipient = '庚辛'") == "语文分工会"
+    assert ("*", "sub_union", "语文组") not in load_user_mappings(store, "乙校").values
