@@ -65,19 +65,11 @@ from core.vocab import WECHAT_CHANNEL as WECHAT_CHANNEL
 from dashboard import charts, demo, demo_store, pack, queries, targets, trace, workbook
 from dashboard.formatting import formula_safe_column, mask_column, md, with_headers
 from loaders import loading
-from loaders.loading import export_mappings as export_mappings
-from loaders.loading import import_mappings as import_mappings
 from loaders.loading import list_batches, load_path
-from loaders.loading import parse_profile as parse_profile
-from loaders.loading import profile_orgs as profile_orgs
-from loaders.loading import profile_rows as profile_rows
 from loaders.loading import reimport_batch as reimport_batch
 from loaders.loading import reimportable as reimportable
 from loaders.loading import set_org_alias as set_org_alias
-from loaders.loading import set_sub_union_alias as set_sub_union_alias
-from loaders.loading import sub_union_rows as sub_union_rows
 from loaders.loading import suggest_org_aliases as suggest_org_aliases
-from loaders.loading import suggest_sub_union_aliases as suggest_sub_union_aliases
 
 log = logging.getLogger(__name__)
 PERIOD_KINDS = ("year", "academic")

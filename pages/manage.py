@@ -5,7 +5,7 @@ import json
 
 import streamlit as st
 
-from dashboard import app, templates
+from dashboard import app, profiles, templates
 from dashboard import formatting as fmt
 from dashboard.app import BATCH_COLUMNS, kind_label, t
 
@@ -219,7 +219,7 @@ with app.guard(t("manage.section.demo")):
 
 with app.guard(t("manage.org_alias_section")):
     st.markdown(t("manage.org_alias"))
-    for alias, name in app.suggest_org_aliases(app.lists()[2]):
+    for alias, name in profiles.suggest_org_aliases(tuple(app.lists()[2])):
         left, right = st.columns([3, 1])
         left.caption(t("manage.org_alias_suggest", alias=fmt.md(alias), name=fmt.md(name)))
         if right.button(t("manage.org_alias_apply", name=name), key=f"alias|{alias}|{name}"):
@@ -242,14 +242,14 @@ with app.guard(t("manage.section.sub_unions")):
     mine = app.scope().org
     schools = [mine] if mine else sorted(set(app.lists()[2]) - {t("org.default")})
     school = st.selectbox(t("manage.sub_union_school"), schools, key="sub_union_school") if schools else None
-    written = app.sub_union_rows(store, school)
+    written = profiles.sub_union_rows(school)
     app.table(written, app.SUB_UNION_COLUMNS)
     names = list(written["sub_union"])
-    for alias, name in app.suggest_sub_union_aliases(names):
+    for alias, name in profiles.suggest_sub_union_aliases(tuple(names)):
         left, right = st.columns([3, 1])
         left.caption(t("manage.sub_union_suggest", alias=fmt.md(alias), name=fmt.md(name)))
         if right.button(t("manage.sub_union_apply", name=name), key=f"sub|{school}|{alias}|{name}"):
-            rows = app.set_sub_union_alias(store, alias, name, school)
+            rows = profiles.set_sub_union_alias(store, alias, name, school)
             done = t("sub_union_alias.done", alias=fmt.md(alias), name=fmt.md(name), school=fmt.md(school), rows=rows)
             st.session_state["sub_union_done"] = done
             st.rerun()
@@ -261,7 +261,7 @@ with app.guard(t("manage.section.sub_unions")):
         name = right.text_input(t("manage.sub_union_to"), key="sub_union_to")
         if st.form_submit_button(t("manage.sub_union_save")):
             try:
-                rows = app.set_sub_union_alias(store, alias or "", name, school)
+                rows = profiles.set_sub_union_alias(store, alias or "", name, school)
             except ValueError as err:
                 st.error(str(err))
             else:
@@ -273,12 +273,12 @@ with app.guard(t("manage.section.mappings")):
     st.markdown(t("manage.mappings"))
     every = t("mappings.every_school")
     mine = app.scope().org  # a school account sees and imports its own school's profile only
-    schools = [mine] if mine else sorted({*app.profile_orgs(store), *app.lists()[2]} - {t("org.default")})
+    schools = [mine] if mine else sorted({*profiles.profile_orgs(), *app.lists()[2]} - {t("org.default")})
     names = {"": every, **{s: s for s in schools}}
     shown = st.selectbox(t("manage.mappings_school"), schools if mine else list(names), format_func=names.get)
-    profile = app.export_mappings(store, shown or None)
+    profile = profiles.profile(shown or None)
     if profile["headers"] or profile["values"]:
-        app.table(app.profile_rows(profile), app.PROFILE_COLUMNS)
+        app.table(profiles.profile_rows(profile), app.PROFILE_COLUMNS)
         st.download_button(
             t("manage.mappings_download"),
             json.dumps(profile, ensure_ascii=False, indent=2).encode("utf-8"),
@@ -295,7 +295,7 @@ with app.guard(t("manage.section.mappings")):
         )
         if st.form_submit_button(t("manage.mappings_import")) and upload is not None:
             try:
-                counts = app.import_mappings(store, app.parse_profile(upload.getvalue()), target or None)
+                counts = profiles.import_profile(store, upload.getvalue(), target or None)
             except ValueError as err:
                 st.error(fmt.md(str(err)))
             else:

@@ -363,7 +363,8 @@ def test_a_sub_union_written_two_ways_is_joined_for_loaded_and_later_rows(app_db
         assert not at.exception, at.exception
         assert any("改了 1 行" in s.value for s in at.success), [s.value for s in at.success]
         by_school = store.query(
-            "SELECT org, sub_union, sum(amount_yuan) AS yuan FROM welfare WHERE org IN ('甲校', '乙校') GROUP BY 1, 2 ORDER BY 1, 2"
+            "SELECT org, sub_union, sum(amount_yuan) AS yuan FROM welfare "
+            "WHERE org IN ('甲校', '乙校') GROUP BY 1, 2 ORDER BY 1, 2"
         )
         assert by_school.values.tolist() == [["乙校", "语文组", 400], ["甲校", "语文分工会", 1100]]
         later = Path(folder) / "甲校补录.xlsx"
