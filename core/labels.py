@@ -1020,6 +1020,8 @@ BROWSER_WORDS: dict[str, str] = {
     "Clear all": "全部清除",
     "Clear value": "清除",
     "Clear entry": "清除",
+    "Show password": "显示密码",
+    "Hide password": "隐藏密码",
     "Open": "展开选项",
     "Selected values": "已选项",
     "Select all": "全选",

@@ -15,7 +15,6 @@ import re
 import openpyxl
 import pytest
 
-from core.labels import BROWSER_WORDS
 from tests.browser_helpers import (
     ARTIFACTS,
     PAGES,
@@ -24,6 +23,7 @@ from tests.browser_helpers import (
     goto,
     metric,
     no_errors,
+    no_streamlit_english,
     require_chromium,
     settle,
     streamlit_server,
@@ -35,7 +35,7 @@ CAPTION = "[data-testid='stCaptionContainer']"
 SUCCESS = "[data-testid='stAlertContentSuccess']"
 
 pytestmark = pytest.mark.browser
-PlaywrightTimeout = pytest.importorskip("playwright.async_api").TimeoutError
+pytest.importorskip("playwright.async_api")
 
 require_chromium()
 
@@ -229,60 +229,6 @@ def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server, chro
     shown, message = chromium.run(main)
     assert "已导入第" in message and "4 行" in message
     assert shown in ("", "（不导入）")
-
-
-# Streamlit's own English (issue 11): words the pinned Streamlit (1.67) and Plotly show or put in an
-# attribute a hover or a screen reader reads.  core/labels.py's BROWSER_WORDS and the widget CSS replace
-# them (dashboard/app.py); the uploader's are the UPLOADER_CSS ones.
-STREAMLIT_ENGLISH = sorted(
-    {
-        *BROWSER_WORDS,
-        "No results",
-        "Press Enter to apply",
-        "Press Enter to submit form",
-        "Upload",
-        "Browse files",
-        "Drag and drop files here",
-        "Limit 200MB per file",
-        "50MB per file",
-        "Deploy",
-    }
-)
-# (where, text) of each of `words` that a person can see (a text node with a size and a font size, not
-# a Material icon's name) or that is an attribute a hover or a screen reader shows, anywhere on the page.
-_ENGLISH_SHOWN = """(words) => {
-  const wanted = new Set(words);
-  const found = [];
-  for (const e of document.querySelectorAll("[aria-label], [title], [placeholder], [data-title]")) {
-    for (const name of ["aria-label", "title", "placeholder", "data-title"]) {
-      const value = (e.getAttribute(name) || "").trim();
-      if (wanted.has(value) || /^(Help for|Remove) /.test(value)) found.push([name, value]);
-    }
-  }
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-    const text = node.nodeValue.trim();
-    const parent = node.parentElement;
-    if (!wanted.has(text) || !parent || parent.closest("[data-testid='stIconMaterial'], script, style")) continue;
-    const box = parent.getBoundingClientRect();
-    const style = getComputedStyle(parent);
-    if (box.width > 1 && box.height > 1 && style.visibility !== "hidden" && parseFloat(style.fontSize) > 0)
-      found.push(["text", text]);
-  }
-  return found;
-}"""
-
-
-async def no_streamlit_english(page, where: str) -> None:
-    """Wait until none of STREAMLIT_ENGLISH is shown (the page's script puts the Chinese in within a
-    moment of Streamlit drawing); past a minute, fail naming what is still English."""
-    try:
-        await page.wait_for_function(
-            f"(w) => ({_ENGLISH_SHOWN})(w).length === 0", arg=STREAMLIT_ENGLISH, timeout=60_000
-        )
-    except PlaywrightTimeout:
-        pass
-    assert await page.evaluate(_ENGLISH_SHOWN, STREAMLIT_ENGLISH) == [], where
 
 
 def test_streamlit_own_words_are_chinese(server, chromium):
