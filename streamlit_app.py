@@ -6,6 +6,8 @@ from dashboard import app
 from dashboard.app import t
 
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
+# Phone layout and Streamlit's own words in Chinese on every page, the login form's too.
+app.phone_layout()
 # Without accounts another computer gets one message and nothing else (个人信息保护法 Art. 51).
 app.local_only()
 # A first start without a usable demo snapshot loads the demo ledgers in the background: say so, then go on.
@@ -19,7 +21,6 @@ if scope is None:  # not logged in: the login form answers every page's URL (the
     login_pages.append(st.Page(app.login_form, title=t("page.login"), url_path="history"))
     st.navigation(login_pages, position="hidden").run()
     st.stop()
-app.phone_layout()
 
 dashboards = [
     st.Page("pages/overview.py", title=t("page.overview"), icon=":material/dashboard:", default=True),

@@ -721,6 +721,11 @@ ZH: dict[str, str] = {
     "upload.browse": "选择文件",
     "upload.limit": "可拖入文件，每个不超过 {mb} MB（xlsx、xlsm、xls、csv）",
     "upload.drop": "松开鼠标即可添加文件",
+    # --- Streamlit's own words inside widgets, shown in Chinese by CSS (dashboard/app.py, WIDGET_WORDS_CSS)
+    "widget.no_results": "没有匹配的选项",
+    "widget.press_enter": "按回车键确认",
+    "widget.press_enter_form": "按回车键提交",
+    "widget.press_ctrl_enter": "按 Ctrl+回车键确认",
     "upload.choose": "请选择要导入的台账文件。需要标准格式的可到“数据管理”页下载模板。",
     "upload.section.reading": "读取台账",
     "upload.reading": "正在读取和检查台账……",
@@ -1033,6 +1038,106 @@ DONATION_SUB_UNION_COLUMNS = {
 PUBLICITY_COLUMNS = {"key": "分类", "items": "稿件（篇）", "reads": "阅读量"}
 REACH_SUB_UNION_COLUMNS = {"sub_union": "分工会", "members": "名册会员", "reached": "服务到的会员", "share": "覆盖率"}
 NEVER_REACHED_COLUMNS = {"org": "学校", "sub_union": "分工会", "staff_id": "工号", "name": "姓名"}
+
+# Streamlit's and Plotly's own English words outside the widgets' visible text: aria-labels, title and
+# placeholder attributes, Plotly's toolbar tips (data-title) and pop-ups (the table toolbar's tips, its
+# column menu).  dashboard/app.py's BROWSER_WORDS_JS puts the Chinese in their place in the browser;
+# tests/test_ui_polish.py checks that each English word is still in the pinned front end.
+BROWSER_WORDS: dict[str, str] = {
+    # multiselect / selectbox / number and text inputs
+    "Choose an option": "请选择",
+    "Choose options": "请选择",
+    "Clear all": "全部清除",
+    "Clear value": "清除",
+    "Clear entry": "清除",
+    "Show password": "显示密码",
+    "Hide password": "隐藏密码",
+    "Open": "展开选项",
+    "Selected values": "已选项",
+    "Select all": "全选",
+    "Increment": "增加",
+    "Decrement": "减少",
+    # file uploader
+    "Add files": "添加文件",
+    "file upload": "上传文件",
+    # the app's frame: sidebar, navigation, status, headings
+    "Skip to main content": "跳到正文",
+    "Sidebar": "侧边栏",
+    "Collapse sidebar": "收起侧边栏",
+    "Expand sidebar": "展开侧边栏",
+    "App pages": "页面导航",
+    "Main menu": "主菜单",
+    "Running...": "正在运行……",
+    "Notifications": "通知",
+    "Close": "关闭",
+    "Dismiss": "关闭",
+    "Link to heading": "本节链接",
+    "Copy to clipboard": "复制",
+    "Copied": "已复制",
+    # tables: toolbar, search, column menu, editor
+    "Show/hide columns": "显示/隐藏列",
+    "Download as CSV": "下载为 CSV 文件",
+    "Search": "搜索",
+    "Type to search": "输入要搜索的内容",
+    "Close Search": "关闭搜索",
+    "Next Result": "下一个结果",
+    "Previous Result": "上一个结果",
+    "Fullscreen": "全屏",
+    "Add row": "添加一行",
+    "Delete row(s)": "删除所选行",
+    "Clear selection": "取消选择",
+    "Dataframe column menu": "列菜单",
+    "Sort ascending": "升序排列",
+    "Sort descending": "降序排列",
+    "Format": "数字格式",
+    "Autosize": "自动列宽",
+    "Pin column": "固定此列",
+    "Unpin column": "取消固定",
+    "Hide column": "隐藏此列",
+    "Copy column name": "复制列名",
+    "Automatic": "自动",
+    "Localized": "本地格式",
+    "Plain": "普通",
+    "Percent": "百分比",
+    "Scientific": "科学计数",
+    "Accounting": "会计格式",
+    "Compact": "紧凑",
+    "Dollar": "美元",
+    "Euro": "欧元",
+    "Yen": "日元",
+    "Duration": "时长",
+    "Distance": "相对时间",
+    "Calendar": "日历格式",
+    "Statistics": "统计",
+    "Values": "值的个数",
+    "Empty": "空值",
+    "Distinct": "不同值",
+    "Average": "平均值",
+    "Standard deviation": "标准差",
+    "Minimum": "最小值",
+    "25th percentile": "下四分位数",
+    "Median": "中位数",
+    "75th percentile": "上四分位数",
+    "Maximum": "最大值",
+    "Sum": "合计",
+    "Minimum length": "最短长度",
+    "Maximum length": "最长长度",
+    "Average length": "平均长度",
+    "Range": "区间",
+    "Count": "个数",
+    # Plotly's chart toolbar
+    "Download plot as a PNG": "下载图表图片（PNG）",
+    "Zoom": "框选放大",
+    "Pan": "平移",
+    "Zoom in": "放大",
+    "Zoom out": "缩小",
+    "Autoscale": "自动缩放",
+    "Reset axes": "还原坐标轴",
+    "Reset view": "还原视图",
+}
+# Attributes that end in the element's own name: "Help for 人均" (a figure's ⓘ), "Remove 后勤分工会" (a chosen
+# option's ×, a chosen file's ×).  {} is the name.
+BROWSER_PREFIXES: dict[str, str] = {"Help for ": "{}的说明", "Remove ": "移除{}"}
 
 _CATALOGUES = {"zh": ZH}
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import tempfile
 import threading
@@ -31,6 +32,7 @@ from core.erasure import column_label as column_label
 # Re-exported (``X as X``) for the pages, which import only dashboard modules.
 from core.labels import AWARD_ROW_COLUMNS as AWARD_ROW_COLUMNS
 from core.labels import BATCH_COLUMNS as BATCH_COLUMNS
+from core.labels import BROWSER_PREFIXES, BROWSER_WORDS, t
 from core.labels import DEPARTMENT_COLUMNS as DEPARTMENT_COLUMNS
 from core.labels import DISTRICT_COLUMNS as DISTRICT_COLUMNS
 from core.labels import DISTRICT_TREND_COLUMNS as DISTRICT_TREND_COLUMNS
@@ -55,7 +57,6 @@ from core.labels import WELFARE_ROW_COLUMNS as WELFARE_ROW_COLUMNS
 from core.labels import WELFARE_SUB_UNION_COLUMNS as WELFARE_SUB_UNION_COLUMNS
 from core.labels import field_label as field_label
 from core.labels import kind_label as kind_label
-from core.labels import t
 from core.periods import Period, parse_period
 from core.store import KIND_TABLES, Store, StoreBusy, open_store
 from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
@@ -830,9 +831,114 @@ def uploader_css() -> str:
     return UPLOADER_CSS % {key: _css_text(value) for key, value in words.items()}
 
 
+# Streamlit 1.67 has no language setting (streamlit/streamlit#1353): a few of its own words are visible
+# text inside widgets, replaced like the uploader's.  The empty list of a select box or multiselect
+# ("No results", React Aria's empty state: the listbox marked data-empty) and the hint under a text
+# box while typing ("Press Enter to apply"; "… to submit form" in a form; "Press Ctrl+Enter …" under
+# a text area), its first span (a second one is the character count).
+WIDGET_WORDS_CSS = """
+<style>
+[role="listbox"][data-empty="true"] > [role="option"] > span { font-size: 0; }
+[role="listbox"][data-empty="true"] > [role="option"] > span::after {
+  content: "%(no_results)s"; font-size: 0.875rem;
+}
+[data-testid="InputInstructions"] > span:first-child { font-size: 0; }
+[data-testid="InputInstructions"] > span:first-child::after { content: "%(press_enter)s"; font-size: 0.75rem; }
+[data-testid="stForm"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "%(press_enter_form)s";
+}
+[data-testid="stTextArea"] [data-testid="InputInstructions"] > span:first-child::after {
+  content: "%(press_ctrl_enter)s";
+}
+[data-testid="stElementContainer"]:has(#union-browser-words) { display: none; }
+</style>
+"""
+
+
+def widget_words_css() -> str:
+    """:data:`WIDGET_WORDS_CSS` with the Chinese words of core/labels.py."""
+    keys = ("no_results", "press_enter", "press_enter_form", "press_ctrl_enter")
+    return WIDGET_WORDS_CSS % {key: _css_text(t(f"widget.{key}")) for key in keys}
+
+
+# The rest of Streamlit's and Plotly's English is in attributes (aria-label, title, placeholder, Plotly's
+# data-title, which its toolbar shows as the tip) or in pop-ups drawn outside the page's content (the
+# table toolbar's tips, a column's menu).  No CSS reaches an attribute, so a script, installed once
+# per browser tab (the flag on window: Streamlit re-runs an html element's script when it mounts
+# again), watches the document (MutationObserver) and puts the Chinese of core/labels.py
+# (BROWSER_WORDS, BROWSER_PREFIXES) in their place: attributes everywhere; text only outside the
+# page's content (stMain, the sidebar's widgets), where a word is Streamlit's, never the ledgers'.
+# It also marks the document as Chinese (lang), which screen readers and font fallback follow.
+BROWSER_WORDS_JS = """
+<div id="union-browser-words"></div>
+<script>
+(() => {
+  if (window.unionBrowserWords) return;
+  window.unionBrowserWords = true;
+  const words = %(words)s;
+  const prefixes = Object.entries(%(prefixes)s);
+  const attrs = ["aria-label", "title", "placeholder", "data-title"];
+  const chinese = (value) => {
+    const text = value.trim();
+    if (Object.hasOwn(words, text)) return words[text];
+    for (const [prefix, form] of prefixes) {
+      if (text.startsWith(prefix) && text.length > prefix.length) return form.replace("{}", text.slice(prefix.length));
+    }
+    return null;
+  };
+  const content = '[data-testid="stMain"], [data-testid="stSidebarUserContent"]';
+  const fixElement = (e) => {
+    for (const name of attrs) {
+      const value = e.getAttribute(name);
+      const word = value && chinese(value);
+      if (word && word !== value) e.setAttribute(name, word);
+    }
+  };
+  const fixText = (node) => {
+    const value = node.nodeValue;
+    const word = value && value.trim() && Object.hasOwn(words, value.trim()) ? words[value.trim()] : null;
+    if (word && !(node.parentElement && node.parentElement.closest(content))) node.nodeValue = word;
+  };
+  const fixTree = (root) => {
+    if (root.nodeType === Node.TEXT_NODE) return fixText(root);
+    if (root.nodeType !== Node.ELEMENT_NODE) return;
+    fixElement(root);
+    for (const e of root.querySelectorAll("[aria-label], [title], [placeholder], [data-title]")) fixElement(e);
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) fixText(node);
+  };
+  document.documentElement.lang = "zh-CN";
+  fixTree(document.body);
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.type === "attributes") fixElement(change.target);
+      else if (change.type === "characterData") fixText(change.target);
+      else for (const node of change.addedNodes) fixTree(node);
+    }
+  }).observe(document.body, {
+    subtree: true, childList: true, characterData: true, attributes: true, attributeFilter: attrs,
+  });
+})();
+</script>
+"""
+
+
+def _js_object(mapping: dict[str, str]) -> str:
+    """A JSON object literal that is safe inside <script> (no "</" can close the element)."""
+    return json.dumps(mapping, ensure_ascii=False).replace("</", "<\\/")
+
+
+def browser_words_html() -> str:
+    """:data:`BROWSER_WORDS_JS` with the English → Chinese words of core/labels.py."""
+    return BROWSER_WORDS_JS % {"words": _js_object(BROWSER_WORDS), "prefixes": _js_object(BROWSER_PREFIXES)}
+
+
 def phone_layout() -> None:
-    """Inject :data:`PHONE_CSS` and the uploader's Chinese words (style blocks: they take no space on the page)."""
-    st.html(PHONE_CSS + uploader_css())
+    """Inject :data:`PHONE_CSS`, the uploader's and the widgets' Chinese words (style blocks: they take
+    no space on the page), and the script that puts Chinese in Streamlit's and Plotly's English
+    attributes and pop-ups (its element is hidden)."""
+    st.html(PHONE_CSS + uploader_css() + widget_words_css())
+    st.html(browser_words_html(), unsafe_allow_javascript=True)
 
 
 # --- targets (年度目标, issue 19) ---------------------------------------------------------------------

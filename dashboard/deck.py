@@ -22,6 +22,7 @@ from pptx.util import Emu, Inches, Pt
 
 from core.vocab import DECISION_ORDER, LEVEL_ORDER
 from dashboard import sentences, targets
+from dashboard.charts import WAN, is_count
 from dashboard.formatting import delta_points, delta_text, formula_safe, pct, wan_number
 from dashboard.pack import PackData
 
@@ -92,14 +93,36 @@ def _header(slide, title: str, subtitle: str) -> None:
     )
 
 
+RATIO = "%"  # the unit of a chart of ratios (values 0–1), shown as percentages
+YUAN = "元"
+
+
+def number_formats(unit: str) -> tuple[str, str]:
+    """(data labels, value axis) number formats of a chart whose values are in ``unit``, as the pages
+    show them (dashboard/charts.py, dashboard/formatting.py): counts (人次, 件, 项, 场, 人 …) whole with a
+    thousands separator; 万元 to 2 decimals on the bars (the pages' bar labels; the tables give the
+    exact figure) and plain ticks; 元 whole; ratios as percentages to one decimal (:func:`pct`).
+    Raises ValueError for a unit it does not know, so a new chart must say how it counts."""
+    if is_count(unit) or unit == YUAN:
+        return "#,##0", "#,##0"
+    if unit == WAN:
+        return "#,##0.00", "General"
+    if unit == RATIO:
+        return "0.0%", "0%"
+    raise ValueError(f"no number format for the unit {unit!r}")
+
+
 def _chart(
     slide,
     title: str,
     categories: list[str],
     series: dict[str, list[float]],
-    number_format: str,
+    unit: str,
     horizontal: bool = False,
 ) -> None:
+    """A clustered bar chart of ``series`` (name → values, in ``unit``) over ``categories``; its data
+    labels and value axis numbered as :func:`number_formats` says for ``unit``."""
+    number_format, axis_format = number_formats(unit)
     data = CategoryChartData(number_format=number_format)
     data.categories = [formula_safe(str(c)) for c in categories]
     for name, values in series.items():
@@ -125,6 +148,12 @@ def _chart(
     for i, s in enumerate(plot.series):
         s.format.fill.solid()
         s.format.fill.fore_color.rgb = SERIES_COLOURS[i % len(SERIES_COLOURS)]
+    axis = chart.value_axis
+    axis.tick_labels.number_format = axis_format
+    axis.tick_labels.number_format_is_linked = False
+    largest = max((v for values in series.values() for v in values if v is not None), default=0)
+    if is_count(unit) and largest <= 10:
+        axis.major_unit = 1  # whole ticks (an automatic step would be 0.5: "#,##0" would show 0, 1, 1, 2)
     if horizontal:
         chart.category_axis.reverse_order = True
 
@@ -179,7 +208,7 @@ def _welfare_slide(prs, pack: PackData, subtitle: str) -> None:
     if prev is not None:
         before = prev.by_category.set_index("category")["amount_yuan"]
         series[prev.label] = [round(float(before.get(c, 0)) / 10_000, 4) for c in cats]
-    _chart(slide, "按类别支出（万元）", cats, series, "#,##0.00", horizontal=True)
+    _chart(slide, "按类别支出（万元）", cats, series, WAN, horizontal=True)
     p_w = prev.welfare if prev else {}
     per_member = cur.welfare["total_yuan"] / cur.members if cur.members else None
     prev_per = p_w.get("total_yuan", 0) / prev.members if prev and prev.members else None
@@ -207,7 +236,7 @@ def _activity_slide(prs, pack: PackData, subtitle: str) -> None:
     if prev is not None:
         before = prev.activities_by_category.set_index("key")["person_times"]
         series[prev.label] = [int(before.get(c, 0)) for c in cats]
-    _chart(slide, "按活动类别参与人次", cats, series, "#,##0")
+    _chart(slide, "按活动类别参与人次", cats, series, "人次")
     a, pa = cur.activities, (prev.activities if prev else {})
     _table(
         slide,
@@ -230,7 +259,7 @@ def _proposal_slide(prs, pack: PackData, subtitle: str) -> None:
     series = {cur.label: [cur.proposals[d] for d in DECISION_ORDER]}
     if prev is not None:
         series[prev.label] = [prev.proposals[d] for d in DECISION_ORDER]
-    _chart(slide, "提案处理结果（件）", list(DECISION_ORDER), series, "0")
+    _chart(slide, "提案处理结果（件）", list(DECISION_ORDER), series, "件")
     p, pp = cur.proposals, (prev.proposals if prev else {})
     _table(
         slide,
@@ -256,7 +285,7 @@ def _award_slide(prs, pack: PackData, subtitle: str) -> None:
     series = {cur.label: [cur.awards["by_level"][lv] for lv in LEVEL_ORDER]}
     if prev is not None:
         series[prev.label] = [prev.awards["by_level"][lv] for lv in LEVEL_ORDER]
-    _chart(slide, "按级别获奖数（项）", list(LEVEL_ORDER), series, "0")
+    _chart(slide, "按级别获奖数（项）", list(LEVEL_ORDER), series, "项")
     a, pa = cur.awards, (prev.awards if prev else {})
     _table(
         slide,
@@ -407,7 +436,7 @@ def _district_slide(prs, pack: PackData, subtitle: str) -> None:
         "各校福利慰问支出（万元）",
         schools,
         {pack.current.label: [round(float(v) / 10_000, 4) for v in table["welfare_yuan"]]},
-        "#,##0.00",
+        WAN,
         horizontal=True,
     )
 

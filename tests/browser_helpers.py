@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.browser import answering, free_port  # one definition for the benchmark and the tests
+from core.labels import BROWSER_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -169,3 +170,59 @@ async def upload(page, name: str, data: bytes, need: str, text: str | None = Non
         "input[type=file]", files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}]
     )
     await settle(page, need, text)
+
+
+# Streamlit's own English (issue 11): words the pinned Streamlit (1.67) and Plotly show or put in an
+# attribute a hover or a screen reader reads.  core/labels.py's BROWSER_WORDS and the widget CSS replace
+# them (dashboard/app.py); the uploader's are the UPLOADER_CSS ones.
+STREAMLIT_ENGLISH = sorted(
+    {
+        *BROWSER_WORDS,
+        "No results",
+        "Press Enter to apply",
+        "Press Enter to submit form",
+        "Upload",
+        "Browse files",
+        "Drag and drop files here",
+        "Limit 200MB per file",
+        "50MB per file",
+        "Deploy",
+    }
+)
+# (where, text) of each of `words` that a person can see (a text node with a size and a font size, not
+# a Material icon's name) or that is an attribute a hover or a screen reader shows, anywhere on the page.
+_ENGLISH_SHOWN = """(words) => {
+  const wanted = new Set(words);
+  const found = [];
+  for (const e of document.querySelectorAll("[aria-label], [title], [placeholder], [data-title]")) {
+    for (const name of ["aria-label", "title", "placeholder", "data-title"]) {
+      const value = (e.getAttribute(name) || "").trim();
+      if (wanted.has(value) || /^(Help for|Remove) /.test(value)) found.push([name, value]);
+    }
+  }
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+    const text = node.nodeValue.trim();
+    const parent = node.parentElement;
+    if (!wanted.has(text) || !parent || parent.closest("[data-testid='stIconMaterial'], script, style")) continue;
+    const box = parent.getBoundingClientRect();
+    const style = getComputedStyle(parent);
+    if (box.width > 1 && box.height > 1 && style.visibility !== "hidden" && parseFloat(style.fontSize) > 0)
+      found.push(["text", text]);
+  }
+  return found;
+}"""
+
+
+async def no_streamlit_english(page, where: str) -> None:
+    """Wait until none of STREAMLIT_ENGLISH is shown (the page's script puts the Chinese in within a
+    moment of Streamlit drawing); past a minute, fail naming what is still English."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        await page.wait_for_function(
+            f"(w) => ({_ENGLISH_SHOWN})(w).length === 0", arg=STREAMLIT_ENGLISH, timeout=60_000
+        )
+    except PlaywrightTimeout:
+        pass
+    assert await page.evaluate(_ENGLISH_SHOWN, STREAMLIT_ENGLISH) == [], where

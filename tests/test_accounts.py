@@ -369,3 +369,13 @@ def test_district_slides_compare_schools_without_names(district_db):
         shape.text_frame.text for slide in prs.slides for shape in slide.shapes if shape.has_text_frame
     ) + " ".join(texts)
     assert not [p for p in persons if isinstance(p, str) and p in words]
+    # 各校福利慰问支出 is in 万元: labels to 2 decimals like the pages' bars, plain axis ticks (tests/test_pack.py
+    # checks the four area charts).
+    (chart,) = [
+        shape.chart
+        for slide in prs.slides
+        for shape in slide.shapes
+        if shape.has_chart and "各校" in shape.chart.chart_title.text_frame.text
+    ]
+    assert chart.plots[0].data_labels.number_format == "#,##0.00"
+    assert chart.value_axis.tick_labels.number_format == "General"

@@ -23,6 +23,7 @@ from tests.browser_helpers import (
     goto,
     metric,
     no_errors,
+    no_streamlit_english,
     require_chromium,
     settle,
     streamlit_server,
@@ -35,6 +36,7 @@ SUCCESS = "[data-testid='stAlertContentSuccess']"
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.async_api")
+
 require_chromium()
 
 
@@ -227,3 +229,67 @@ def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server, chro
     shown, message = chromium.run(main)
     assert "已导入第" in message and "4 行" in message
     assert shown in ("", "（不导入）")
+
+
+def test_streamlit_own_words_are_chinese(server, chromium):
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+        for name, path in PAGES.items():
+            await goto(page, f"{server}/{path}", "[data-testid='stSidebar']")
+            await no_streamlit_english(page, name)
+        assert await page.evaluate("document.documentElement.lang") == "zh-CN"
+
+        # 分工会: typing what no sub-union is called empties the list: 没有匹配的选项, not "No results".
+        await goto(page, f"{server}/welfare", "[data-testid='stMultiSelect']")
+        box = page.locator("[data-testid='stMultiSelect'] input").first
+        await box.click()
+        await box.press_sequentially("不存在")
+        empty = page.locator("[role='listbox'][data-empty='true'] [role='option'] > span").first
+        await empty.wait_for(timeout=STATE_MS)
+        shown = await empty.evaluate("(e) => getComputedStyle(e, '::after').content")
+        await no_streamlit_english(page, "empty sub-union list")
+        await page.screenshot(path=str(ARTIFACTS / "words-no-results.png"))
+        await page.keyboard.press("Escape")
+
+        # One sub-union chosen: its × and the clear-all button say 移除…/全部清除 (hovered: no English tip).
+        await box.fill("")
+        await page.get_by_role("option").first.click()
+        await page.keyboard.press("Escape")
+        await settle(page, "[data-testid='stMultiSelect'] [data-tag]")
+        clear = page.locator("[data-testid='stMultiSelect'] button[aria-label='全部清除']")
+        await clear.wait_for(timeout=STATE_MS)
+        await clear.hover()
+        await no_streamlit_english(page, "sub-union chosen, clear hovered")
+
+        # A table's toolbar tip and a chart's toolbar tip (Plotly shows data-title).
+        await page.locator("[data-testid='stDataFrame']").first.hover()
+        await page.locator("[data-testid='stElementToolbarButton'] button").first.hover()
+        tip = page.get_by_text("显示/隐藏列", exact=True)
+        await tip.wait_for(timeout=STATE_MS)
+        await no_streamlit_english(page, "table toolbar tip")
+        modebar = page.locator(".modebar-btn[data-title='下载图表图片（PNG）']").first
+        await modebar.hover()
+        await no_streamlit_english(page, "chart toolbar tip")
+        await page.screenshot(path=str(ARTIFACTS / "words-chart-tip.png"))
+
+        # The uploader once a file is chosen: its + is 添加文件, the file's × 移除….
+        await goto(page, f"{server}/upload", "input[type=file]")
+        await upload(page, "词语.xlsx", ledger([100]), "[data-testid='stFileChip']")
+        add = page.locator("[data-testid='stFileUploader'] button[aria-label='添加文件']")
+        await add.wait_for(timeout=STATE_MS)
+        await add.hover()
+        await no_streamlit_english(page, "uploader with a file")
+        await page.screenshot(path=str(ARTIFACTS / "words-uploader.png"))
+
+        # The hint under a text box while typing: 按回车键确认.
+        await goto(page, f"{server}/report", "[data-testid='stTextInput'] input")
+        await page.locator("[data-testid='stTextInput'] input").first.press_sequentially("x")
+        hint = page.locator("[data-testid='InputInstructions'] > span").first
+        await hint.wait_for(state="attached", timeout=STATE_MS)
+        hint_shown = await hint.evaluate("(e) => getComputedStyle(e, '::after').content")
+        await no_streamlit_english(page, "text box hint")
+        return shown, hint_shown
+
+    shown, hint_shown = chromium.run(main)
+    assert shown == '"没有匹配的选项"'
+    assert hint_shown == '"按回车键确认"'

@@ -9,7 +9,15 @@ import pytest
 from core import accounts
 from core.store import Store
 from loaders.loading import load_path
-from tests.browser_helpers import ARTIFACTS, ROOT, goto, require_chromium, settle, streamlit_server
+from tests.browser_helpers import (
+    ARTIFACTS,
+    ROOT,
+    goto,
+    no_streamlit_english,
+    require_chromium,
+    settle,
+    streamlit_server,
+)
 
 DISTRICT = ROOT.parent / "shared" / "ledgers-district"
 FILES = {
@@ -51,7 +59,7 @@ def server(tmp_path_factory):
 
 async def fill_login(page, name: str, password: str) -> None:
     await page.get_by_label("用户名").fill(name)
-    await page.get_by_label("密码").fill(password)
+    await page.get_by_label("密码", exact=True).fill(password)  # not 显示密码 (the eye)
     await page.get_by_role("button", name="登录").click()
 
 
@@ -65,6 +73,14 @@ def test_login_wrong_password_logout_and_viewer_scope(server, chromium):
 
     async def main(browser):
         page = await browser.new_page(viewport={"width": 1400, "height": 1400})
+        # The login form is in Chinese too (issue 11): the hint while typing, the password's eye.
+        await goto(page, url, LOGIN_FORM)
+        await page.get_by_label("用户名").press_sequentially("v")
+        hint = page.locator("[data-testid='stForm'] [data-testid='InputInstructions'] > span").first
+        await hint.wait_for(state="attached")
+        assert await hint.evaluate("(e) => getComputedStyle(e, '::after').content") == '"按回车键提交"'
+        await page.locator("[data-testid='stForm'] button[aria-label='显示密码']").wait_for()
+        await no_streamlit_english(page, "login form")
         await log_in(page, url, "viewer", "wrong-password")
         await settle(page, "[data-testid='stAlertContentError']", "用户名或密码错误")
         error = await page.locator("[data-testid='stAlertContentError']").first.inner_text()

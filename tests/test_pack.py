@@ -89,6 +89,76 @@ def test_deck_has_native_charts_matching_truth(pack_2022):
     assert sum(activities.series[0].values) == now["activities"]["person_times"]
 
 
+# What each chart of the deck counts (its title names the unit) and the number formats the pages give
+# that unit: (unit, data labels, value axis).  Counts whole with a thousands separator; 万元 to 2
+# decimals like the pages' bar labels, plain axis ticks.
+CHART_FORMATS = {
+    "福利慰问": ("万元", "#,##0.00", "General"),
+    "活动参与": ("人次", "#,##0", "#,##0"),
+    "提案办理": ("件", "#,##0", "#,##0"),
+    "评优获奖": ("项", "#,##0", "#,##0"),
+}
+
+
+def _chart_formats_match_units(prs) -> set[str]:
+    """Assert each chart's number formats are its unit's (CHART_FORMATS); the areas whose axis steps by 1."""
+    charts = _charts(prs)
+    assert set(charts) == set(CHART_FORMATS)
+    step_one = set()
+    for area, chart in charts.items():
+        unit, labels, axis = CHART_FORMATS[area]
+        assert unit in chart.chart_title.text_frame.text, area
+        plot = chart.plots[0]
+        assert (plot.data_labels.number_format, plot.data_labels.number_format_is_linked) == (labels, False), area
+        ticks = chart.value_axis.tick_labels
+        assert (ticks.number_format, ticks.number_format_is_linked) == (axis, False), area
+        # The values' own format (the chart's embedded sheet, what "linked to source" would show).
+        codes = {code.text for code in chart._chartSpace.xpath(".//c:val//c:formatCode")}
+        assert codes == {labels}, area
+        values = [v for series in plot.series for v in series.values]
+        if unit != "万元":  # a count: whole values, and whole ticks (a step of 1 up to 10)
+            assert all(float(v).is_integer() for v in values), area
+            assert chart.value_axis.major_unit == (1 if max(values) <= 10 else None), area
+        if chart.value_axis.major_unit == 1:
+            step_one.add(area)
+    return step_one
+
+
+def test_each_chart_numbers_as_its_unit(pack_2022):
+    data, _, _ = pack_2022
+    assert _chart_formats_match_units(Presentation(io.BytesIO(deck.build_deck(data)))) == set()  # counts > 10
+
+
+def test_small_counts_tick_whole_numbers_in_the_demo_deck(demo_ledgers_db):
+    with Store(demo_ledgers_db, read_only=True) as store:
+        data = pack.gather(store, queries.Filters.of(2025), queries.Filters.of(2024))
+    # The demo's 2025 proposals and awards are at most 8 per bar: a step of 0.5 would show "0, 1, 1, 2".
+    step_one = _chart_formats_match_units(Presentation(io.BytesIO(deck.build_deck(data))))
+    assert step_one == {"提案办理", "评优获奖"}
+
+
+@pytest.mark.parametrize(
+    ("unit", "formats"),
+    [
+        ("人次", ("#,##0", "#,##0")),
+        ("件", ("#,##0", "#,##0")),
+        ("项", ("#,##0", "#,##0")),
+        ("场", ("#,##0", "#,##0")),
+        ("人", ("#,##0", "#,##0")),
+        ("元", ("#,##0", "#,##0")),
+        ("万元", ("#,##0.00", "General")),
+        ("%", ("0.0%", "0%")),
+    ],
+)
+def test_number_formats_by_unit(unit, formats):
+    assert deck.number_formats(unit) == formats
+
+
+def test_a_chart_in_an_unknown_unit_is_refused():
+    with pytest.raises(ValueError, match="公里"):
+        deck.number_formats("公里")
+
+
 def test_deck_has_no_personal_names_and_east_asian_font(pack_2022):
     data, _, names = pack_2022
     blob = deck.build_deck(data)

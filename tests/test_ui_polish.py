@@ -205,6 +205,37 @@ def test_file_uploader_words_are_chinese(app_db):
         assert f'[data-testid="{selector}"]' in styles
 
 
+def test_streamlit_own_words_are_replaced_from_the_catalogue(app_db):
+    """The widget CSS and the page's script carry the catalogue's Chinese (the browser test checks the
+    effect); each English word replaced is still one the pinned front end writes, so an upgrade that
+    renames one fails here instead of letting the English back silently."""
+    import json
+    from pathlib import Path
+
+    import streamlit
+
+    from core.labels import BROWSER_PREFIXES, BROWSER_WORDS
+
+    at = start()
+    at.switch_page("pages/welfare.py").run()
+    bodies = [h.proto.body for h in at.get("html")]
+    styles = "".join(bodies)
+    assert 'content: "没有匹配的选项"' in styles  # "No results"
+    assert 'content: "按回车键确认"' in styles  # "Press Enter to apply"
+    (script,) = [b for b in bodies if "<script>" in b]
+    assert json.dumps(BROWSER_WORDS, ensure_ascii=False) in script
+    assert json.dumps(BROWSER_PREFIXES, ensure_ascii=False) in script
+    assert BROWSER_WORDS["Clear all"] == "全部清除" and BROWSER_WORDS["Add files"] == "添加文件"
+    bundle = "".join(
+        f.read_text(encoding="utf-8", errors="replace")
+        for f in (Path(streamlit.__file__).parent / "static" / "static" / "js").glob("*.js")
+    )
+    for english in [*BROWSER_WORDS, "No results", "Press Enter to", "submit form", "+Enter to"]:
+        assert english in bundle, english
+    for prefix in BROWSER_PREFIXES:
+        assert f"`{prefix}${{" in bundle, prefix
+
+
 RECOGNISED = {
     "慰问": [
         ["日期", "分工会", "类别", "姓名", "金额"],
