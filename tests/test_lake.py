@@ -253,6 +253,45 @@ def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
             two.retrying(lambda: (_ for _ in ()).throw(StoreConflict("always")), attempts=2)
 
 
+def test_reads_are_kept_per_snapshot_and_other_servers_writes_show_within_a_second(migrated_lake):
+    """A warm page asks the lake nothing but its snapshot id (once a second); a commit anywhere is seen."""
+    from core.store import LAKE_VERSION_TTL_S
+
+    with Store(lake=migrated_lake) as one, Store(lake=migrated_lake) as two:
+        trips = []
+        reader = one._reader
+
+        def counted():
+            trips.append(1)
+            return reader()
+
+        one._reader = counted
+        assert one.get_meta("demo") == "false" and one.data_version() == 0
+        frame = one.query("SELECT key, value FROM meta ORDER BY key")
+        before = len(trips)
+        for _ in range(20):  # a warm rerun: answered from memory, no catalog trip
+            assert one.get_meta("demo") == "false" and one.data_version() == 0
+            again = one.query("SELECT key, value FROM meta ORDER BY key")
+            assert again.equals(frame)
+        assert len(trips) == before
+        again["value"] = "changed by the caller"  # a caller's frame is its own copy
+        assert one.query("SELECT key, value FROM meta ORDER BY key").equals(frame)
+        with one._exclusive():  # inside a write (the duplicate check) every read goes to the lake
+            one.get_meta("demo")
+        assert len(trips) == before + 1
+        # Another server writes: seen after at most LAKE_VERSION_TTL_S, with one trip for the snapshot id.
+        with two.transaction() as cur:
+            cur.execute("UPDATE meta SET value = 'true' WHERE key = 'demo'")
+            two.bump_version(cur)
+        time.sleep(LAKE_VERSION_TTL_S + 0.1)
+        assert one.data_version() == 1 and one.get_meta("demo") == "true"
+        assert set(one.query("SELECT key, value FROM meta ORDER BY key")["value"]) == {"1", "true"}
+        # This process's own commit is seen at once.
+        one.set_meta("demo", "cleared")
+        assert one.get_meta("demo") == "cleared" and one.data_version() == 1
+        assert two.get_meta("demo") == "cleared"  # two's last snapshot check is older than the TTL
+
+
 @pytest.fixture()
 def app_lake(postgres_server, lake_template, corpus_db, tmp_path, monkeypatch):
     """The app configured for a lake holding the corpus (UNION_STORE=ducklake, no UNION_DB)."""
