@@ -640,7 +640,7 @@ class Store:
             with self._reader() as cur:
                 return cur.execute(sql, params or []).df()
 
-        return self._cached_read("query", sql, params, read, lambda f: f.copy() if len(f) <= LAKE_CACHE_ROWS else None)
+        return self._cached_read("query", sql, params, read, lambda f: len(f) <= LAKE_CACHE_ROWS, pd.DataFrame.copy)
 
     def scalar(self, sql: str, params: Sequence[object] | dict | None = None) -> object:
         """Run a query returning one value (None when there is no row).
@@ -654,16 +654,21 @@ class Store:
                 row = cur.execute(sql, params or []).fetchone()
             return None if row is None else row[0]
 
-        return self._cached_read("scalar", sql, params, read, lambda value: value)
+        return self._cached_read("scalar", sql, params, read, lambda _: True, lambda value: value)
 
     def _cached_read(
-        self, kind: str, sql: str, params: object, read: Callable[[], T], kept: Callable[[T], T | None]
+        self,
+        kind: str,
+        sql: str,
+        params: object,
+        read: Callable[[], T],
+        keep: Callable[[T], bool],
+        copy: Callable[[T], T],
     ) -> T:
         """``read()``, or in a lake its answer kept from an earlier read at the current snapshot.
 
-        ``kept(value)`` is what is kept of an answer (a copy of a frame, so that a caller changing
-        its frame changes nothing kept), or None to keep nothing; a kept answer is handed out
-        through ``kept`` again.
+        An answer is kept when ``keep(answer)``, as ``copy(answer)``, and handed out as a copy again
+        (a caller changing its frame changes nothing kept).
 
         The snapshot id is the catalog's (:meth:`lake_snapshot`, asked at most every
         :data:`LAKE_VERSION_TTL_S` s), taken before the read, so a kept answer is never older than
@@ -677,13 +682,12 @@ class Store:
         key = (kind, sql, repr(params))
         hit = self._results.get(key)
         if hit is not None and hit[0] == snapshot:
-            return kept(hit[1])
+            return copy(hit[1])
         value = read()
-        keep = kept(value)
-        if keep is not None:
+        if keep(value):
             if len(self._results) >= LAKE_CACHE_ENTRIES:
                 self._results.clear()
-            self._results[key] = (snapshot, keep)
+            self._results[key] = (snapshot, copy(value))
         return value
 
     def forget_reads(self) -> None:
