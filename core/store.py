@@ -184,6 +184,7 @@ LAKE_CACHE_ENTRIES = 512  # lake: read results kept per snapshot (query and scal
 LAKE_CACHE_ROWS = 5_000  # lake: a query result of more rows is not kept
 LAKE_SEQUENCES = "lake_sequences"  # the lake's stand-in for CREATE SEQUENCE: one row (name, last value)
 LAKE_ONLY_TABLES = (LAKE_SEQUENCES,)
+LAKE_KEEP_HOURS = 1  # lake maintenance: snapshots younger than this stay (a read in flight may use one)
 
 # A column filled by a sequence by default (history.history_id): the lake fills it on insert.
 LAKE_SERIALS: dict[str, tuple[str, str]] = {
@@ -771,6 +772,39 @@ class Store:
                 log.warning("store write conflict, attempt %d of %d: retrying", attempt, attempts)
                 time.sleep(random.uniform(0.05, 0.15) * attempt)
         raise AssertionError("unreachable")
+
+    def lake_maintenance(self, keep_hours: float = LAKE_KEEP_HOURS, *, dry_run: bool = False) -> dict[str, int]:
+        """数据湖维护: expire old snapshots, delete the files no snapshot needs, delete orphaned files.
+
+        - snapshots older than ``keep_hours`` hours are expired (``ducklake_expire_snapshots``; the app
+          never reads an old snapshot, and rows removed or pseudonymised stay in old snapshots until then);
+        - the files only they used are deleted (``ducklake_cleanup_old_files``);
+        - files in the data folder that no snapshot names — Parquet a writer wrote before it was killed
+          inside its transaction — are deleted (``ducklake_delete_orphaned_files``).
+
+        All under the write lock of every server (:meth:`_exclusive`): every writer of the store holds
+        it for the length of its transaction, so no file of a write in progress can be taken for an
+        orphan.  The data folder must hold this lake's files only.  ``dry_run`` counts and deletes
+        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n}.  Raises :class:`NotAStore`
+        on a file store, :class:`StoreBusy` when another server's write holds the lock too long.
+        """
+        if self.lake is None or self.read_only:
+            raise NotAStore(t("lake.not_configured"))
+        horizon = f"now() - INTERVAL '{int(keep_hours * 3600)} seconds'"
+        dry = "true" if dry_run else "false"
+        calls = {
+            "snapshots": f"ducklake_expire_snapshots('{LAKE_DB}', dry_run => {dry}, older_than => {horizon})",
+            "old_files": f"ducklake_cleanup_old_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+            "orphans": f"ducklake_delete_orphaned_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+        }
+        with self._exclusive():
+            cur = self._cursor()
+            try:
+                done = {key: int(cur.execute(f"SELECT count(*) FROM {q}").fetchone()[0]) for key, q in calls.items()}
+            finally:
+                cur.close()
+        self.forget_reads()
+        return done
 
     def backup(self, target: str | os.PathLike) -> Path:
         """Write a consistent, verified copy of the whole database to ``target`` (a new DuckDB file, mode 0600).

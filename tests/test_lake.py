@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -225,6 +226,65 @@ def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated
         rows = batch_rows(store)
         assert set(rows) == {first.name, second.name} and orphan_rows(store) == 0
         assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
+
+
+def parquet_files(lake: LakeConfig) -> set[Path]:
+    return set(Path(lake.data_path).rglob("*.parquet"))
+
+
+def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(postgres_server, corpus_dir, tmp_path):
+    # A lake with a data folder of its own: maintenance deletes every file there that its catalog does not name.
+    config = postgres_server.new_lake(tmp_path / "own-data")
+    env = postgres_server.env(config)
+    welfare, removed, killed = (
+        corpus_dir / "2021年工会慰问福利台账.xlsx",
+        corpus_dir / SMALL[0],
+        corpus_dir / "2022年慰问金发放台账.xlsx",
+    )
+    with Store(lake=config) as store:
+        assert load_path(store, welfare)[1].status == "loaded"
+        result = load_path(store, removed)[1]
+        assert result.status == "loaded"
+        from loaders.loading import remove_batch
+
+        remove_batch(store, result.batch_id)  # its files are needed by older snapshots only
+        figures = {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH}
+    assert_matches(figures["2021"]["welfare"], TRUTH["2021"]["welfare"])
+    kept = parquet_files(config)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HANGING_WRITER, config.catalog, config.data_path, str(killed)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        line = writer.stdout.readline().strip()
+        assert line == "inside", line or writer.communicate(timeout=30)[1][-2000:]
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    orphans = parquet_files(config) - kept
+    assert orphans, "the killed writer left no Parquet file"
+    out = cli("dashboard", "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
+    assert parquet_files(config) == kept | orphans  # a dry run deletes nothing
+    out = cli("dashboard", "lake-maintenance", "--keep-hours", "0", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
+    assert re.search(r"清理过期快照 [1-9]\d* 个", out.stdout), out.stdout  # every snapshot but the last
+    assert parquet_files(config) == kept  # the orphans are gone, every file a snapshot names stays
+    with Store(lake=config, read_only=True) as store:
+        assert {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH} == figures
+        assert set(batch_rows(store)) == {welfare.name} and orphan_rows(store) == 0
+    with Store(lake=config) as store:  # the killed writer's file loads now (nothing of it was kept)
+        assert load_path(store, killed)[1].status == "loaded"
+        assert queries.summary(store, queries.Filters.of("2021")) == figures["2021"]
+    out = cli("dashboard", "lake-maintenance", env=env)  # nothing left to do
+    assert out.returncode == 0 and "孤立文件 0 个" in out.stdout, out.stdout + out.stderr
 
 
 def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
