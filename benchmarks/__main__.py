@@ -5,7 +5,8 @@
 - ``python -m benchmarks ingest --rows N``; ``pages --schools S --years Y``; ``pack``;
   ``browser [--rounds N --first-starts M]``: 总览 against a bare Streamlit page in headless Chromium
   (also part of ``all`` when Debian's chromium is installed; not with ``--small``).
-- ``python -m benchmarks pages --profile overview``: where a warm run of one page spends its time.
+- ``python -m benchmarks pages --profile overview [--store lake] [--pause]``: where a warm run of one page
+  spends its time (in the lake; after a pause, as a user's next click).
 - ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs).
 - ``--store file|lake|both`` (issue 15): the embedded file (default), the lake configured by
   UNION_LAKE_CATALOG / UNION_LAKE_DATA (environment or .streamlit/secrets.toml; it must hold no
@@ -43,11 +44,11 @@ def _goal(key: str, value: float) -> str:
     if key in GOALS:
         text, ok = GOALS[key]
         return f"{text}  {'✓' if ok(value) else '✗'}"
-    if key.startswith("lake_ratio_page_") and key.endswith("_warm"):  # issue 15: lake ≤ 2× file
+    if key.startswith("lake_ratio_page_") and key.endswith(("_warm", "_rerun")):  # issue 15: lake ≤ 2× file
         return f"≤ 2  {'✓' if value <= 2 else '✗'}"
     if key == "lake_ratio_ingest":  # issue 15: the 100,000-row ingest in a lake ≤ 1.3× file
         return f"≤ 1.3  {'✓' if value <= 1.3 else '✗'}"
-    if key.startswith("page_") and key.endswith("_warm_ms"):
+    if key.startswith("page_") and key.endswith(("_warm_ms", "_rerun_ms")):
         return f"≤ 100  {'✓' if value <= 100 else '✗'}"
     if key.startswith("page_") and key.endswith("_cold_ms"):
         return f"≤ 1000  {'✓' if value <= 1000 else '✗'}"
@@ -77,6 +78,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--page", action="append", help="pages: only this page (repeatable)")
     parser.add_argument("--profile", metavar="PAGE", help="pages: print where a warm run of PAGE spends its time")
+    parser.add_argument("--pause", action="store_true", help="profile: a rerun after a pause (a user's next click)")
     args = parser.parse_args(argv)
     browser_rounds = args.rounds or 5
     args.rounds = args.rounds or 3
@@ -113,8 +115,9 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             copy_into_lake(db, lake)
             measured["lake"]["store_to_lake_ms"] = runs._ms(time.perf_counter() - start)
-        if args.profile:
-            print(runs.profile(db, args.profile))
+        if args.profile:  # the lake's with --store lake, else the file's
+            runs.LAKE = lake
+            print(runs.profile(db, args.profile, pause=runs.RERUN_PAUSE_S if args.pause else 0.0))
             return 0
         for target in kinds:
             runs.LAKE = target

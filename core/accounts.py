@@ -100,7 +100,7 @@ def idle_minutes() -> float:
 
 def accounts_exist(store: Store) -> bool:
     """True once any account exists (then login is required, and other computers may reach the login form)."""
-    if not store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'"):
+    if not store.has_table("users"):
         return False  # a read-only store made before migration 4
     return bool(store.scalar("SELECT count(*) FROM users"))
 

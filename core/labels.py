@@ -303,6 +303,8 @@ ZH: dict[str, str] = {
     "lake.not_configured": "未配置数据湖：请先设置 UNION_STORE=ducklake、UNION_LAKE_CATALOG 和 UNION_LAKE_DATA（环境变量或 .streamlit/secrets.toml）",
     "lake.not_empty": "数据湖中已有 {batches} 个批次，未迁移（只能迁入空的数据湖）",
     "lake.migrated": "已把 {path} 迁入数据湖：{tables} 张表，共 {rows} 行；以后不带 --db 的命令和看板都使用数据湖",
+    "lake.maintained": "数据湖维护完成：清理过期快照 {snapshots} 个，删除不再使用的旧文件 {old_files} 个、中断写入留下的孤立文件 {orphans} 个",
+    "lake.maintenance_dry_run": "数据湖维护（仅检查，未删除）：可清理过期快照 {snapshots} 个，可删除旧文件 {old_files} 个、孤立文件 {orphans} 个",
     # --- command line
     "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",
     "cli.reject_line": "    第 {row} 行：{reason}",

@@ -185,9 +185,12 @@ LAKE_LOCK_DB = "lake_lock"  # the catalog attached a second time, for the adviso
 LAKE_LOCK_KEY = 7215015  # pg_advisory_xact_lock key of the store's writers (any fixed bigint)
 LAKE_LOCK_TIMEOUT_S = 120  # a writer waits at most this long for another server's write (then 数据库正忙)
 LAKE_RETRIES = 5  # attempts of a write DuckLake refuses as a conflict (then reported, nothing lost)
-LAKE_VERSION_TTL_S = 1.0  # how long data_version() trusts its last read of another server's writes
+LAKE_VERSION_TTL_S = 1.0  # how long the lake's snapshot id, read from the catalog, is trusted (others' writes)
+LAKE_CACHE_ENTRIES = 256  # lake: read results kept per snapshot (query and scalar), then forgotten all at once
+LAKE_CACHE_ROWS = 2_000  # lake: a query result of more rows is not kept
 LAKE_SEQUENCES = "lake_sequences"  # the lake's stand-in for CREATE SEQUENCE: one row (name, last value)
 LAKE_ONLY_TABLES = (LAKE_SEQUENCES,)
+LAKE_KEEP_HOURS = 1  # lake maintenance: snapshots younger than this stay (a read in flight may use one)
 
 # A column filled by a sequence by default (history.history_id): the lake fills it on insert.
 LAKE_SERIALS: dict[str, tuple[str, str]] = {
@@ -424,9 +427,13 @@ class Store:
         self.read_only = read_only
         self._write_lock = threading.RLock()
         self._lock_depth = 0  # nesting of _exclusive() in this process (the server lock is taken once)
-        self._version_read_at = 0.0
+        self._version_snapshot: int | None = None  # lake: the snapshot id at which _version was read
+        self._snapshot: int | None = None  # lake: the catalog's last snapshot id, read at _snapshot_read_at
+        self._snapshot_read_at = 0.0
+        self._generation = 0  # lake: commits of this process (a snapshot read across one is not kept)
         self._readers: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
-        self._scalars: dict[tuple[str, str], tuple[float, object]] = {}  # lake: (read at, value) by (sql, params)
+        # lake: read results by (kind, sql, params) → (snapshot id, value); valid while the snapshot is current
+        self._results: dict[tuple[str, str, str], tuple[int, object]] = {}
         if lake is not None:
             self.path = lake.describe()
             self._conn = self._open_lake(lake, read_only)
@@ -471,8 +478,15 @@ class Store:
         # Only this process can write a file while it holds it (DuckDB's lock), so the version
         # is read once and refreshed after each commit, not queried on every page run.  A lake
         # re-reads it when older than LAKE_VERSION_TTL_S (other servers write too).
-        self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
-        self._version_read_at = time.monotonic()
+        if self.lake is not None:
+            self._remember_version(self._conn)
+        else:
+            self._version = int(self._conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+        self._tables_at_open = frozenset(self._tables(self._conn))
+
+    def has_table(self, name: str) -> bool:
+        """True when the store had table ``name`` when it was opened (and migrated: tables change only then)."""
+        return name in self._tables_at_open
 
     @staticmethod
     def _open_lake(lake: LakeConfig, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -621,31 +635,97 @@ class Store:
         self._readers.put(cur)
 
     def query(self, sql: str, params: Sequence[object] | dict | None = None) -> pd.DataFrame:
-        """Run a read query with bound ``params``; returns a DataFrame."""
-        with self._reader() as cur:
-            return cur.execute(sql, params or []).df()
+        """Run a read query with bound ``params``; returns a DataFrame.
+
+        In a lake, outside a write, a result of at most :data:`LAKE_CACHE_ROWS` rows read at the
+        lake's current snapshot is answered again (a copy) until the snapshot changes (see
+        :meth:`_cached_read`): each lake read costs several catalog trips, its answer cannot change
+        without a new snapshot.
+        """
+
+        def read() -> pd.DataFrame:
+            with self._reader() as cur:
+                return cur.execute(sql, params or []).df()
+
+        return self._cached_read("query", sql, params, read, lambda f: len(f) <= LAKE_CACHE_ROWS, pd.DataFrame.copy)
 
     def scalar(self, sql: str, params: Sequence[object] | dict | None = None) -> object:
         """Run a query returning one value (None when there is no row).
 
-        In a lake, outside a write, a value read less than :data:`LAKE_VERSION_TTL_S` seconds ago is
-        answered again from memory (each lake read is a trip to the catalog: tens of ms; a page
-        asks whether accounts exist some twenty times); every commit of this process forgets them.
+        In a lake, outside a write, the value is answered again from memory while the lake's
+        snapshot is unchanged (:meth:`_cached_read`; a page asks whether accounts exist on every run).
         """
-        key = None
-        if self.lake is not None and self._lock_depth == 0:
-            key = (sql, repr(params))
-            hit = self._scalars.get(key)
-            if hit is not None and time.monotonic() - hit[0] <= LAKE_VERSION_TTL_S:
-                return hit[1]
-        with self._reader() as cur:
-            row = cur.execute(sql, params or []).fetchone()
-        value = None if row is None else row[0]
-        if key is not None:
-            if len(self._scalars) > 1024:
-                self._scalars.clear()
-            self._scalars[key] = (time.monotonic(), value)
+
+        def read() -> object:
+            with self._reader() as cur:
+                row = cur.execute(sql, params or []).fetchone()
+            return None if row is None else row[0]
+
+        return self._cached_read("scalar", sql, params, read, lambda _: True, lambda value: value)
+
+    def _cached_read(
+        self,
+        kind: str,
+        sql: str,
+        params: object,
+        read: Callable[[], T],
+        keep: Callable[[T], bool],
+        copy: Callable[[T], T],
+    ) -> T:
+        """``read()``, or in a lake its answer kept from an earlier read at the current snapshot.
+
+        An answer is kept when ``keep(answer)``, as ``copy(answer)``, and handed out as a copy again
+        (a caller changing its frame changes nothing kept).
+
+        The snapshot id is the catalog's (:meth:`lake_snapshot`, asked at most every
+        :data:`LAKE_VERSION_TTL_S` s), taken before the read, so a kept answer is never older than
+        the snapshot it is filed under.  Nothing is kept or answered from memory while this process
+        holds the write lock (the duplicate check inside a write must see other servers' commits)
+        or on a file (its reads are in-process and cheap).
+        """
+        snapshot = self.lake_snapshot() if self._lock_depth == 0 else None
+        if snapshot is None:
+            return read()
+        key = (kind, sql, repr(params))
+        hit = self._results.get(key)
+        if hit is not None and hit[0] == snapshot:
+            return copy(hit[1])
+        value = read()
+        if keep(value):
+            if len(self._results) >= LAKE_CACHE_ENTRIES:
+                self._results.clear()
+            self._results[key] = (snapshot, copy(value))
         return value
+
+    def forget_reads(self) -> None:
+        """Forget the lake's kept read results (the next reads ask the lake again); nothing on a file."""
+        self._results.clear()
+
+    def lake_snapshot(self) -> int | None:
+        """The lake's current snapshot id (it changes with every commit of any server); None for a file.
+
+        Asked of the catalog (one trip, a few ms) when the last answer is older than
+        :data:`LAKE_VERSION_TTL_S` seconds; this process's own commits set it at once.
+        """
+        if self.lake is None:
+            return None
+        if time.monotonic() - self._snapshot_read_at > LAKE_VERSION_TTL_S:
+            generation, started = self._generation, time.monotonic()
+            with self._reader() as cur:
+                snapshot = int(cur.execute(f"SELECT id FROM {LAKE_DB}.current_snapshot()").fetchone()[0])
+            if generation != self._generation:  # a commit of this process meanwhile: its answer is newer
+                return snapshot
+            self._snapshot, self._snapshot_read_at = snapshot, started
+        return self._snapshot
+
+    def _remember_version(self, cur: duckdb.DuckDBPyConnection) -> None:
+        """Lake: read the data version and the snapshot id in one statement (one snapshot) and keep both."""
+        snapshot, version = cur.execute(
+            f"SELECT (SELECT id FROM {LAKE_DB}.current_snapshot()), value FROM meta WHERE key = 'data_version'"
+        ).fetchone()
+        self._version, self._version_snapshot = int(version), int(snapshot)
+        if self._version_snapshot >= (self._snapshot or 0):
+            self._snapshot, self._snapshot_read_at = self._version_snapshot, time.monotonic()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -670,9 +750,12 @@ class Store:
                         raise StoreConflict(t("db.conflict", error=str(err).splitlines()[-1])) from err
                     raise
                 committed = True
-                self._scalars.clear()
-                self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
-                self._version_read_at = time.monotonic()
+                if self.lake is None:
+                    self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
+                else:
+                    self._generation += 1
+                    self._results.clear()
+                    self._remember_version(cur)
             finally:
                 if not committed:
                     with contextlib.suppress(duckdb.Error):
@@ -695,6 +778,39 @@ class Store:
                 log.warning("store write conflict, attempt %d of %d: retrying", attempt, attempts)
                 time.sleep(random.uniform(0.05, 0.15) * attempt)
         raise AssertionError("unreachable")
+
+    def lake_maintenance(self, keep_hours: float = LAKE_KEEP_HOURS, *, dry_run: bool = False) -> dict[str, int]:
+        """数据湖维护: expire old snapshots, delete the files no snapshot needs, delete orphaned files.
+
+        - snapshots older than ``keep_hours`` hours are expired (``ducklake_expire_snapshots``; the app
+          never reads an old snapshot, and rows removed or pseudonymised stay in old snapshots until then);
+        - the files only they used are deleted (``ducklake_cleanup_old_files``);
+        - files in the data folder that no snapshot names — Parquet a writer wrote before it was killed
+          inside its transaction — are deleted (``ducklake_delete_orphaned_files``).
+
+        All under the write lock of every server (:meth:`_exclusive`): every writer of the store holds
+        it for the length of its transaction, so no file of a write in progress can be taken for an
+        orphan.  The data folder must hold this lake's files only.  ``dry_run`` counts and deletes
+        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n}.  Raises :class:`NotAStore`
+        on a file store, :class:`StoreBusy` when another server's write holds the lock too long.
+        """
+        if self.lake is None or self.read_only:
+            raise NotAStore(t("lake.not_configured"))
+        horizon = f"now() - INTERVAL '{int(keep_hours * 3600)} seconds'"
+        dry = "true" if dry_run else "false"
+        calls = {
+            "snapshots": f"ducklake_expire_snapshots('{LAKE_DB}', dry_run => {dry}, older_than => {horizon})",
+            "old_files": f"ducklake_cleanup_old_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+            "orphans": f"ducklake_delete_orphaned_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+        }
+        with self._exclusive():
+            cur = self._cursor()
+            try:
+                done = {key: int(cur.execute(f"SELECT count(*) FROM {q}").fetchone()[0]) for key, q in calls.items()}
+            finally:
+                cur.close()
+        self.forget_reads()
+        return done
 
     def backup(self, target: str | os.PathLike) -> Path:
         """Write a consistent, verified copy of the whole database to ``target`` (a new DuckDB file, mode 0600).
@@ -819,13 +935,15 @@ class Store:
     def data_version(self) -> int:
         """A number that changes after every load or removal (the cache key of queries).
 
-        In a lake, other servers write too: the number is read again when the last read is older
-        than :data:`LAKE_VERSION_TTL_S` seconds, so their batches show within about a second.
+        In a lake, other servers write too: the lake's snapshot id is asked of the catalog when the last
+        answer is older than :data:`LAKE_VERSION_TTL_S` seconds (one cheap trip), and the number is read
+        again only when the snapshot changed, so their batches show within about a second.
         """
-        if self.lake is not None and time.monotonic() - self._version_read_at > LAKE_VERSION_TTL_S:
-            with self._reader() as cur:
-                self._version = int(cur.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0])
-            self._version_read_at = time.monotonic()
+        if self.lake is not None:
+            snapshot = self.lake_snapshot()
+            if snapshot != self._version_snapshot:
+                with self._reader() as cur:
+                    self._remember_version(cur)
         return self._version
 
     def bump_version(self, cur: duckdb.DuckDBPyConnection) -> None:

@@ -25,6 +25,9 @@
 - ``migrate-to-lake --db FILE``: copy an embedded store (a DuckDB file) into the lake configured by
   UNION_STORE=ducklake, UNION_LAKE_CATALOG and UNION_LAKE_DATA (issue 15); refused when the lake
   already holds batches.
+- ``lake-maintenance [--keep-hours H] [--dry-run]``: in the configured lake, expire snapshots older than
+  H hours (default 1), delete the files only they used and the orphaned files a killed writer left
+  (:meth:`core.store.Store.lake_maintenance`).
 
 Every command opens the lake instead of the file when UNION_STORE=ducklake is set and no ``--db``
 is given (:func:`core.store.open_store`).
@@ -42,6 +45,7 @@ from pathlib import Path
 from core import accounts, erasure
 from core.labels import t
 from core.store import (
+    LAKE_KEEP_HOURS,
     BackupError,
     NotAStore,
     Store,
@@ -85,6 +89,24 @@ def _migrate_to_lake(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     print(t("lake.migrated", path=source, tables=len(counts), rows=sum(counts.values())))
+    return 0
+
+
+def _lake_maintenance(args: argparse.Namespace) -> int:
+    """``lake-maintenance``: clean the configured lake; 0 done, 1 no lake, 2 busy."""
+    if not store_is_lake(None):
+        print(t("lake.not_configured"), file=sys.stderr)
+        return 1
+    try:
+        with open_store() as store:
+            done = store.lake_maintenance(args.keep_hours, dry_run=args.dry_run)
+    except StoreBusy as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except NotAStore as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    print(t("lake.maintenance_dry_run" if args.dry_run else "lake.maintained", **done))
     return 0
 
 
@@ -166,9 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     _add_common(p_reimport)
     p_lake = sub.add_parser("migrate-to-lake", help="把单机数据库文件迁入数据湖（UNION_STORE=ducklake 配置的）")
     p_lake.add_argument("--db", help="要迁移的数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
+    p_maintain = sub.add_parser("lake-maintenance", help="数据湖维护：清理过期快照、旧文件和中断写入留下的孤立文件")
+    p_maintain.add_argument("--keep-hours", type=float, default=LAKE_KEEP_HOURS, help="保留最近几小时的快照（默认 1）")
+    p_maintain.add_argument("--dry-run", action="store_true", help="只检查数量，不删除")
     args = parser.parse_args(argv)
     if args.command == "migrate-to-lake":
         return _migrate_to_lake(args)
+    if args.command == "lake-maintenance":
+        return _lake_maintenance(args)
     # Acts done from the command line are recorded as 命令行 (with the operating-system user).
     erasure.ACTOR.set((t("cli.actor", user=getpass.getuser()), getattr(args, "org", None)))
 

@@ -63,15 +63,19 @@ def require_chromium() -> None:
 
 
 @contextlib.contextmanager
-def streamlit_server(db: Path, log_path: Path, script: str = "streamlit_app.py") -> Iterator[str]:
-    """`streamlit run` on 127.0.0.1 and a free port with its own database; yields the URL once it answers."""
+def streamlit_server(
+    db: Path | None, log_path: Path, script: str = "streamlit_app.py", env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`streamlit run` on 127.0.0.1 and a free port with its own database; yields the URL once it answers.
+
+    ``env`` (with ``db`` None): the server's whole environment instead, e.g. a lake's (UNION_STORE=ducklake).
+    """
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = env if env is not None else {**os.environ, "UNION_DB": str(db)}
     with open(log_path, "w") as log:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, "UNION_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + SERVER_S

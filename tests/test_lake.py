@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -195,6 +196,14 @@ HANGING_WRITER = textwrap.dedent(
 )
 
 
+def inside(writer: subprocess.Popen) -> bool:
+    """Wait until the hanging writer says it is inside its transaction (True), or ends first (False).
+
+    Other lines are skipped: DuckDB prints a progress bar on stdout when a statement takes over 2 s.
+    """
+    return any(line.strip() == "inside" for line in writer.stdout)  # stops at the first
+
+
 def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
     first, second = (corpus_dir / name for name in SMALL)
     with Store(lake=migrated_lake) as store:
@@ -207,8 +216,7 @@ def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated
         text=True,
     )
     try:
-        line = writer.stdout.readline().strip()
-        assert line == "inside", line or writer.communicate(timeout=30)[1][-2000:]
+        assert inside(writer), writer.communicate(timeout=30)[1][-2000:]
         # A reader meanwhile sees the first batch only.
         with Store(lake=migrated_lake, read_only=True) as reader:
             assert set(batch_rows(reader)) == {first.name}
@@ -225,6 +233,64 @@ def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated
         rows = batch_rows(store)
         assert set(rows) == {first.name, second.name} and orphan_rows(store) == 0
         assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
+
+
+def parquet_files(lake: LakeConfig) -> set[Path]:
+    return set(Path(lake.data_path).rglob("*.parquet"))
+
+
+def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(postgres_server, corpus_dir, tmp_path):
+    # A lake with a data folder of its own: maintenance deletes every file there that its catalog does not name.
+    config = postgres_server.new_lake(tmp_path / "own-data")
+    env = postgres_server.env(config)
+    welfare, removed, killed = (
+        corpus_dir / "2021年工会慰问福利台账.xlsx",
+        corpus_dir / SMALL[0],
+        corpus_dir / "2022年慰问金发放台账.xlsx",
+    )
+    with Store(lake=config) as store:
+        assert load_path(store, welfare)[1].status == "loaded"
+        result = load_path(store, removed)[1]
+        assert result.status == "loaded"
+        from loaders.loading import remove_batch
+
+        remove_batch(store, result.batch_id)  # its files are needed by older snapshots only
+        figures = {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH}
+    assert_matches(figures["2021"]["welfare"], TRUTH["2021"]["welfare"])
+    kept = parquet_files(config)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", HANGING_WRITER, config.catalog, config.data_path, str(killed)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert inside(writer), writer.communicate(timeout=30)[1][-2000:]
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=30)
+    finally:
+        if writer.poll() is None:
+            writer.kill()
+    orphans = parquet_files(config) - kept
+    assert orphans, "the killed writer left no Parquet file"
+    out = cli("dashboard", "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
+    assert parquet_files(config) == kept | orphans  # a dry run deletes nothing
+    out = cli("dashboard", "lake-maintenance", "--keep-hours", "0", env=env)
+    assert out.returncode == 0, out.stderr
+    assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
+    assert re.search(r"清理过期快照 [1-9]\d* 个", out.stdout), out.stdout  # every snapshot but the last
+    assert parquet_files(config) == kept  # the orphans are gone, every file a snapshot names stays
+    with Store(lake=config, read_only=True) as store:
+        assert {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH} == figures
+        assert set(batch_rows(store)) == {welfare.name} and orphan_rows(store) == 0
+    with Store(lake=config) as store:  # the killed writer's file loads now (nothing of it was kept)
+        assert load_path(store, killed)[1].status == "loaded"
+        assert queries.summary(store, queries.Filters.of("2021")) == figures["2021"]
+    out = cli("dashboard", "lake-maintenance", env=env)  # nothing left to do
+    assert out.returncode == 0 and "孤立文件 0 个" in out.stdout, out.stdout + out.stderr
 
 
 def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
@@ -251,6 +317,45 @@ def test_a_conflicting_commit_is_retried_and_reported(migrated_lake):
         assert len(calls) == 2 and one.get_meta("demo") == "retried"
         with pytest.raises(StoreConflict):
             two.retrying(lambda: (_ for _ in ()).throw(StoreConflict("always")), attempts=2)
+
+
+def test_reads_are_kept_per_snapshot_and_other_servers_writes_show_within_a_second(migrated_lake):
+    """A warm page asks the lake nothing but its snapshot id (once a second); a commit anywhere is seen."""
+    from core.store import LAKE_VERSION_TTL_S
+
+    with Store(lake=migrated_lake) as one, Store(lake=migrated_lake) as two:
+        trips = []
+        reader = one._reader
+
+        def counted():
+            trips.append(1)
+            return reader()
+
+        one._reader = counted
+        assert one.get_meta("demo") == "false" and one.data_version() == 0
+        frame = one.query("SELECT key, value FROM meta ORDER BY key")
+        before = len(trips)
+        for _ in range(20):  # a warm rerun: answered from memory, no catalog trip
+            assert one.get_meta("demo") == "false" and one.data_version() == 0
+            again = one.query("SELECT key, value FROM meta ORDER BY key")
+            assert again.equals(frame)
+        assert len(trips) == before
+        again["value"] = "changed by the caller"  # a caller's frame is its own copy
+        assert one.query("SELECT key, value FROM meta ORDER BY key").equals(frame)
+        with one._exclusive():  # inside a write (the duplicate check) every read goes to the lake
+            one.get_meta("demo")
+        assert len(trips) == before + 1
+        # Another server writes: seen after at most LAKE_VERSION_TTL_S, with one trip for the snapshot id.
+        with two.transaction() as cur:
+            cur.execute("UPDATE meta SET value = 'true' WHERE key = 'demo'")
+            two.bump_version(cur)
+        time.sleep(LAKE_VERSION_TTL_S + 0.1)
+        assert one.data_version() == 1 and one.get_meta("demo") == "true"
+        assert set(one.query("SELECT key, value FROM meta ORDER BY key")["value"]) == {"1", "true"}
+        # This process's own commit is seen at once.
+        one.set_meta("demo", "cleared")
+        assert one.get_meta("demo") == "cleared" and one.data_version() == 1
+        assert two.get_meta("demo") == "cleared"  # two's last snapshot check is older than the TTL
 
 
 @pytest.fixture()
