@@ -809,6 +809,7 @@ ZH: dict[str, str] = {
     "upload.profile_school": "修改将存入 {school} 的映射方案：只用于该校的台账（本次和以后的上传、命令行导入）",
     "upload.profile_all": "修改将存入各校通用的映射方案（本文件未指定学校）；指定学校后，修改只用于该校",
     "mappings.every_school": "各校通用",
+    "rows.limited": "本期超过 {n} 行，这里只列出按日期最早的 {n} 行；选择一所学校、一个分工会或更短的期间可缩小范围",
     "mappings.all_kinds": "所有台账",
     "sub_union_alias.invalid": "请填写分工会的两种不同写法",
     "sub_union_alias.done": "已把“{alias}”并入“{name}”（{school}），改了 {rows} 行；以后导入的也按此归属",

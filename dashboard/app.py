@@ -493,6 +493,16 @@ def chart(builder: Callable[..., object], *args: object, **kwargs: object) -> ob
     return _chart(name, args, tuple(sorted(kwargs.items())), builder)
 
 
+def row_view(name: str, filters: queries.Filters) -> pd.DataFrame:
+    """A page's row view (明细) ``queries.<name>``: at most :data:`queries.ROW_VIEW_LIMIT` rows; when the
+    period holds more, a caption says so and how to see them all (a school or sub-union, or the Excel export)."""
+    rows = q(name, filters, queries.ROW_VIEW_LIMIT + 1)
+    if len(rows) > queries.ROW_VIEW_LIMIT:
+        st.caption(t("rows.limited", n=f"{queries.ROW_VIEW_LIMIT:,}"))
+        return rows.head(queries.ROW_VIEW_LIMIT)
+    return rows
+
+
 def frame_or_none(value: object) -> pd.DataFrame | None:
     """A DataFrame with rows, else None (for "暂无数据" branches)."""
     return value if isinstance(value, pd.DataFrame) and len(value) else None

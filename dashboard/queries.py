@@ -146,12 +146,25 @@ def welfare_by_sub_union(store: Store, f: Filters) -> pd.DataFrame:
     )
 
 
-def welfare_rows(store: Store, f: Filters) -> pd.DataFrame:
-    """Row-level welfare records (明细, contains names): the view the user asks for explicitly."""
+# A page's row view (明细) shows at most this many rows: a district's or a province's year holds
+# hundreds of thousands, which no one reads on a page and which the browser would be sent whole.
+ROW_VIEW_LIMIT = 5_000
+
+
+def _limited(limit: int | None) -> str:
+    return "" if limit is None else f" LIMIT {int(limit)}"
+
+
+def welfare_rows(store: Store, f: Filters, limit: int | None = None) -> pd.DataFrame:
+    """Row-level welfare records (明细, contains names): the view the user asks for explicitly.
+
+    The first ``limit`` rows by date when given (a page asks for ROW_VIEW_LIMIT + 1 to know there are more).
+    """
     where, params = _dated(f, "date", "sub_union")
     return store.query(
         f"SELECT date, sub_union, category, item, recipient, person_times, amount_yuan::DOUBLE AS amount_yuan, "
-        f"note, source_file, source_sheet, source_row FROM welfare WHERE {where} ORDER BY date, source_row",
+        f"note, source_file, source_sheet, source_row FROM welfare WHERE {where} ORDER BY date, source_row"
+        + _limited(limit),
         params,
     )
 
@@ -421,12 +434,12 @@ def awards_by(store: Store, f: Filters, by: str) -> pd.DataFrame:
     )
 
 
-def award_rows(store: Store, f: Filters) -> pd.DataFrame:
-    """The awards of the period (row level, names included)."""
+def award_rows(store: Store, f: Filters, limit: int | None = None) -> pd.DataFrame:
+    """The awards of the period (row level, names included); the first ``limit`` by date when given."""
     where, params = _award_where(f)
     return store.query(
         f"SELECT year, title, level, award_type, recipient, sub_union, grantor, grade, award_date "
-        f"FROM awards WHERE {where} ORDER BY award_date NULLS LAST, title",
+        f"FROM awards WHERE {where} ORDER BY award_date NULLS LAST, title" + _limited(limit),
         params,
     )
 

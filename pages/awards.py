@@ -92,7 +92,7 @@ with app.guard(t("awards.section.grades")):
 
 with app.guard(t("awards.section.list")), st.expander(t("awards.list")):
     show_names = app.names_toggle(t("page.awards"))
-    rows = app.q("award_rows", current)
+    rows = app.row_view("award_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
     app.table(rows, AWARD_ROW_COLUMNS)

@@ -136,7 +136,7 @@ with app.guard(t("welfare.section.rows")), st.expander(t("welfare.rows")):
     show_names = app.names_toggle(t("page.welfare"), container=left, help=t("welfare.names_help"))
     with right:
         show_notes = app.reveal_toggle(t("page.welfare"))
-    rows = app.q("welfare_rows", current)
+    rows = app.row_view("welfare_rows", current)
     if not show_names:
         rows = rows.assign(recipient=fmt.mask_column(rows["recipient"]))
     if not show_notes:

@@ -161,6 +161,25 @@ def test_welfare_rows_masked_by_default(app_db):
     assert names and all(n[1:] == "*" * (len(n) - 1) for n in names)
 
 
+def test_a_row_view_longer_than_the_limit_shows_the_first_rows_and_says_so(app_db, monkeypatch):
+    """A district's year holds far more rows than a page should send: the view keeps the first
+    ROW_VIEW_LIMIT by date and a caption says so; the figures above still count every row."""
+    from core.labels import t
+    from dashboard import queries
+
+    monkeypatch.setattr(queries, "ROW_VIEW_LIMIT", 7)
+    at = start()
+    at.switch_page("pages/welfare.py").run()
+    year = int(str(at.selectbox(key="f_period_year").value)[:4])
+    store = live_store()
+    first = store.query("SELECT date FROM welfare WHERE year(date) = ? ORDER BY date LIMIT 7", [year])
+    assert store.scalar("SELECT count(*) FROM welfare WHERE year(date) = ?", [year]) > 7
+    frame = next(d.value for d in at.dataframe if "对象" in d.value.columns)
+    shown = [str(d)[:10] for d in frame["日期"]]
+    assert len(frame) == 7 and shown == [str(d)[:10] for d in first["date"]]  # the earliest seven
+    assert any(c.value == t("rows.limited", n="7") for c in at.caption)
+
+
 def test_current_academic_year_is_selectable_and_shows_its_figures(app_db):
     """Today (2026-11-27 in the demo) lies in 2026-2027学年: its 160,300 元 and 5 activities must be reachable."""
     at = start()
