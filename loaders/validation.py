@@ -359,7 +359,7 @@ def validate_sheet(
     # Subtotals wherever their label sits (1月小计, 实验小学小计) and totals with no label at all.
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
-    total_rows = [i for i, r in reasons_by_row.items() if r == "skip.total"]
+    total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
     data = fill_down(body[reasons_by_row.isna()], layout.fields, sheet.merged, layout.data_start)
     data_index = data.index.tolist()
     if layout.year_columns:
@@ -376,11 +376,14 @@ def validate_sheet(
     warnings = _optional_failures(columns, kind, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
+    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
+    records = _to_arrow(records)
     _redact_records(records, withheld_rows)
     org_col = columns.get("org")
-    records["org"] = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
-    records["source_row"] = (np.asarray(data_index, dtype=np.int64) + 1).tolist()
-    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    orgs = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
+    source_rows = np.asarray(data_index, dtype=np.int64) + 1
+    records |= _to_arrow({"org": orgs, "source_row": source_rows.tolist()})
     has_reasons = reasons.rejected(len(rows))
     if subtotal.any():
         skipped[t("skip.subtotal")] += int(subtotal.sum())
@@ -396,7 +399,7 @@ def validate_sheet(
         }
         reason = redact("；".join(reasons[n]))[0]
         rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
-    frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
+    frame = _frame(records, keep)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     loaded = {
         fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
@@ -415,7 +418,8 @@ def validate_sheet(
         seen=len(body),
         warnings=warnings,
         reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
-        source_rows_accepted=len(np.unique(np.asarray(records["source_row"], dtype=np.int64)[keep])),
+        # Only a year-column table gives one spreadsheet row several records.
+        source_rows_accepted=len(np.unique(source_rows[keep])) if layout.year_columns else len(keep),
     )
 
 
@@ -539,18 +543,44 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
     return replace(layout, fields=fields, withheld=withheld)
 
 
-def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) -> None:
+def _to_arrow(records: dict[str, list]) -> dict[str, pa.Array | list]:
+    """Each column of ``records`` as one Arrow array; a column Arrow cannot hold as one type stays a list."""
+    out: dict[str, pa.Array | list] = {}
+    for name, values in records.items():
+        out[name] = _arrow_or_list(values)
+    return out
+
+
+# Arrow types whose to_pandas() gives the dtype and values pandas gives the same Python list.
+_SAME_IN_PANDAS = (pa.types.is_string, pa.types.is_int64, pa.types.is_float64, pa.types.is_date32, pa.types.is_null)
+
+
+def _arrow_or_list(values: list) -> pa.Array | list:
+    try:
+        array = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
+        return values
+    return array if any(test(array.type) for test in _SAME_IN_PANDAS) else values
+
+
+def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pd.DataFrame:
+    """The rows ``keep`` of ``records`` as a DataFrame, with the dtypes pandas gives the same lists."""
+    if all(isinstance(v, pa.Array) for v in records.values()):
+        return pa.table(records).take(pa.array(keep, pa.int64())).to_pandas()
+    plain = {name: v.to_pylist() if isinstance(v, pa.Array) else v for name, v in records.items()}
+    return pd.DataFrame(plain).iloc[keep].reset_index(drop=True)
+
+
+def _redact_records(records: dict[str, pa.Array | list], rows: defaultdict[str, set[int]]) -> None:
     """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
-    for values in records.values():
+    for name, values in records.items():
         # Each distinct text once; most columns have nothing to cut and are left as they are.
-        try:  # one type per column: texts go through Arrow, dates and numbers hold nothing to cut
-            column = pa.array(values)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
-            distinct = list({v for v in values if isinstance(v, str)})
-        else:
-            if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+        if isinstance(values, pa.Array):  # one type per column: dates and numbers hold nothing to cut
+            if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
                 continue
-            distinct = pc.unique(column).drop_null()
+            distinct = pc.unique(values).drop_null()
+        else:  # mixed types, or a text Arrow cannot hold
+            distinct = list({v for v in values if isinstance(v, str)})
         candidates = np.flatnonzero(may_hold_mask(distinct))
         if not len(candidates):
             continue
@@ -559,12 +589,15 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
         cuts = {v: cut for v in maybe if (cut := redact(v))[1]}
         if not cuts:
             continue
+        if isinstance(values, pa.Array):
+            values = records[name] = values.to_pylist()
         for i, value in enumerate(values):
             if isinstance(value, str) and value in cuts:
                 text, found = cuts[value]
                 values[i] = text
                 for category in found:
                     rows[category].add(i)
+        records[name] = _arrow_or_list(values)
 
 
 # --- per-kind record builders --------------------------------------------------------
