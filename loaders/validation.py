@@ -156,7 +156,7 @@ class _Column:
             # Free text (names, notes): stripped as written, no per-value parsing.
             text = series.astype("string").str.strip()
             keep = (text.notna() & (text != "")).fillna(False).astype(bool)
-            self.values = text.astype(object).where(keep, None).tolist()
+            self.values = _Texts(text.astype(object).where(keep, None).tolist())
             self.errors = [None] * len(series)
             # Only a column the reader overlaid (object dtype) can hold an uncached formula.
             formulas = (
@@ -168,6 +168,8 @@ class _Column:
             for i in self.failed:
                 self.values[i] = None
                 self.errors[i] = t("reason.formula_no_value", cell=series.iloc[i].cell)
+            if not len(self.failed):
+                self.values.arrow = _arrow_texts(text)
             return
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         parsed: list[object] = []
@@ -204,11 +206,32 @@ class _Column:
             lookup[bad] = None
             self.values = _Factored.of(self.values.codes, lookup)
         else:
+            self.values = list(self.values)  # a plain list: no Arrow copy to keep in step
             for i in self.failed:
                 self.values[i] = None
         for i in self.failed:
             self.errors[i] = None
         self.failed = np.array([], dtype=int)
+
+
+class _Texts(list):
+    """A free-text column's values, one per row, with the same values as an Arrow array (``arrow``, or None)."""
+
+    arrow: pa.Array | None = None
+
+
+def _arrow_texts(text: pd.Series) -> pa.Array | None:
+    """The stripped texts of a column as Arrow, empty ones null; what ``pa.array`` makes of the same list."""
+    try:
+        array = pa.array(text.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return None
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array).cast(pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    return pa.nulls(len(array)) if array.null_count == len(array) else array
 
 
 class _Factored(list):
@@ -228,11 +251,11 @@ class _Factored(list):
         out.codes, out.lookup = codes, lookup
         return out
 
-    def spread(self, per_value) -> np.ndarray:
-        """``per_value`` (a function of one parsed value) for every row, as an object array."""
+    def spread_values(self, per_value) -> _Factored:
+        """``per_value`` (a function of one parsed value) for every row, as a column of its own."""
         distinct = np.empty(len(self.lookup), dtype=object)
         distinct[:] = [per_value(v) for v in self.lookup]
-        return distinct[self.codes]
+        return _Factored.of(self.codes, distinct)
 
     def rows_where(self, test) -> np.ndarray:
         """The positions of the rows whose value passes ``test``."""
@@ -557,7 +580,12 @@ _SAME_IN_PANDAS = (pa.types.is_string, pa.types.is_int64, pa.types.is_float64, p
 
 def _arrow_or_list(values: list) -> pa.Array | list:
     try:
-        array = pa.array(values)
+        if (arrow := getattr(values, "arrow", None)) is not None:
+            return arrow
+        if isinstance(values, _Factored):  # the distinct values, spread by their codes (-1: the last slot)
+            array = pa.array(values.lookup).take(pa.array(values.codes % len(values.lookup)))
+        else:
+            array = pa.array(values)
     except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
         return values
     return array if any(test(array.type) for test in _SAME_IN_PANDAS) else values
@@ -651,7 +679,7 @@ def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | Non
         for slot, pair in enumerate(pairs.lookup):
             if pair is not None and not pair[1] and counts[slot]:
                 unknown[(fld, pair[0])] += int(counts[slot])
-        return pairs.spread(lambda pair: None if pair is None else pair[0]).tolist()
+        return pairs.spread_values(lambda pair: None if pair is None else pair[0])
     out: list[str | None] = []
     for pair in pairs:
         if pair is None:
@@ -686,7 +714,7 @@ def _non_negative(values: list[object], fld: str, reasons: _Reasons) -> None:
 
 def _money(values: list[object]) -> list[float | None]:
     if isinstance(values, _Factored):
-        return values.spread(lambda v: None if v is None else float(v)).tolist()
+        return values.spread_values(lambda v: None if v is None else float(v))
     return [None if v is None else float(v) for v in values]
 
 
@@ -695,9 +723,9 @@ def _dates(
 ) -> tuple[list[dt.date | None], list[str | None], list[dt.date | None]]:
     if isinstance(values, _Factored):
         return (
-            values.spread(lambda v: v.value if v else None).tolist(),
-            values.spread(lambda v: v.precision if v else None).tolist(),
-            values.spread(lambda v: v.end if v else None).tolist(),
+            values.spread_values(lambda v: v.value if v else None),
+            values.spread_values(lambda v: v.precision if v else None),
+            values.spread_values(lambda v: v.end if v else None),
         )
     days = [v.value if v else None for v in values]
     precision = [v.precision if v else None for v in values]
