@@ -33,6 +33,7 @@ from typing import TypeVar
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from core.labels import t
 from core.lake import LakeConfig, LakeConfigError, extension_files, lake_config
@@ -960,20 +961,22 @@ class Store:
             cur.execute("DELETE FROM meta WHERE key = ?", [key])
             cur.execute("INSERT INTO meta VALUES (?, ?)", [key, value])
 
-    def insert_frame(self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame) -> int:
+    def insert_frame(self, cur: duckdb.DuckDBPyConnection, kind: str, frame: pd.DataFrame | pa.Table) -> int:
         """Insert typed records of ``kind`` in one statement (no row-by-row inserts).
 
-        ``frame`` holds some of the table's columns (missing ones become NULL).  Returns the
-        number of rows written.  Raises ValueError for a column the table lacks (never drops it).
+        ``frame`` (a DataFrame, or an Arrow table, which DuckDB scans without a conversion) holds some
+        of the table's columns (missing ones become NULL).  Returns the number of rows written.
+        Raises ValueError for a column the table lacks (never drops it).
         """
         table = KIND_TABLES[kind]
         known = self.columns(table)
-        unknown = [c for c in frame.columns if c not in known]
+        names = frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+        unknown = [c for c in names if c not in known]
         if unknown:
             raise ValueError(f"table {table} has no column(s) {unknown}")
-        columns = [c for c in known if c in frame.columns]
+        columns = [c for c in known if c in names]
         cols = ", ".join(quote_ident(c) for c in columns)
-        cur.register("incoming_frame", frame[columns])
+        cur.register("incoming_frame", frame.select(columns) if isinstance(frame, pa.Table) else frame[columns])
         try:
             cur.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM incoming_frame")
         finally:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -322,25 +323,24 @@ def _write_batch(
         )
         frames = []
         for sheet in report.data_sheets:
-            frame = sheet.result.records.copy()
-            frame["batch_id"] = batch_id
-            frame["source_file"] = report.file_name
-            frame["source_sheet"] = sheet.sheet
-            if "org" in frame:
+            frame = sheet.result.records
+            orgs = frame.get("org")
+            if orgs is not None:
                 # The school the user named for this file, then the aliases she saved ...
                 if org:
-                    frame.loc[frame["org"] == default_org, "org"] = org
+                    orgs = orgs.where(orgs != default_org, org)
                 if aliases:
-                    frame["org"] = _renamed(frame["org"], aliases)
-            frames.append((sheet, frame))
+                    orgs = _renamed(orgs, aliases)
+            frames.append((sheet, frame, orgs))
         # ... then one name per school where two spellings match exactly one stored school (a name the
         # user typed for this file is hers to keep: the page suggests the alias instead).
-        found = {o for _, f in frames if "org" in f for o in f["org"].dropna().unique()}
+        found = {o for _, _, orgs in frames if orgs is not None for o in orgs.dropna().unique()}
         names = _unify_orgs(cur, found - {org})
-        for sheet, frame in frames:
-            if "org" in frame and names:
-                frame["org"] = _renamed(frame["org"], names)
-            store.insert_frame(cur, sheet.kind, _arrow_backed(frame))
+        for sheet, frame, orgs in frames:
+            if orgs is not None and names:
+                orgs = _renamed(orgs, names)
+            source = {"batch_id": batch_id, "source_file": report.file_name, "source_sheet": sheet.sheet}
+            store.insert_frame(cur, sheet.kind, _arrow_table(frame, orgs, source))
             if sheet.rejected:
                 rejected = pd.DataFrame(
                     {
@@ -370,17 +370,29 @@ def _renamed(orgs: pd.Series, names: dict[str, str]) -> pd.Series:
     return orgs.map({o: names.get(o, o) for o in orgs.unique()})
 
 
-def _arrow_backed(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with Arrow-backed columns, which DuckDB scans several times faster than Python objects.
+def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, object]) -> pa.Table | pd.DataFrame:
+    """``frame`` with ``orgs`` as its org column and the constant ``source`` columns, as one Arrow table.
 
-    The values do not change (dates stay dates, floats floats, texts texts); a column Arrow cannot
-    hold as one type (mixed Python objects) leaves the frame as it is.
+    DuckDB scans the Arrow table without Python objects.  The values do not change (dates stay dates,
+    floats floats, texts texts); a column Arrow cannot hold as one type (mixed Python objects) leaves
+    the rows as a pandas frame.
     """
     try:
         table = pa.Table.from_pandas(frame, preserve_index=False)
+        if orgs is not None:
+            at = table.column_names.index("org")
+            table = table.set_column(at, "org", pa.array(orgs, pa.string(), from_pandas=True))
+        first = pa.array(np.zeros(table.num_rows, dtype=np.int64))
+        for name, value in source.items():
+            table = table.append_column(name, pa.array([value]).take(first))
+        return table
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        frame = frame.copy()
+        if orgs is not None:
+            frame["org"] = orgs
+        for name, value in source.items():
+            frame[name] = value
         return frame
-    return table.to_pandas(types_mapper=pd.ArrowDtype)
 
 
 def remove_batch(store: Store, batch_id: int) -> bool:

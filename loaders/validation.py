@@ -156,7 +156,7 @@ class _Column:
             # Free text (names, notes): stripped as written, no per-value parsing.
             text = series.astype("string").str.strip()
             keep = (text.notna() & (text != "")).fillna(False).astype(bool)
-            self.values = text.astype(object).where(keep, None).tolist()
+            self.values = _Texts(text.astype(object).where(keep, None).tolist())
             self.errors = [None] * len(series)
             # Only a column the reader overlaid (object dtype) can hold an uncached formula.
             formulas = (
@@ -168,6 +168,8 @@ class _Column:
             for i in self.failed:
                 self.values[i] = None
                 self.errors[i] = t("reason.formula_no_value", cell=series.iloc[i].cell)
+            if not len(self.failed):
+                self.values.arrow = _arrow_texts(text)
             return
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         parsed: list[object] = []
@@ -204,11 +206,32 @@ class _Column:
             lookup[bad] = None
             self.values = _Factored.of(self.values.codes, lookup)
         else:
+            self.values = list(self.values)  # a plain list: no Arrow copy to keep in step
             for i in self.failed:
                 self.values[i] = None
         for i in self.failed:
             self.errors[i] = None
         self.failed = np.array([], dtype=int)
+
+
+class _Texts(list):
+    """A free-text column's values, one per row, with the same values as an Arrow array (``arrow``, or None)."""
+
+    arrow: pa.Array | None = None
+
+
+def _arrow_texts(text: pd.Series) -> pa.Array | None:
+    """The stripped texts of a column as Arrow, empty ones null; what ``pa.array`` makes of the same list."""
+    try:
+        array = pa.array(text.array)
+        if isinstance(array, pa.ChunkedArray):
+            array = array.combine_chunks()
+        if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+            return None
+        array = pc.if_else(pc.equal(array, ""), pa.scalar(None, array.type), array).cast(pa.string())
+    except (pa.ArrowException, TypeError, ValueError):
+        return None
+    return pa.nulls(len(array)) if array.null_count == len(array) else array
 
 
 class _Factored(list):
@@ -228,11 +251,11 @@ class _Factored(list):
         out.codes, out.lookup = codes, lookup
         return out
 
-    def spread(self, per_value) -> np.ndarray:
-        """``per_value`` (a function of one parsed value) for every row, as an object array."""
+    def spread_values(self, per_value) -> _Factored:
+        """``per_value`` (a function of one parsed value) for every row, as a column of its own."""
         distinct = np.empty(len(self.lookup), dtype=object)
         distinct[:] = [per_value(v) for v in self.lookup]
-        return distinct[self.codes]
+        return _Factored.of(self.codes, distinct)
 
     def rows_where(self, test) -> np.ndarray:
         """The positions of the rows whose value passes ``test``."""
@@ -361,7 +384,7 @@ def validate_sheet(
     # Subtotals wherever their label sits (1月小计, 实验小学小计) and totals with no label at all.
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
-    total_rows = [i for i, r in reasons_by_row.items() if r == "skip.total"]
+    total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
     data = fill_down(body[reasons_by_row.isna()], layout.fields, sheet.merged, layout.data_start)
     data_index = data.index.tolist()
     if layout.year_columns:
@@ -378,11 +401,14 @@ def validate_sheet(
     warnings = _optional_failures(columns, kind, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
+    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
+    records = _to_arrow(records)
     _redact_records(records, withheld_rows)
     org_col = columns.get("org")
-    records["org"] = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
-    records["source_row"] = (np.asarray(data_index, dtype=np.int64) + 1).tolist()
-    subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    orgs = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
+    source_rows = np.asarray(data_index, dtype=np.int64) + 1
+    records |= _to_arrow({"org": orgs, "source_row": source_rows.tolist()})
     has_reasons = reasons.rejected(len(rows))
     if subtotal.any():
         skipped[t("skip.subtotal")] += int(subtotal.sum())
@@ -398,7 +424,7 @@ def validate_sheet(
         }
         reason = redact("；".join(reasons[n]))[0]
         rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
-    frame = pd.DataFrame(records).iloc[keep].reset_index(drop=True)
+    frame = _frame(records, keep)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     loaded = {
         fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
@@ -417,7 +443,8 @@ def validate_sheet(
         seen=len(body),
         warnings=warnings,
         reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
-        source_rows_accepted=len(np.unique(np.asarray(records["source_row"], dtype=np.int64)[keep])),
+        # Only a year-column table gives one spreadsheet row several records.
+        source_rows_accepted=len(np.unique(source_rows[keep])) if layout.year_columns else len(keep),
     )
 
 
@@ -541,18 +568,49 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
     return replace(layout, fields=fields, withheld=withheld)
 
 
-def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) -> None:
-    """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
-    for values in records.values():
-        # Each distinct text once; most columns have nothing to cut and are left as they are.
-        try:  # one type per column: texts go through Arrow, dates and numbers hold nothing to cut
-            column = pa.array(values)
-        except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
-            distinct = list({v for v in values if isinstance(v, str)})
+def _to_arrow(records: dict[str, list]) -> dict[str, pa.Array | list]:
+    """Each column of ``records`` as one Arrow array; a column Arrow cannot hold as one type stays a list."""
+    out: dict[str, pa.Array | list] = {}
+    for name, values in records.items():
+        out[name] = _arrow_or_list(values)
+    return out
+
+
+# Arrow types whose to_pandas() gives the dtype and values pandas gives the same Python list.
+_SAME_IN_PANDAS = (pa.types.is_string, pa.types.is_int64, pa.types.is_float64, pa.types.is_date32, pa.types.is_null)
+
+
+def _arrow_or_list(values: list) -> pa.Array | list:
+    try:
+        if (arrow := getattr(values, "arrow", None)) is not None:
+            return arrow
+        if isinstance(values, _Factored):  # the distinct values, spread by their codes (-1: the last slot)
+            array = pa.array(values.lookup).take(pa.array(values.codes % len(values.lookup)))
         else:
-            if not pa.types.is_string(column.type) and not pa.types.is_large_string(column.type):
+            array = pa.array(values)
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):  # mixed types, a text Arrow cannot hold
+        return values
+    return array if any(test(array.type) for test in _SAME_IN_PANDAS) else values
+
+
+def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pd.DataFrame:
+    """The rows ``keep`` of ``records`` as a DataFrame, with the dtypes pandas gives the same lists."""
+    if all(isinstance(v, pa.Array) for v in records.values()):
+        return pa.table(records).take(pa.array(keep, pa.int64())).to_pandas()
+    plain = {name: v.to_pylist() if isinstance(v, pa.Array) else v for name, v in records.items()}
+    return pd.DataFrame(plain).iloc[keep].reset_index(drop=True)
+
+
+def _redact_records(records: dict[str, pa.Array | list], rows: defaultdict[str, set[int]]) -> None:
+    """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
+    for name, values in records.items():
+        # Each distinct text once; most columns have nothing to cut and are left as they are.
+        if isinstance(values, pa.Array):  # one type per column: dates and numbers hold nothing to cut
+            if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
                 continue
-            distinct = pc.unique(column).drop_null()
+            distinct = pc.unique(values).drop_null()
+        else:  # mixed types, or a text Arrow cannot hold
+            distinct = list({v for v in values if isinstance(v, str)})
         candidates = np.flatnonzero(may_hold_mask(distinct))
         if not len(candidates):
             continue
@@ -561,12 +619,15 @@ def _redact_records(records: dict[str, list], rows: defaultdict[str, set[int]]) 
         cuts = {v: cut for v in maybe if (cut := redact(v))[1]}
         if not cuts:
             continue
+        if isinstance(values, pa.Array):
+            values = records[name] = values.to_pylist()
         for i, value in enumerate(values):
             if isinstance(value, str) and value in cuts:
                 text, found = cuts[value]
                 values[i] = text
                 for category in found:
                     rows[category].add(i)
+        records[name] = _arrow_or_list(values)
 
 
 # --- per-kind record builders --------------------------------------------------------
@@ -620,7 +681,7 @@ def _vocab_values(columns, fld: str, n: int, unknown: Counter) -> list[str | Non
         for slot, pair in enumerate(pairs.lookup):
             if pair is not None and not pair[1] and counts[slot]:
                 unknown[(fld, pair[0])] += int(counts[slot])
-        return pairs.spread(lambda pair: None if pair is None else pair[0]).tolist()
+        return pairs.spread_values(lambda pair: None if pair is None else pair[0])
     out: list[str | None] = []
     for pair in pairs:
         if pair is None:
@@ -655,7 +716,7 @@ def _non_negative(values: list[object], fld: str, reasons: _Reasons) -> None:
 
 def _money(values: list[object]) -> list[float | None]:
     if isinstance(values, _Factored):
-        return values.spread(lambda v: None if v is None else float(v)).tolist()
+        return values.spread_values(lambda v: None if v is None else float(v))
     return [None if v is None else float(v) for v in values]
 
 
@@ -664,9 +725,9 @@ def _dates(
 ) -> tuple[list[dt.date | None], list[str | None], list[dt.date | None]]:
     if isinstance(values, _Factored):
         return (
-            values.spread(lambda v: v.value if v else None).tolist(),
-            values.spread(lambda v: v.precision if v else None).tolist(),
-            values.spread(lambda v: v.end if v else None).tolist(),
+            values.spread_values(lambda v: v.value if v else None),
+            values.spread_values(lambda v: v.precision if v else None),
+            values.spread_values(lambda v: v.end if v else None),
         )
     days = [v.value if v else None for v in values]
     precision = [v.precision if v else None for v in values]
