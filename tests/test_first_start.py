@@ -108,3 +108,17 @@ def test_without_a_snapshot_the_demo_loads_in_the_background(fresh_db, tmp_path,
     assert not [i for i in at.info if i.value == t("demo.loading")]
     assert next(m for m in at.metric if m.label == "福利慰问支出").value.endswith("万元")
     assert app.get_store().get_meta("demo") == "true"
+
+
+def test_the_app_module_leaves_exports_and_loaders_for_later():
+    """总览's first run imports dashboard.app: openpyxl (the .xlsx exports), the loaders (upload page) and the
+    congress pack's modules wait until a page asks for them (issue 16: ~0.4 s of a first start)."""
+    import subprocess
+    import sys
+
+    heavy = ["openpyxl", "loaders.loading", "loaders.analysis", "rapidfuzz", "dashboard.workbook", "dashboard.pack"]
+    heavy += ["pptx", "docx", "dashboard.uploads"]
+    code = f"import sys, dashboard.app; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
