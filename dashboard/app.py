@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import logging
 import tempfile
 import threading
@@ -110,6 +111,40 @@ def _remove_batch(store: Store, batch_id: int) -> bool:
     from loaders.loading import remove_batch
 
     return remove_batch(store, batch_id)
+
+
+# What the other pages import beyond this module (the loaders, openpyxl, python-pptx, python-docx …),
+# imported by :func:`preload_later` once the first page has been drawn.
+PRELOAD = (
+    "dashboard.uploads",
+    "dashboard.workbook",
+    "dashboard.pack",
+    "dashboard.templates",
+    "dashboard.compliance_export",
+    "dashboard.deck",
+    "dashboard.docx_report",
+)
+_PRELOADED = threading.Event()
+
+
+def _preload() -> None:
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the page that needs it will import it (and show its error)
+            log.exception("preloading %s failed", name)
+
+
+def preload_later() -> None:
+    """Import the other pages' modules in a background thread, once per process (after the first page).
+
+    The first start draws 总览 without them (see the imports above); a click on 上传数据 or 汇报材料 a
+    little later then finds them loaded instead of waiting a second for them.
+    """
+    if _PRELOADED.is_set():
+        return
+    _PRELOADED.set()
+    threading.Thread(target=_preload, name="preload-pages", daemon=True).start()
 
 
 PERIOD_KINDS = ("year", "academic")

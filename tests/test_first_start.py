@@ -122,3 +122,27 @@ def test_the_app_module_leaves_exports_and_loaders_for_later():
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_the_other_pages_modules_load_in_the_background_after_the_first_page(tmp_path):
+    """After 总览's first run the uploads, exports and pack modules are imported by app.preload_later's thread."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time, dashboard.app as app\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'streamlit_app.py')!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.metric\n"
+        "deadline = time.monotonic() + 120\n"
+        "while time.monotonic() < deadline and any(m not in sys.modules for m in app.PRELOAD):\n"
+        "    time.sleep(0.1)\n"
+        "print(sorted(m for m in app.PRELOAD if m not in sys.modules))\n"
+    )
+    env = {**os.environ, "UNION_DB": str(tmp_path / "new.duckdb")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
