@@ -1256,8 +1256,16 @@ def _explained(key: str, filters: queries.Filters, version: int) -> tuple[dict, 
 
 
 def sources(filters: queries.Filters, keys: list[str], *, key: str) -> None:
-    """An expander 数据来源: pick a headline figure, see its definition, batches and rows (names masked)."""
-    with st.expander(t("trace.expander"), icon=":material/manage_search:"):
+    """An expander 数据来源: pick a headline figure, see its definition, batches and rows (names masked).
+
+    Its content is computed and sent only while it is open (``on_change="rerun"``, state under
+    ``{key}_open``): closed, a page carries no table for it, so the browser need not load Streamlit's
+    data-grid code (~1.7 MB of JavaScript) before it can show the page's first figures (issue 16).
+    """
+    box = st.expander(t("trace.expander"), icon=":material/manage_search:", key=f"{key}_open", on_change="rerun")
+    with box:
+        if not box.open:
+            return
         chosen = st.selectbox(t("trace.pick"), keys, format_func=trace_name, key=key)
         if not chosen:
             return
