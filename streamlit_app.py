@@ -50,3 +50,5 @@ navigation = st.navigation(pages)
 with app.guard(t("sidebar.section")):
     app.sidebar()
 navigation.run()
+# The other pages' modules load in the background once this first page is out (issue 16).
+app.preload_later()

@@ -505,6 +505,10 @@ ZH: dict[str, str] = {
     "district.measure": "比较指标",
     "district.chart_title": "各校{measure}",
     "district.trend_title": "各校历年{measure}",
+    "district.trend_others": "其他{n}所学校",
+    "district.trend_median": "全区各校中位数",
+    "district.trend_caption": "学校较多：灰线为各校，虚线为全区各校中位数，彩色为{year}年支出最多的{top}所学校（图例中可点选）；"
+    "每所学校每年的数字见下表。",
     "district.download": "下载区县汇总（Excel）",
     "district.file": "区县汇总_{period}.xlsx",
     "district.sheet": "区县汇总",

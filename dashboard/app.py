@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import importlib
 import json
 import logging
 import tempfile
@@ -63,16 +64,93 @@ from core.vocab import AWARD_TYPES, DECISION_ORDER, HANDLED_KEY
 from core.vocab import KINDS as KINDS
 from core.vocab import LEVEL_ORDER as LEVEL_ORDER
 from core.vocab import WECHAT_CHANNEL as WECHAT_CHANNEL
-from dashboard import charts, demo, demo_store, pack, queries, targets, trace, workbook
+from dashboard import charts, demo, demo_store, queries, targets, trace
 from dashboard.formatting import formula_safe_column, mask_column, md, with_headers
-from loaders import loading
-from loaders.loading import list_batches, load_path
-from loaders.loading import reimport_batch as reimport_batch
-from loaders.loading import reimportable as reimportable
-from loaders.loading import set_org_alias as set_org_alias
-from loaders.loading import suggest_org_aliases as suggest_org_aliases
+
+# Not imported here (issue 16, first start): the loaders (pandas' Excel readers, rapidfuzz; only the upload
+# and 数据管理 pages use them), dashboard.workbook (openpyxl, the .xlsx exports) and dashboard.pack (汇报材料).
+# Importing them with this module cost about 0.4 s of the first start's 1.5 s of imports before 总览's
+# first figure; the functions below import them when first called.
 
 log = logging.getLogger(__name__)
+
+
+def load_path(store: Store, path: Path, **kwargs: object) -> object:
+    """:func:`loaders.loading.load_path` (导入一个台账文件), imported on first use."""
+    from loaders.loading import load_path as load
+
+    return load(store, path, **kwargs)
+
+
+def reimport_batch(store: Store, batch_id: int, **kwargs: object) -> object:
+    """:func:`loaders.loading.reimport_batch` (重新导入), imported on first use."""
+    from loaders.loading import reimport_batch as reimport
+
+    return reimport(store, batch_id, **kwargs)
+
+
+def reimportable(store: Store) -> set[int]:
+    """:func:`loaders.loading.reimportable`, imported on first use."""
+    from loaders.loading import reimportable as kept
+
+    return kept(store)
+
+
+def set_org_alias(store: Store, alias: str, name: str) -> int:
+    """:func:`loaders.loading.set_org_alias` (学校别名), imported on first use."""
+    from loaders.loading import set_org_alias as set_alias
+
+    return set_alias(store, alias, name)
+
+
+def suggest_org_aliases(names: list[str]) -> list[tuple[str, str]]:
+    """:func:`loaders.loading.suggest_org_aliases`, imported on first use."""
+    from loaders.loading import suggest_org_aliases as suggest
+
+    return suggest(names)
+
+
+def _remove_batch(store: Store, batch_id: int) -> bool:
+    from loaders.loading import remove_batch
+
+    return remove_batch(store, batch_id)
+
+
+# What the other pages import beyond this module (the loaders, openpyxl, python-pptx, python-docx …),
+# imported by :func:`preload_later` once the first page has been drawn.
+PRELOAD = (
+    "dashboard.uploads",
+    "dashboard.profiles",
+    "dashboard.workbook",
+    "dashboard.pack",
+    "dashboard.templates",
+    "dashboard.compliance_export",
+    "dashboard.deck",
+    "dashboard.docx_report",
+)
+_PRELOADED = threading.Event()
+
+
+def _preload() -> None:
+    for name in PRELOAD:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001 - the page that needs it will import it (and show its error)
+            log.exception("preloading %s failed", name)
+
+
+def preload_later() -> None:
+    """Import the other pages' modules in a background thread, once per process (after the first page).
+
+    The first start draws 总览 without them (see the imports above); a click on 上传数据 or 汇报材料 a
+    little later then finds them loaded instead of waiting a second for them.
+    """
+    if _PRELOADED.is_set():
+        return
+    _PRELOADED.set()
+    threading.Thread(target=_preload, name="preload-pages", daemon=True).start()
+
+
 PERIOD_KINDS = ("year", "academic")
 # The standard words the pages read figures by (queries return them as keys): 立案, 作为意见建议,
 # 不予立案, 合并; 个人, 集体.
@@ -159,7 +237,7 @@ def clear_demo(store: Store) -> int:
     names = [p.name for p in demo.DEMO_DIR.glob("*.xlsx")]
     batches = store.query("SELECT batch_id FROM batches WHERE list_contains(?, file_name)", [names])
     for batch_id in batches["batch_id"]:
-        loading.remove_batch(store, int(batch_id))
+        _remove_batch(store, int(batch_id))
     store.set_meta("demo", "cleared")
     return len(batches)
 
@@ -601,6 +679,8 @@ def ensure_navigation() -> None:
 
 @st.cache_data(show_spinner=t("app.summing"), max_entries=32)
 def _pack(current: queries.Filters, compare: queries.Filters | None, version: int):
+    from dashboard import pack
+
     return pack.gather(get_store(), current, compare)
 
 
@@ -615,6 +695,8 @@ def pack_data(current: queries.Filters, compare: queries.Filters | None):
 def detail_rows(current: queries.Filters) -> dict[str, pd.DataFrame]:
     """The workbook's masked detail rows for ``current`` (inside the user's scope)."""
     check_scope(current)
+    from dashboard import pack
+
     return pack.detail_rows(store(), current)
 
 
@@ -628,6 +710,8 @@ def backup_bytes() -> bytes:
 
 @st.cache_data(show_spinner=False, max_entries=16)
 def _batches(version: int) -> pd.DataFrame:
+    from loaders.loading import list_batches
+
     s = get_store()
     frame = list_batches(s)
     # The schools of every batch in one query (not one query per batch, each reading every table).
@@ -660,7 +744,7 @@ def remove_batch(s: Store, batch_id: int) -> bool:
         return False
     orgs = batch_orgs(s, batch_id)
     name = s.scalar("SELECT file_name FROM batches WHERE batch_id = ?", [batch_id])
-    if not loading.remove_batch(s, batch_id):
+    if not _remove_batch(s, batch_id):
         return False
     record("remove_batch", {"batch_id": batch_id}, org=",".join(orgs) or None, obj=f"{batch_id}: {name}")
     return True
@@ -1227,6 +1311,8 @@ def district_trend() -> pd.DataFrame:
 def district_workbook(current: queries.Filters) -> bytes:
     """The district table and trend as an .xlsx (text guarded against formulas, no names)."""
     require("district")
+    from dashboard import workbook
+
     from_table = district(current)
     return workbook.build_district_workbook(from_table, district_trend(), current.period.display)
 
@@ -1258,6 +1344,8 @@ def district_labelled(table: pd.DataFrame) -> pd.DataFrame:
         "awards_per_100",
     ):
         shown[column] = shown[column].astype(float)  # empty cells, not "None"
+    from dashboard import workbook
+
     return workbook.district_labelled(shown)
 
 
@@ -1289,8 +1377,16 @@ def _explained(key: str, filters: queries.Filters, version: int) -> tuple[dict, 
 
 
 def sources(filters: queries.Filters, keys: list[str], *, key: str) -> None:
-    """An expander 数据来源: pick a headline figure, see its definition, batches and rows (names masked)."""
-    with st.expander(t("trace.expander"), icon=":material/manage_search:"):
+    """An expander 数据来源: pick a headline figure, see its definition, batches and rows (names masked).
+
+    Its content is computed and sent only while it is open (``on_change="rerun"``, state under
+    ``{key}_open``): closed, a page carries no table for it, so the browser need not load Streamlit's
+    data-grid code (~1.7 MB of JavaScript) before it can show the page's first figures (issue 16).
+    """
+    box = st.expander(t("trace.expander"), icon=":material/manage_search:", key=f"{key}_open", on_change="rerun")
+    with box:
+        if not box.open:
+            return
         chosen = st.selectbox(t("trace.pick"), keys, format_func=trace_name, key=key)
         if not chosen:
             return

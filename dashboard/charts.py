@@ -398,18 +398,71 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
     return _layout(fig, title, height=300, margin={"l": 10, "r": 10, "t": 80, "b": 10})
 
 
+# Up to this many schools the trend chart draws one coloured line each; more read as a tangle (and a
+# district's 200 traces cost ~80 ms of serialising on every rerun): then every school is one grey
+# trace, with the district's median and the TREND_TOP schools of the latest year in colour.
+TREND_SCHOOL_LINES = 10
+TREND_TOP = 5
+TREND_GREY = "#c8c8c8"
+TREND_MEDIAN = "#2c3e50"
+
+
+def trend_top(trend: pd.DataFrame, value: str, n: int = TREND_TOP) -> list[str]:
+    """The ``n`` schools with the highest ``value`` in the latest year of ``trend`` (ties by name)."""
+    latest = trend[trend["year"] == trend["year"].max()]
+    ranked = latest.assign(v=latest[value].astype(float)).sort_values(["v", "org"], ascending=[False, True])
+    return [str(org) for org in ranked["org"].head(n)]
+
+
 def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
-    """One line per school over calendar years: ``trend`` has org, year and ``value`` (元, shown in 万元)."""
+    """Schools over calendar years: ``trend`` has org, year and ``value`` (元, shown in 万元).
+
+    Up to :data:`TREND_SCHOOL_LINES` schools: one coloured line each.  More: every other school as
+    thin grey lines in one trace (hover names the school), the median of all schools per year, and
+    the :data:`TREND_TOP` schools of the latest year (:func:`trend_top`) in colour.
+    """
     fig = go.Figure()
-    for i, (org, part) in enumerate(trend.groupby("org", sort=True)):
+    hover = f"%{{x}}{COLON}%{{y:,.4~f}}{WAN}"
+    schools = trend["org"].nunique()
+    top = trend_top(trend, value) if schools > TREND_SCHOOL_LINES else None
+    if top is not None:
+        xs: list[object] = []
+        ys: list[object] = []
+        names: list[object] = []
+        for org, part in trend[~trend["org"].isin(top)].groupby("org", sort=True):
+            xs += [*part["year"].astype(str), None]  # None ends one school's line
+            ys += [*(part[value].astype(float) / 10_000), None]
+            names += [plotly_text(org)] * len(part) + [None]
+        fig.add_scatter(
+            x=xs,
+            y=ys,
+            text=names,
+            mode="lines",
+            name=t("district.trend_others", n=schools - len(top)),
+            line={"color": TREND_GREY, "width": 1},
+            hovertemplate=f"%{{text}}<br>{hover}<extra></extra>",
+        )
+        median = trend.assign(v=trend[value].astype(float) / 10_000).groupby("year", sort=True)["v"].median()
+        fig.add_scatter(
+            x=median.index.astype(str),
+            y=median.to_numpy(),
+            mode="lines",
+            name=t("district.trend_median"),
+            line={"color": TREND_MEDIAN, "width": 3, "dash": "dash"},
+            hovertemplate=f"{hover}<extra>{plotly_text(t('district.trend_median'))}</extra>",
+        )
+    shown = trend if top is None else trend[trend["org"].isin(top)]
+    order = sorted(shown["org"].unique()) if top is None else top
+    for i, org in enumerate(order):
+        part = shown[shown["org"] == org]
         fig.add_scatter(
             x=part["year"].astype(str),
             y=part[value].astype(float) / 10_000,
             mode="lines+markers",
             name=str(org),
             line={"color": PALETTE[i % len(PALETTE)]},
-            hovertemplate=f"%{{x}}{COLON}%{{y:,.4~f}}{WAN}<extra>{plotly_text(org)}</extra>",
+            hovertemplate=f"{hover}<extra>{plotly_text(org)}</extra>",
         )
-    fig.update_xaxes(type="category")
+    fig.update_xaxes(type="category", categoryorder="category ascending")
     fig.update_yaxes(rangemode="tozero", title_text=WAN)
     return _layout(fig, title)

@@ -19,7 +19,6 @@ from pathlib import Path
 
 from core.store import Store, quote_ident
 from dashboard import demo
-from loaders.loading import load_path
 
 SNAPSHOT_DIR = demo.DEMO_DIR / "store"
 MANIFEST = "manifest.json"
@@ -111,6 +110,8 @@ def restore(store: Store, folder: Path | None = None) -> bool:
 
 def rebuild(folder: Path = SNAPSHOT_DIR) -> Path:
     """Load the demo ledgers into a new store (no snapshot) and write its snapshot."""
+    from loaders.loading import load_path  # not on a first start's path: the snapshot needs no loader
+
     with tempfile.TemporaryDirectory() as temp, Store(Path(temp) / "demo.duckdb") as store:
         for path in sorted(demo.DEMO_DIR.glob("*.xlsx")):
             load_path(store, path, org=demo.ORG)

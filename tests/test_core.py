@@ -24,22 +24,30 @@ ALLOWED = {
 }
 
 
+# Imported inside a function on purpose (issue 16, first start): dashboard.app leaves the loaders, the .xlsx
+# workbook (openpyxl) and the congress pack out of 总览's first run; demo_store needs the loaders only to
+# rebuild the snapshot.  Every other import of ours stays at the top of its module.
+IN_FUNCTION = {
+    "dashboard/app.py": ("loaders.loading", "dashboard.pack", "dashboard.workbook"),
+    "dashboard/demo_store.py": ("loaders.loading",),
+}
+
+
 def _our_imports(path: Path) -> list[tuple[str, bool]]:
-    """(top-level package, inside a function?) of every import of ours in ``path``."""
+    """(dotted name, inside a function?) of every import of ours in ``path`` (from a import b: a.b)."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     found = []
     nested = {id(n) for f in ast.walk(tree) if isinstance(f, ast.FunctionDef) for n in ast.walk(f)}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names = [node.module]
+            names = [f"{node.module}.{a.name}" for a in node.names]
         elif isinstance(node, ast.Import):
             names = [a.name for a in node.names]
         else:
             continue
         for name in names:
-            top = name.split(".")[0]
-            if top in ALLOWED:
-                found.append((top, id(node) in nested))
+            if name.split(".")[0] in ALLOWED:
+                found.append((name, id(node) in nested))
     return found
 
 
@@ -47,11 +55,13 @@ def _our_imports(path: Path) -> list[tuple[str, bool]]:
 def test_layers_point_down_only(package):
     offending = []
     for path in sorted((ROOT / package).glob("*.py")):
-        for top, in_function in _our_imports(path):
+        lazy = IN_FUNCTION.get(f"{package}/{path.name}", ())
+        for name, in_function in _our_imports(path):
+            top = name.split(".")[0]
             if top not in ALLOWED[package]:
                 offending.append(f"{path.name} imports {top}")
-            if in_function:
-                offending.append(f"{path.name} imports {top} inside a function")
+            if in_function and not any(name == m or name.startswith(m + ".") for m in lazy):
+                offending.append(f"{path.name} imports {name} inside a function")
     assert offending == []
 
 

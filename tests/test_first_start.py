@@ -108,3 +108,41 @@ def test_without_a_snapshot_the_demo_loads_in_the_background(fresh_db, tmp_path,
     assert not [i for i in at.info if i.value == t("demo.loading")]
     assert next(m for m in at.metric if m.label == "福利慰问支出").value.endswith("万元")
     assert app.get_store().get_meta("demo") == "true"
+
+
+def test_the_app_module_leaves_exports_and_loaders_for_later():
+    """总览's first run imports dashboard.app: openpyxl (the .xlsx exports), the loaders (upload page) and the
+    congress pack's modules wait until a page asks for them (issue 16: ~0.4 s of a first start)."""
+    import subprocess
+    import sys
+
+    heavy = ["openpyxl", "loaders.loading", "loaders.analysis", "rapidfuzz", "dashboard.workbook", "dashboard.pack"]
+    heavy += ["pptx", "docx", "dashboard.uploads"]
+    code = f"import sys, dashboard.app; print([m for m in {heavy!r} if m in sys.modules])"
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_other_pages_modules_load_in_the_background_after_the_first_page(tmp_path):
+    """After 总览's first run the uploads, exports and pack modules are imported by app.preload_later's thread."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, time, dashboard.app as app\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"at = AppTest.from_file({str(ROOT / 'streamlit_app.py')!r}, default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, at.exception\n"
+        "assert at.metric\n"
+        "deadline = time.monotonic() + 120\n"
+        "while time.monotonic() < deadline and any(m not in sys.modules for m in app.PRELOAD):\n"
+        "    time.sleep(0.1)\n"
+        "print(sorted(m for m in app.PRELOAD if m not in sys.modules))\n"
+    )
+    env = {**os.environ, "UNION_DB": str(tmp_path / "new.duckdb")}
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -263,7 +263,10 @@ def test_outreach_page_figures_equal_queries(app_db):
     names = set(reach["never"]["name"])
     shown = {v for df in at.dataframe for col in df.value.columns for v in df.value[col].astype(str)}
     assert not names & shown
-    # the rows behind a figure (溯源)
+    # the rows behind a figure (溯源): nothing of it is computed or sent while its expander is closed
+    assert "outreach_sources" not in {s.key for s in at.selectbox}
+    at.session_state["outreach_sources_open"] = True
+    at.run()
     sources = at.selectbox(key="outreach_sources")
     sources.set_value("donations.total_yuan").run()
     assert not at.exception
@@ -280,3 +283,18 @@ def test_overview_has_a_line_for_donations_publicity_reach(app_db):
     assert metric(at, "会员覆盖面") == fmt.pct(summary["reach"]["share"])
     at.selectbox(key="f_period_year").set_value("2024").run()
     assert metric(at, "会员覆盖面") == "—"
+
+
+def test_overview_sources_are_computed_only_when_opened(app_db):
+    at = start()
+    at.selectbox(key="f_period_year").set_value("2025").run()
+    # closed (the default): no picker and no table on 总览 (so the browser loads no data grid for it)
+    assert "overview_sources" not in {s.key for s in at.selectbox}
+    assert not at.dataframe
+    at.session_state["overview_sources_open"] = True
+    at.run()
+    at.selectbox(key="overview_sources").set_value("welfare.total_yuan").run()
+    assert not at.exception, at.exception
+    rows = live_store().scalar("SELECT count(*) FROM welfare WHERE year(date) = 2025")
+    assert rows > 0
+    assert len(at.dataframe[-1].value) == rows  # the rows behind 福利慰问支出 in 2025

@@ -1,0 +1,63 @@
+"""区县汇总's 各校历年趋势 chart (issue 16): one line per school up to ten schools; beyond, every other school in
+one grey trace, the district median and the five largest schools of the latest year in colour."""
+
+from __future__ import annotations
+
+import statistics
+
+import pandas as pd
+
+from core.labels import t
+from dashboard import charts
+
+
+def district_trend(schools: int, years: tuple[int, ...] = (2021, 2022, 2023)) -> pd.DataFrame:
+    """district_trend's shape: org, year, welfare_yuan (元); school k spends (k + 1) × 10,000 × year offset."""
+    rows = []
+    for k in range(schools):
+        for i, year in enumerate(years):
+            if k == 3 and i == 0:
+                continue  # a school without the first year
+            rows.append({"org": f"学校{k:03d}", "year": year, "welfare_yuan": (k + 1) * 10_000.0 * (i + 1)})
+    return pd.DataFrame(rows)
+
+
+def test_ten_schools_keep_one_line_each():
+    trend = district_trend(10)
+    fig = charts.school_trends(trend, "welfare_yuan", "t")
+    assert [tr.name for tr in fig.data] == [f"学校{k:03d}" for k in range(10)]
+    assert list(fig.data[3].x) == ["2022", "2023"] and list(fig.data[3].y) == [8.0, 12.0]  # 万元
+
+
+def test_many_schools_are_grey_with_median_and_top_five():
+    trend = district_trend(200)
+    fig = charts.school_trends(trend, "welfare_yuan", "t")
+    assert len(fig.data) == 7  # not 200 traces
+    grey, median, *top = fig.data
+    # the five biggest spenders of 2023: schools 199 … 195, biggest first
+    assert [tr.name for tr in top] == [f"学校{k:03d}" for k in range(199, 194, -1)]
+    assert list(top[0].y) == [200 * 1.0, 200 * 2.0, 200 * 3.0]
+    assert grey.name == t("district.trend_others", n=195)
+    # every other school's every year, in 万元, each school's line ended by a gap
+    points = [(n, x, y) for n, x, y in zip(grey.text, grey.x, grey.y, strict=True) if x is not None]
+    expected = [
+        (f"学校{k:03d}", str(year), (k + 1) * (i + 1.0))
+        for k in range(195)
+        for i, year in enumerate((2021, 2022, 2023))
+        if not (k == 3 and i == 0)
+    ]
+    assert points == expected
+    assert sum(x is None for x in grey.x) == 195
+    # the median of all 200 schools per year (school 3 has no 2021)
+    for year, value in zip(median.x, median.y, strict=True):
+        i = int(year) - 2021
+        spends = [(k + 1) * (i + 1.0) for k in range(200) if not (k == 3 and i == 0)]
+        assert value == statistics.median(spends)
+    assert list(median.x) == ["2021", "2022", "2023"]
+
+
+def test_school_names_in_hover_text_are_literal():
+    trend = district_trend(12)
+    trend.loc[trend["org"] == "学校000", "org"] = "<b>某校</b>"
+    grey = charts.school_trends(trend, "welfare_yuan", "t").data[0]
+    assert "&lt;b&gt;某校&lt;/b&gt;" in set(grey.text)
