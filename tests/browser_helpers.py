@@ -162,9 +162,22 @@ async def metric(page, label: str) -> str:
 
 async def choose(page, label: str, option: str, need: str | None = None, text: str | None = None) -> None:
     """Pick ``option`` in the select box ``label``; then wait for ``need``/``text`` (what the rerun shows)."""
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
     combo = page.get_by_role("combobox", name=label)
-    await combo.click()
-    await page.get_by_role("option", name=option, exact=True).click()
+    deadline = time.monotonic() + STATE_MS / 1000
+    while True:
+        # A rerun that was still drawing can replace the box and close its list as it opens: wait for the
+        # page to be idle, open the list, and open it again if the option did not appear.
+        await settle(page)
+        await combo.click()
+        try:
+            await page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
+            break
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+            await page.keyboard.press("Escape")
     await settle(page, need, text)
 
 
