@@ -372,3 +372,29 @@ def test_a_sub_union_written_two_ways_is_joined_for_loaded_and_later_rows(app_db
         load_path(store, later, isolated=False)
     assert store.scalar("SELECT sub_union FROM welfare WHERE recipient = '庚辛'") == "语文分工会"
     assert ("*", "sub_union", "语文组") not in load_user_mappings(store, "乙校").values
+
+
+def test_the_whole_corpus_loads_through_the_upload_page_alone(app_db, corpus_dir):
+    """Issue 11's done-when: every ledger of ../shared/ledgers through the pages only (no terminal): the
+    demo cleared on 数据管理, all files chosen at once on 上传台账, a school typed where the page asks for
+    one, each file loaded with its own button; then every period of truth.json is reproduced."""
+    from core.labels import t
+    from tests.test_truth import TRUTH, assert_summary_matches
+
+    at = start()
+    at.switch_page("pages/manage.py").run()
+    next(b for b in at.button if b.label == t("manage.clear_demo")).click().run()
+    store = live_store()
+    assert store.scalar("SELECT count(*) FROM batches") == 0
+    files = sorted(corpus_dir.glob("*.xlsx"))
+    at = _upload(at, *((p.name, p.read_bytes()) for p in files))
+    for box in [x for x in at.text_input if (x.key or "").startswith("org|")]:
+        if not box.value:
+            box.set_value("示例学校").run()
+    for path in files:
+        at.button(key=f"load_{hashlib.sha256(path.read_bytes()).hexdigest()}").click().run()
+        assert not at.exception, at.exception
+    loaded = store.scalar("SELECT count(*) FROM batches")
+    assert loaded == len(files), [s.value for s in at.info + at.error]
+    for period, expected in TRUTH.items():
+        assert_summary_matches(queries.summary(store, queries.Filters.of(period)), expected)
