@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +38,28 @@ class CommitResult:
     batch_id: int | None = None
 
 
-def profile_org(store: Store, org: str | None) -> str | None:
-    """The school whose mapping profile (映射方案) ``org`` names: its standard name (aliases resolved),
-    or None (the profile shared by every school) for no school or the placeholder 本校工会."""
+def _standard_school(org: str | None, aliases: dict[str, str]) -> str | None:
     org = (org or "").strip()
     if not org or org == t("org.default"):
         return None
-    return org_aliases(store).get(org, org)
+    return aliases.get(org, org)
+
+
+def profile_org(store: Store, org: str | None) -> str | None:
+    """The school whose mapping profile (映射方案) ``org`` names: its standard name (aliases resolved),
+    or None (the profile shared by every school) for no school or the placeholder 本校工会."""
+    return _standard_school(org, org_aliases(store))
+
+
+def one_school(store: Store, named: Iterable[str], org: str | None = None) -> str | None:
+    """The school whose mapping profile applies to a file or batch: ``org`` when given (the user named
+    the school), else the one school of ``named`` (its rows' 学校); None (every school's profile) otherwise.
+    Standard names, the aliases read once."""
+    aliases = org_aliases(store)
+    if (school := _standard_school(org, aliases)) is not None:
+        return school
+    found = {_standard_school(o, aliases) for o in named} - {None}
+    return found.pop() if len(found) == 1 else None
 
 
 def load_user_mappings(store: Store, org: str | None = None) -> UserMappings:
@@ -432,14 +448,11 @@ def reimport_batch(
     accept = bool(options.get("accept_valid")) if accept_valid is None else accept_valid
     analyse = analyse_isolated if isolated else analyse_file
     read = {"kind": options.get("kind"), "org": options.get("analysis_org"), "sheet_kinds": options.get("sheet_kinds")}
-    school = profile_org(store, options.get("org"))
-    if school is None:  # the batch's rows name their school: its profile (or every school's)
-        orgs = store.query(
-            " UNION ".join(f'SELECT DISTINCT org FROM "{table}" WHERE batch_id = ?' for table in KIND_TABLES.values()),
-            [batch_id] * len(KIND_TABLES),
-        )
-        named = {profile_org(store, o) for o in orgs["org"]} - {None}
-        school = named.pop() if len(named) == 1 else None
+    orgs = store.query(  # the batch's rows name their school when the upload named none
+        " UNION ".join(f'SELECT DISTINCT org FROM "{table}" WHERE batch_id = ?' for table in KIND_TABLES.values()),
+        [batch_id] * len(KIND_TABLES),
+    )
+    school = one_school(store, orgs["org"], options.get("org"))
     report = analyse(data, str(name), user=load_user_mappings(store, school), **read)
     if report.fatal:
         return report, CommitResult("refused", report.fatal)
@@ -746,10 +759,7 @@ def report_orgs(report: FileReport) -> list[str]:
 def school_of(store: Store, report: FileReport, org: str | None) -> str | None:
     """The school whose mapping profile applies to a file: ``org`` when given (the user named the
     school), else the one school its rows name; None (the profile of every school) otherwise."""
-    if profile_org(store, org):
-        return profile_org(store, org)
-    named = {profile_org(store, o) for o in report_orgs(report)} - {None}
-    return named.pop() if len(named) == 1 else None
+    return one_school(store, report_orgs(report), org)
 
 
 def analyse_for_school(store: Store, data: bytes, name: str, *, isolated: bool = True, **options) -> FileReport:
@@ -763,7 +773,7 @@ def analyse_for_school(store: Store, data: bytes, name: str, *, isolated: bool =
     org = options.get("org")
     report = analyse(data, name, user=load_user_mappings(store, org), **options)
     school = school_of(store, report, org)
-    if school is not None and school != profile_org(store, org) and school in profile_orgs(store):
+    if school is not None and _standard_school(org, {}) is None and school in profile_orgs(store):
         report = analyse(data, name, user=load_user_mappings(store, school), **options)
     return report
 
