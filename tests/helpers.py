@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -51,3 +53,19 @@ def store_content(store: Store) -> dict[str, list[tuple]]:
         frame = store.query(f'SELECT * FROM "{table}"')
         content[table] = sorted(tuple(map(str, row)) for row in frame.itertuples(index=False))
     return content
+
+
+@contextlib.contextmanager
+def app_store(path: Path, monkeypatch) -> Iterator[Path]:
+    """The app's store for one test: ``UNION_DB`` is ``path`` and Streamlit's caches are empty before
+    and after (a store or a cached figure of another test never leaks in)."""
+    import streamlit as st
+
+    monkeypatch.setenv("UNION_DB", str(path))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        yield path
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()

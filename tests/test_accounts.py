@@ -16,6 +16,7 @@ from core.store import Store
 from dashboard import __main__ as cli
 from dashboard import queries
 from loaders.loading import load_path
+from tests.helpers import app_store
 
 ROOT = Path(__file__).resolve().parents[1]
 DISTRICT = ROOT.parent / "shared" / "ledgers-district"
@@ -71,12 +72,8 @@ def db(district_db, tmp_path, monkeypatch):
         accounts.add_user(store, "chair", "chair", PASSWORD, SCHOOLS[0])
         accounts.add_user(store, "viewer", "viewer", PASSWORD, SCHOOLS[0])
         accounts.add_user(store, "district", "viewer", PASSWORD)
-    monkeypatch.setenv("UNION_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_store(path, monkeypatch):
+        yield path
 
 
 def login(name: str, password: str = PASSWORD) -> AppTest:

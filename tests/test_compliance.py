@@ -15,7 +15,6 @@ import shutil
 import openpyxl
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.labels import t
@@ -24,6 +23,7 @@ from dashboard import compliance, compliance_export
 from dashboard.__main__ import main as cli
 from dashboard.queries import Filters
 from loaders.loading import load_path
+from tests.helpers import app_store
 from tests.test_pages import ROOT
 from tests.test_pages import v2_navigation_only as v2_navigation_only  # autouse fixture for AppTest
 
@@ -316,12 +316,8 @@ def page_db(ledger_db, tmp_path, monkeypatch):
     shutil.copy(ledger_db, path)
     with Store(path) as store:
         compliance.save_rules(store, RULES)
-    monkeypatch.setenv("UNION_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_store(path, monkeypatch):
+        yield path
 
 
 def test_page_shows_flags_by_rule_and_the_paragraph(page_db):

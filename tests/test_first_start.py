@@ -6,13 +6,12 @@ from __future__ import annotations
 import threading
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.labels import t
 from core.store import Store
 from dashboard import demo, demo_store
-from tests.helpers import store_content
+from tests.helpers import app_store, store_content
 from tests.test_pages import ROOT
 from tests.test_pages import v2_navigation_only as v2_navigation_only  # autouse fixture for AppTest
 
@@ -55,12 +54,8 @@ def test_snapshot_is_refused_for_another_schema_or_other_ledgers(tmp_path, monke
 @pytest.fixture()
 def fresh_db(tmp_path, monkeypatch):
     path = tmp_path / "new.duckdb"
-    monkeypatch.setenv("UNION_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_store(path, monkeypatch):
+        yield path
 
 
 def test_first_start_shows_the_overview_from_the_snapshot(fresh_db, demo_ledgers_db):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from core.store import Store
 from dashboard import formatting as fmt
 from dashboard import queries
 from tests.conftest import copy_store
+from tests.helpers import app_store
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = ["overview", "welfare", "activities", "proposals", "awards", "outreach", "report", "upload", "manage"]
@@ -40,12 +40,8 @@ def v2_navigation_only(monkeypatch):
 def app_db(demo_template, tmp_path, monkeypatch):
     """A database as the app leaves it after its first start (the demo data), private to the test."""
     path = copy_store(demo_template, tmp_path / "app.duckdb")
-    monkeypatch.setenv("UNION_DB", str(path))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield path
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_store(path, monkeypatch):
+        yield path
 
 
 def start() -> AppTest:
