@@ -99,21 +99,30 @@ def answering(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def server(script: Path | str, db: Path, log: Path) -> Iterator[tuple[str, float]]:
-    """``streamlit run script`` on a free port; yields (url, epoch ms when /_stcore/health first answered)."""
+def server(
+    script: Path | str,
+    db: Path | None,
+    log: Path,
+    *,
+    env: dict[str, str] | None = None,
+    deadline_s: float = 120,
+) -> Iterator[tuple[str, float]]:
+    """``streamlit run script`` on 127.0.0.1 and a free port with the store ``db`` (or, with ``env``, that
+    whole environment: e.g. a lake's UNION_STORE=ducklake); yields (url, epoch ms when /_stcore/health
+    first answered).  Raises RuntimeError (with the log's end) when it exits or is silent past ``deadline_s``;
+    the server is stopped on leaving."""
     port = free_port()
     command = [sys.executable, "-m", "streamlit", "run", str(script), "--server.port", str(port)]
     command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    env = env if env is not None else {**os.environ, "UNION_DB": str(db)}
     with open(log, "w") as out:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env={**os.environ, "UNION_DB": str(db)}, stdout=out, stderr=subprocess.STDOUT
-        )
+        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 120
+            deadline = time.monotonic() + deadline_s
             while not answering(url):  # poll often: the first start is timed from this moment
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {log.read_text()[-2000:]}")
+                    raise RuntimeError(f"streamlit did not start: {Path(log).read_text()[-2000:]}")
                 time.sleep(0.02)
             yield url, time.time() * 1000
         finally:

@@ -9,15 +9,13 @@ import asyncio
 import contextlib
 import os
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from benchmarks.browser import answering, free_port  # one definition for the benchmark and the tests
+from benchmarks.browser import server  # one definition for the benchmark and the tests
 from core.labels import BROWSER_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,29 +67,11 @@ def streamlit_server(
     """`streamlit run` on 127.0.0.1 and a free port with its own database; yields the URL once it answers.
 
     ``env`` (with ``db`` None): the server's whole environment instead, e.g. a lake's (UNION_STORE=ducklake).
+    The benchmark's :func:`benchmarks.browser.server`, with the tests' longer deadline.
     """
-    port = free_port()
-    command = [sys.executable, "-m", "streamlit", "run", script, "--server.port", str(port)]
-    command += ["--server.address", "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"]
-    env = env if env is not None else {**os.environ, "UNION_DB": str(db)}
-    with open(log_path, "w") as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + SERVER_S
-            while not answering(url):  # the health endpoint answers once the server listens
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not start: {log_path.read_text()[-2000:]}")
-                time.sleep(0.1)
-            ARTIFACTS.mkdir(exist_ok=True)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with server(ROOT / script, db, log_path, env=env, deadline_s=SERVER_S) as (url, _):
+        ARTIFACTS.mkdir(exist_ok=True)
+        yield url
 
 
 async def launch(playwright):
