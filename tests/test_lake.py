@@ -6,6 +6,7 @@ a subset goes through the loader, in processes of their own, where loading is wh
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -14,6 +15,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -205,12 +207,12 @@ def inside(writer: subprocess.Popen) -> bool:
     return any(line.strip() == "inside" for line in writer.stdout)  # stops at the first
 
 
-def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
-    first, second = (corpus_dir / name for name in SMALL)
-    with Store(lake=migrated_lake) as store:
-        assert load_path(store, first)[1].status == "loaded"
+@contextlib.contextmanager
+def killed_inside_its_transaction(lake: LakeConfig, path: Path) -> Iterator[None]:
+    """A writer of ``path`` into ``lake`` held inside its transaction (the block runs while it is there),
+    then killed with kill -9."""
     writer = subprocess.Popen(
-        [sys.executable, "-c", HANGING_WRITER, migrated_lake.catalog, migrated_lake.data_path, str(second)],
+        [sys.executable, "-c", HANGING_WRITER, lake.catalog, lake.data_path, str(path)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -218,14 +220,21 @@ def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated
     )
     try:
         assert inside(writer), writer.communicate(timeout=30)[1][-2000:]
-        # A reader meanwhile sees the first batch only.
-        with Store(lake=migrated_lake, read_only=True) as reader:
-            assert set(batch_rows(reader)) == {first.name}
+        yield
         os.kill(writer.pid, signal.SIGKILL)
         writer.wait(timeout=30)
     finally:
         if writer.poll() is None:
             writer.kill()
+
+
+def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
+    first, second = (corpus_dir / name for name in SMALL)
+    with Store(lake=migrated_lake) as store:
+        assert load_path(store, first)[1].status == "loaded"
+    # While the writer is inside its transaction, a reader sees the first batch only.
+    with killed_inside_its_transaction(migrated_lake, second), Store(lake=migrated_lake, read_only=True) as reader:
+        assert set(batch_rows(reader)) == {first.name}
     with Store(lake=migrated_lake) as store:  # the killed writer's lock is gone: this writer does not wait
         assert set(batch_rows(store)) == {first.name} and orphan_rows(store) == 0
         started = time.monotonic()
@@ -259,20 +268,8 @@ def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(postg
         figures = {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH}
     assert_matches(figures["2021"]["welfare"], TRUTH["2021"]["welfare"])
     kept = parquet_files(config)
-    writer = subprocess.Popen(
-        [sys.executable, "-c", HANGING_WRITER, config.catalog, config.data_path, str(killed)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert inside(writer), writer.communicate(timeout=30)[1][-2000:]
-        os.kill(writer.pid, signal.SIGKILL)
-        writer.wait(timeout=30)
-    finally:
-        if writer.poll() is None:
-            writer.kill()
+    with killed_inside_its_transaction(config, killed):
+        pass
     orphans = parquet_files(config) - kept
     assert orphans, "the killed writer left no Parquet file"
     out = cli("dashboard", "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
