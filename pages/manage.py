@@ -13,6 +13,8 @@ app.ensure_navigation()
 app.require("manage")
 st.title(t("page.manage"))
 store = app.store()
+mine = app.scope().org  # a school account manages its own school only
+org_names = app.lists()[2]  # the schools in the store (within the account's scope)
 
 with app.guard(t("manage.section.batches")):
     st.subheader(t("manage.batches"))
@@ -115,7 +117,6 @@ with app.guard(t("privacy.section")):
 
     st.markdown(t("privacy.forget_title"))
     st.caption(t("privacy.forget_help"))
-    _, _, org_names = app.lists()
     with st.form("forget_person"):
         c1, c2, c3 = st.columns(3)
         person = c1.text_input(t("privacy.person"))
@@ -219,7 +220,7 @@ with app.guard(t("manage.section.demo")):
 
 with app.guard(t("manage.org_alias_section")):
     st.markdown(t("manage.org_alias"))
-    for alias, name in profiles.suggest_org_aliases(tuple(app.lists()[2])):
+    for alias, name in profiles.suggest_org_aliases(tuple(org_names)):
         left, right = st.columns([3, 1])
         left.caption(t("manage.org_alias_suggest", alias=fmt.md(alias), name=fmt.md(name)))
         if right.button(t("manage.org_alias_apply", name=name), key=f"alias|{alias}|{name}"):
@@ -239,8 +240,7 @@ with app.guard(t("manage.org_alias_section")):
 
 with app.guard(t("manage.section.sub_unions")):
     st.markdown(t("manage.sub_unions"))
-    mine = app.scope().org
-    schools = [mine] if mine else sorted(set(app.lists()[2]) - {t("org.default")})
+    schools = [mine] if mine else sorted(set(org_names) - {t("org.default")})
     school = st.selectbox(t("manage.sub_union_school"), schools, key="sub_union_school") if schools else None
     written = profiles.sub_union_rows(school)
     app.table(written, app.SUB_UNION_COLUMNS)
@@ -272,8 +272,7 @@ with app.guard(t("manage.section.sub_unions")):
 with app.guard(t("manage.section.mappings")):
     st.markdown(t("manage.mappings"))
     every = t("mappings.every_school")
-    mine = app.scope().org  # a school account sees and imports its own school's profile only
-    schools = [mine] if mine else sorted({*profiles.profile_orgs(), *app.lists()[2]} - {t("org.default")})
+    schools = [mine] if mine else sorted({*profiles.profile_orgs(), *org_names} - {t("org.default")})
     names = {"": every, **{s: s for s in schools}}
     shown = st.selectbox(t("manage.mappings_school"), schools if mine else list(names), format_func=names.get)
     profile = profiles.profile(shown or None)
