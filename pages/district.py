@@ -38,15 +38,16 @@ with app.guard(t("district.section.chart")):
     shown = table[["org", key]].dropna()
     if len(shown):
         scale = 100 if key.endswith("rate") else 1
+        if len(shown) > charts.RANK_ALL_BARS:
+            st.caption(t("district.rank_caption", measure=label, ends=charts.RANK_ENDS))
         st.plotly_chart(
             app.chart(
-                charts.hbar,
-                shown.assign(value=shown[key].astype(float) * scale),
+                charts.school_ranking,
+                shown.assign(value=shown[key].astype(float) * scale)[["org", "value"]],
                 "org",
                 "value",
                 t("district.chart_title", measure=label),
                 "%" if scale == 100 else "",
-                colour_by_label=False,
             ),
             key="district_chart",
         )
