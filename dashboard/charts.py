@@ -404,6 +404,10 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
 # trace, with the district's median and the TREND_TOP schools of the latest year in colour.
 TREND_SCHOOL_LINES = 10
 TREND_TOP = 5
+# Beyond this many schools (a province) the others are no longer one line each but a band from the 10th to the
+# 90th percentile per year: 2,000 grey lines read as one grey mass and made a 650 KB figure (~150 ms a rerun).
+TREND_BAND_SCHOOLS = 300
+TREND_BAND = (0.1, 0.9)
 TREND_GREY = "#c8c8c8"
 TREND_MEDIAN = "#2c3e50"
 
@@ -420,13 +424,37 @@ def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
 
     Up to :data:`TREND_SCHOOL_LINES` schools: one coloured line each.  More: every other school as
     thin grey lines in one trace (hover names the school), the median of all schools per year, and
-    the :data:`TREND_TOP` schools of the latest year (:func:`trend_top`) in colour.
+    the :data:`TREND_TOP` schools of the latest year (:func:`trend_top`) in colour.  More than
+    :data:`TREND_BAND_SCHOOLS`: a grey band from the 10th to the 90th percentile of every school per
+    year (:data:`TREND_BAND`, linear interpolation) instead of the grey lines.
     """
     fig = go.Figure()
     hover = f"%{{x}}{COLON}%{{y:,.4~f}}{WAN}"
     schools = trend["org"].nunique()
     top = trend_top(trend, value) if schools > TREND_SCHOOL_LINES else None
-    if top is not None:
+    if top is not None and schools > TREND_BAND_SCHOOLS:
+        wan = trend.assign(v=pd.to_numeric(trend[value], errors="coerce") / 10_000)
+        low, high = (wan.groupby("year", sort=True)["v"].quantile(q) for q in TREND_BAND)
+        years = low.index.astype(str)
+        fig.add_scatter(
+            x=years,
+            y=low.to_numpy(),
+            mode="lines",
+            line={"width": 0, "color": TREND_GREY},
+            showlegend=False,
+            hovertemplate=f"{hover}<extra>{plotly_text(t('district.trend_band_low'))}</extra>",
+        )
+        fig.add_scatter(
+            x=years,
+            y=high.to_numpy(),
+            mode="lines",
+            fill="tonexty",
+            fillcolor="rgba(200, 200, 200, 0.55)",
+            line={"width": 0, "color": TREND_GREY},
+            name=t("district.trend_band", n=schools),
+            hovertemplate=f"{hover}<extra>{plotly_text(t('district.trend_band_high'))}</extra>",
+        )
+    if top is not None and schools <= TREND_BAND_SCHOOLS:
         # One row per point and one gap row (None) after each school's last year, built column-wise:
         # a loop over 2,000 schools' groups took seconds, and plotly checks numpy arrays faster than lists.
         others = trend.loc[~trend["org"].isin(top), ["org", "year", value]]
@@ -444,6 +472,7 @@ def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
             line={"color": TREND_GREY, "width": 1},
             hovertemplate=f"%{{text}}<br>{hover}<extra></extra>",
         )
+    if top is not None:
         median = trend.assign(v=trend[value].astype(float) / 10_000).groupby("year", sort=True)["v"].median()
         fig.add_scatter(
             x=median.index.astype(str),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 import pandas as pd
+import pytest
 
 from core.labels import t
 from dashboard import charts
@@ -100,3 +101,22 @@ def test_ranked_school_names_are_literal():
     frame.loc[frame["value"].idxmax(), "org"] = "<a href='x'>某校</a>"
     bar = charts.school_ranking(frame, "org", "value", "t", "").data[0]
     assert "&lt;a href=&#x27;x&#x27;&gt;某校&lt;/a&gt;" in list(bar.y)
+
+
+def test_a_province_draws_the_middle_of_its_schools_as_a_band():
+    trend = district_trend(charts.TREND_BAND_SCHOOLS + 100)
+    fig = charts.school_trends(trend, "welfare_yuan", "t")
+    low, high, median, *top = fig.data
+    assert len(top) == charts.TREND_TOP and high.fill == "tonexty"
+    assert high.name == t("district.trend_band", n=charts.TREND_BAND_SCHOOLS + 100)
+    assert list(high.x) == ["2021", "2022", "2023"]
+    for i in range(3):
+        spends = sorted((k + 1) * (i + 1.0) for k in range(charts.TREND_BAND_SCHOOLS + 100) if not (k == 3 and i == 0))
+        # percentiles by linear interpolation between the ranked values, computed here by hand
+        for q, trace in zip(charts.TREND_BAND, (low, high), strict=True):
+            rank = q * (len(spends) - 1)
+            below = int(rank)
+            expected = spends[below] + (spends[below + 1] - spends[below]) * (rank - below)
+            assert trace.y[i] == pytest.approx(expected)
+        assert median.y[i] == statistics.median(spends)
+    assert len(fig.to_json()) < 20_000  # not one point per school
