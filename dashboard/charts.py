@@ -514,7 +514,8 @@ def school_ranking(frame: pd.DataFrame, label: str, value: str, title: str, unit
     and a dashed line at the median of every school (the table above holds every school).
     """
     if len(frame) <= RANK_ALL_BARS:
-        return hbar(frame, label, value, title, unit, colour_by_label=False)
+        fig = hbar(frame, label, value, title, unit, colour_by_label=False)
+        return fig.update_xaxes(tickformat=",~f")  # 1,200,000 (not plotly's 1.2M)
     ranked = frame.assign(_v=frame[value].astype(float)).sort_values(["_v", label], ascending=[False, True])
     top, bottom = ranked.head(RANK_ENDS), ranked.tail(RANK_ENDS)
     gap = t("district.rank_gap", n=len(ranked) - 2 * RANK_ENDS)
@@ -540,7 +541,7 @@ def school_ranking(frame: pd.DataFrame, label: str, value: str, title: str, unit
         annotation_position="top",
     )
     fig.update_yaxes(type="category")  # the order given: lowest at the bottom, highest on top
-    fig.update_xaxes(title_text=unit)
+    fig.update_xaxes(title_text=unit, tickformat=",~f")  # 1,200,000 (not plotly's 1.2M)
     if is_count(unit):
         fig.update_xaxes(**count_axis(max(shown) if shown else None))
     return _layout(fig, title, height=34 * len(names) + 110)
