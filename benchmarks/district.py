@@ -31,7 +31,8 @@ def build(path: Path, schools: int, years: int) -> dict[str, int]:
     last_year = FIRST_YEAR + years - 1
     days = f"(DATE '{last_year}-12-31' - DATE '{FIRST_YEAR}-01-01' + 1)"
     cats, levels, decisions = _sql_list(WELFARE_CATEGORIES), _sql_list(LEVEL_ORDER), _sql_list(DECISION_ORDER)
-    school = f"'第' || lpad(CAST(i % {schools} AS VARCHAR), 3, '0') || '学校工会'"
+    width = max(3, len(str(schools - 1)))  # 2,000 schools are 2,000 names (a width of 3 made 1,000)
+    school = f"'第' || lpad(CAST(i % {schools} AS VARCHAR), {width}, '0') || '学校工会'"
     sub = f"'分工会' || CAST(hash(i * 7) % {SUB_UNIONS} AS VARCHAR)"
     prov = "1, 'benchmark.xlsx', '生成', CAST(i % 1000000 AS INTEGER)"
     sizes = {

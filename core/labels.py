@@ -507,6 +507,13 @@ ZH: dict[str, str] = {
     "district.trend_title": "各校历年{measure}",
     "district.trend_others": "其他{n}所学校",
     "district.trend_median": "全区各校中位数",
+    "district.trend_band": "{n}所学校的中间八成（第10至第90百分位）",
+    "district.trend_band_low": "第10百分位",
+    "district.trend_band_high": "第90百分位",
+    "district.trend_band_caption": "学校很多：灰色带为各校中间80%的范围（第10至第90百分位），虚线为各校中位数，彩色为{year}年支出最多的{top}所学校（图例中可点选）；每所学校每年的数字见下表。",
+    "district.rank_gap": "…… 其余{n}所学校 ……",
+    "district.rank_median": "各校中位数 {value}",
+    "district.rank_caption": "学校较多：图中为{measure}最高的{ends}所（红）和最低的{ends}所（蓝），虚线为各校中位数；每所学校的数字见上表。",
     "district.trend_caption": "学校较多：灰线为各校，虚线为全区各校中位数，彩色为{year}年支出最多的{top}所学校（图例中可点选）；"
     "每所学校每年的数字见下表。",
     "district.download": "下载区县汇总（Excel）",

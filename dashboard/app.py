@@ -305,8 +305,9 @@ def lists(org: str | None = None) -> tuple[list[int], list[str], list[str]]:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def _period_starts(kind: str, version: int, org: str | None) -> list[int]:
-    s = get_store()
-    return queries.available_years(s, org) if kind == "year" else queries.academic_years(s, org)
+    if kind == "year":  # the years :func:`lists` reads already (one scan of every table, not two)
+        return _lists(version, org)[0]
+    return queries.academic_years(get_store(), org)
 
 
 def periods(kind: str, org: str | None = None) -> list[Period]:

@@ -11,6 +11,7 @@ import datetime as dt
 import html
 import zlib
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -403,6 +404,10 @@ def trends(series: dict[str, tuple[pd.DataFrame, str]], title: str) -> go.Figure
 # trace, with the district's median and the TREND_TOP schools of the latest year in colour.
 TREND_SCHOOL_LINES = 10
 TREND_TOP = 5
+# Beyond this many schools (a province) the others are no longer one line each but a band from the 10th to the
+# 90th percentile per year: 2,000 grey lines read as one grey mass and made a 650 KB figure (~150 ms a rerun).
+TREND_BAND_SCHOOLS = 300
+TREND_BAND = (0.1, 0.9)
 TREND_GREY = "#c8c8c8"
 TREND_MEDIAN = "#2c3e50"
 
@@ -419,29 +424,55 @@ def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
 
     Up to :data:`TREND_SCHOOL_LINES` schools: one coloured line each.  More: every other school as
     thin grey lines in one trace (hover names the school), the median of all schools per year, and
-    the :data:`TREND_TOP` schools of the latest year (:func:`trend_top`) in colour.
+    the :data:`TREND_TOP` schools of the latest year (:func:`trend_top`) in colour.  More than
+    :data:`TREND_BAND_SCHOOLS`: a grey band from the 10th to the 90th percentile of every school per
+    year (:data:`TREND_BAND`, linear interpolation) instead of the grey lines.
     """
     fig = go.Figure()
     hover = f"%{{x}}{COLON}%{{y:,.4~f}}{WAN}"
     schools = trend["org"].nunique()
     top = trend_top(trend, value) if schools > TREND_SCHOOL_LINES else None
-    if top is not None:
-        xs: list[object] = []
-        ys: list[object] = []
-        names: list[object] = []
-        for org, part in trend[~trend["org"].isin(top)].groupby("org", sort=True):
-            xs += [*part["year"].astype(str), None]  # None ends one school's line
-            ys += [*(part[value].astype(float) / 10_000), None]
-            names += [plotly_text(org)] * len(part) + [None]
+    if top is not None and schools > TREND_BAND_SCHOOLS:
+        wan = trend.assign(v=pd.to_numeric(trend[value], errors="coerce") / 10_000)
+        low, high = (wan.groupby("year", sort=True)["v"].quantile(q) for q in TREND_BAND)
+        years = low.index.astype(str)
         fig.add_scatter(
-            x=xs,
-            y=ys,
-            text=names,
+            x=years,
+            y=low.to_numpy(),
+            mode="lines",
+            line={"width": 0, "color": TREND_GREY},
+            showlegend=False,
+            hovertemplate=f"{hover}<extra>{plotly_text(t('district.trend_band_low'))}</extra>",
+        )
+        fig.add_scatter(
+            x=years,
+            y=high.to_numpy(),
+            mode="lines",
+            fill="tonexty",
+            fillcolor="rgba(200, 200, 200, 0.55)",
+            line={"width": 0, "color": TREND_GREY},
+            name=t("district.trend_band", n=schools),
+            hovertemplate=f"{hover}<extra>{plotly_text(t('district.trend_band_high'))}</extra>",
+        )
+    if top is not None and schools <= TREND_BAND_SCHOOLS:
+        # One row per point and one gap row (None) after each school's last year, built column-wise:
+        # a loop over 2,000 schools' groups took seconds, and plotly checks numpy arrays faster than lists.
+        others = trend.loc[~trend["org"].isin(top), ["org", "year", value]]
+        gaps = pd.DataFrame({"org": others["org"].unique(), "year": None, value: None})
+        points = pd.concat([others.assign(_gap=0), gaps.assign(_gap=1)], ignore_index=True)
+        points = points.sort_values(["org", "_gap", "year"], kind="stable")
+        gap = points["_gap"].to_numpy() == 1
+        escaped = {org: plotly_text(org) for org in gaps["org"]}
+        fig.add_scatter(
+            x=np.where(gap, None, points["year"].astype("string").to_numpy(dtype=object, na_value=None)),
+            y=np.where(gap, np.nan, pd.to_numeric(points[value], errors="coerce").to_numpy(dtype=float) / 10_000),
+            text=np.where(gap, None, points["org"].map(escaped).to_numpy(dtype=object)),
             mode="lines",
             name=t("district.trend_others", n=schools - len(top)),
             line={"color": TREND_GREY, "width": 1},
             hovertemplate=f"%{{text}}<br>{hover}<extra></extra>",
         )
+    if top is not None:
         median = trend.assign(v=trend[value].astype(float) / 10_000).groupby("year", sort=True)["v"].median()
         fig.add_scatter(
             x=median.index.astype(str),
@@ -466,3 +497,51 @@ def school_trends(trend: pd.DataFrame, value: str, title: str) -> go.Figure:
     fig.update_xaxes(type="category", categoryorder="category ascending")
     fig.update_yaxes(rangemode="tozero", title_text=WAN)
     return _layout(fig, title)
+
+
+# Up to this many schools the comparison chart ranks every school; more (a district of 200 made a chart
+# 7,000 px tall, a province's 2,000 one of 68,000 px and 1 MB of figure): the RANK_ENDS highest and the
+# RANK_ENDS lowest, a row saying how many are between, and the median of all schools as a dashed line.
+RANK_ALL_BARS = 30
+RANK_ENDS = 15
+
+
+def school_ranking(frame: pd.DataFrame, label: str, value: str, title: str, unit: str) -> go.Figure:
+    """Schools compared on ``value`` (in ``unit``), highest on top (各校对比图).
+
+    Up to :data:`RANK_ALL_BARS` schools: every school (:func:`hbar`).  More: the :data:`RANK_ENDS`
+    highest (ties by name) and the :data:`RANK_ENDS` lowest, a middle row 其余N所学校 without a bar,
+    and a dashed line at the median of every school (the table above holds every school).
+    """
+    if len(frame) <= RANK_ALL_BARS:
+        fig = hbar(frame, label, value, title, unit, colour_by_label=False)
+        return fig.update_xaxes(tickformat=",~f")  # 1,200,000 (not plotly's 1.2M)
+    ranked = frame.assign(_v=frame[value].astype(float)).sort_values(["_v", label], ascending=[False, True])
+    top, bottom = ranked.head(RANK_ENDS), ranked.tail(RANK_ENDS)
+    gap = t("district.rank_gap", n=len(ranked) - 2 * RANK_ENDS)
+    names = [*bottom[label].astype(str).iloc[::-1], gap, *top[label].astype(str).iloc[::-1]]
+    values = [*bottom["_v"].iloc[::-1], None, *top["_v"].iloc[::-1]]
+    shown = [v for v in values if v is not None]
+    fig = go.Figure(
+        go.Bar(
+            x=values,
+            y=names,
+            orientation="h",
+            marker_color=[PALETTE[0] if i > RANK_ENDS else PALETTE[1] for i in range(len(names))],
+            hovertemplate=f"%{{y}}<br>%{{x:,.4~f}}{unit}<extra></extra>",
+            text=["" if v is None else f"{v:,.2f}" if unit == WAN or unit == "%" else f"{v:,.0f}" for v in values],
+            textposition="auto",
+        )
+    )
+    median = float(ranked["_v"].median())
+    fig.add_vline(
+        x=median,
+        line={"color": TREND_MEDIAN, "width": 2, "dash": "dash"},
+        annotation_text=t("district.rank_median", value=f"{median:,.2f}"),
+        annotation_position="top",
+    )
+    fig.update_yaxes(type="category")  # the order given: lowest at the bottom, highest on top
+    fig.update_xaxes(title_text=unit, tickformat=",~f")  # 1,200,000 (not plotly's 1.2M)
+    if is_count(unit):
+        fig.update_xaxes(**count_axis(max(shown) if shown else None))
+    return _layout(fig, title, height=34 * len(names) + 110)

@@ -783,7 +783,7 @@ def district_table(store: Store, f: Filters, orgs: list[str] | None = None) -> p
     (default: every school) says which schools.
     """
     chosen = organisations(store) if orgs is None else list(orgs)
-    welfare, counted, rostered, activity, proposal, award, budget = _district_figures(store, f, chosen)
+    welfare, counted, rostered, activity, proposal, award, budget = _district_figures(store, f, orgs)
     rows = []
     for org in chosen:
         total_yuan = round(float(welfare.get(org, (0, 0))[0]), 2)
@@ -832,15 +832,27 @@ def district_table(store: Store, f: Filters, orgs: list[str] | None = None) -> p
     return frame
 
 
-def _district_figures(store: Store, f: Filters, orgs: list[str]) -> tuple[dict, ...]:
+def _among(orgs: list[str] | None, param: str = "?") -> tuple[str, list[object]]:
+    """The SQL condition (with its parameters) keeping the rows of ``orgs``; none for every school.
+
+    A semi-join on the unnested list, not ``list_contains``: with 2,000 schools ``list_contains``
+    searches the list once per row (1.2 s for a year of 2 M welfare rows, 0.13 s as a semi-join).
+    """
+    if orgs is None:
+        return "", []
+    return f" AND org IN (SELECT unnest({param}))", [list(orgs)]
+
+
+def _district_figures(store: Store, f: Filters, orgs: list[str] | None) -> tuple[dict, ...]:
     """Per school, one grouped query per table (not six queries per school): the inputs of
     :func:`district_table`, defined as :func:`welfare_totals`, :func:`members_total`,
-    :func:`activity_totals`, :func:`proposal_totals` and :func:`award_totals` define them."""
+    :func:`activity_totals`, :func:`proposal_totals` and :func:`award_totals` define them.
+    ``orgs`` None: every school."""
     every = Filters(f.period, None, f.sub_unions)
-    mine = " AND list_contains(?, org)"
+    mine, mine_params = _among(orgs)
 
     def grouped(sql: str, params: list[object]) -> dict[str, tuple]:
-        frame = store.query(sql, [*params, orgs])
+        frame = store.query(sql, [*params, *mine_params])
         return {row[0]: tuple(None if pd.isna(v) else v for v in row[1:]) for row in frame.itertuples(index=False)}
 
     where, params = _dated(every, "date", "sub_union")
@@ -863,9 +875,11 @@ def _district_figures(store: Store, f: Filters, orgs: list[str]) -> tuple[dict, 
         params,
     )
     where, named = _proposal_params(every)
+    among, among_params = _among(orgs, "$orgs")
     sql = f"""SELECT org, count(*), count(*) FILTER (WHERE {_ACCEPTED}), count(*) FILTER (WHERE {_HANDLED})
-              FROM proposals WHERE {where} AND list_contains($orgs, org) GROUP BY org"""
-    proposal = {row[0]: tuple(row[1:]) for row in _run(store, sql, {**named, "orgs": orgs}).itertuples(index=False)}
+              FROM proposals WHERE {where}{among} GROUP BY org"""
+    named = {**named, "orgs": among_params[0]} if among_params else named
+    proposal = {row[0]: tuple(row[1:]) for row in _run(store, sql, named).itertuples(index=False)}
     where, params = _award_where(every)
     award = grouped(f"SELECT org, count(*) FROM awards WHERE {where}{mine} GROUP BY org", params)
     budget = grouped(f"SELECT org, count(*) FROM budget WHERE year = ?{mine} GROUP BY org", [year])
@@ -882,16 +896,16 @@ def _district_figures(store: Store, f: Filters, orgs: list[str]) -> tuple[dict, 
 
 def district_trend(store: Store, orgs: list[str] | None = None) -> pd.DataFrame:
     """Calendar-year figures per school (school over years): org, year, welfare_yuan, members,
-    per_member_yuan, events, awards.  Aggregates only."""
-    chosen = organisations(store) if orgs is None else list(orgs)
+    per_member_yuan, events, awards.  Aggregates only.  ``orgs`` None: every school."""
+    among, among_params = _among(orgs, "$orgs")
     return store.query(
-        """WITH w AS (SELECT org, year(date) AS year, sum(amount_yuan)::DOUBLE AS welfare_yuan
-                      FROM welfare WHERE list_contains($orgs, org) GROUP BY ALL),
+        f"""WITH w AS (SELECT org, year(date) AS year, sum(amount_yuan)::DOUBLE AS welfare_yuan
+                      FROM welfare WHERE true{among} GROUP BY ALL),
                 a AS (SELECT org, year(start_date) AS year, count(*) AS events
-                      FROM activities WHERE list_contains($orgs, org) GROUP BY ALL),
-                r AS (SELECT org, year, count(*) AS awards FROM awards WHERE list_contains($orgs, org) GROUP BY ALL),
+                      FROM activities WHERE true{among} GROUP BY ALL),
+                r AS (SELECT org, year, count(*) AS awards FROM awards WHERE true{among} GROUP BY ALL),
                 m AS (SELECT org, year, sum(members) AS members FROM member_counts
-                      WHERE list_contains($orgs, org) GROUP BY ALL),
+                      WHERE true{among} GROUP BY ALL),
                 k AS (SELECT org, year FROM w UNION SELECT org, year FROM a UNION SELECT org, year FROM r
                       UNION SELECT org, year FROM m)
            SELECT k.org, k.year::INTEGER AS year, coalesce(w.welfare_yuan, 0) AS welfare_yuan,
@@ -900,7 +914,7 @@ def district_trend(store: Store, orgs: list[str] | None = None) -> pd.DataFrame:
            FROM k LEFT JOIN w USING (org, year) LEFT JOIN a USING (org, year) LEFT JOIN r USING (org, year)
                   LEFT JOIN m USING (org, year)
            ORDER BY k.org, k.year""",
-        {"orgs": chosen},
+        {"orgs": among_params[0]} if among_params else None,
     )
 
 

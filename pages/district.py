@@ -38,15 +38,16 @@ with app.guard(t("district.section.chart")):
     shown = table[["org", key]].dropna()
     if len(shown):
         scale = 100 if key.endswith("rate") else 1
+        if len(shown) > charts.RANK_ALL_BARS:
+            st.caption(t("district.rank_caption", measure=label, ends=charts.RANK_ENDS))
         st.plotly_chart(
             app.chart(
-                charts.hbar,
-                shown.assign(value=shown[key].astype(float) * scale),
+                charts.school_ranking,
+                shown.assign(value=shown[key].astype(float) * scale)[["org", "value"]],
                 "org",
                 "value",
                 t("district.chart_title", measure=label),
                 "%" if scale == 100 else "",
-                colour_by_label=False,
             ),
             key="district_chart",
         )
@@ -55,7 +56,9 @@ with app.guard(t("district.section.trend")):
     trend = app.district_trend()
     if len(trend):
         st.subheader(t("district.section.trend"))
-        if trend["org"].nunique() > charts.TREND_SCHOOL_LINES:
-            st.caption(t("district.trend_caption", year=int(trend["year"].max()), top=charts.TREND_TOP))
+        schools = trend["org"].nunique()
+        if schools > charts.TREND_SCHOOL_LINES:
+            caption = "district.trend_band_caption" if schools > charts.TREND_BAND_SCHOOLS else "district.trend_caption"
+            st.caption(t(caption, year=int(trend["year"].max()), top=charts.TREND_TOP))
         st.plotly_chart(app.district_trend_chart(trend), key="district_trend")
         app.table(trend.drop(columns=["members"]).astype({"per_member_yuan": float}), app.DISTRICT_TREND_COLUMNS)

@@ -317,6 +317,15 @@ def test_district_table_matches_school_figures(district_db):
             assert "welfare" not in table.loc[school, "missing"]
         trend = queries.district_trend(store)
         assert set(trend["org"]) == set(SCHOOLS) and {2023, 2024} <= set(trend["year"])
+        # a chosen few schools (the pack's list): the same figures, the others' rows left out
+        two = sorted(SCHOOLS)[:2]
+        some = queries.district_table(store, queries.Filters.of("2023"), two).set_index("org")
+        assert list(some.index) == two
+        assert some["welfare_yuan"].tolist() == table.loc[two, "welfare_yuan"].tolist()
+        assert some["members"].tolist() == table.loc[two, "members"].tolist()
+        some_trend = queries.district_trend(store, two)
+        assert set(some_trend["org"]) == set(two)
+        assert some_trend.reset_index(drop=True).equals(trend[trend["org"].isin(two)].reset_index(drop=True))
         from dashboard import workbook
 
         data = workbook.build_district_workbook(

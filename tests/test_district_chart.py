@@ -6,6 +6,7 @@ from __future__ import annotations
 import statistics
 
 import pandas as pd
+import pytest
 
 from core.labels import t
 from dashboard import charts
@@ -61,3 +62,61 @@ def test_school_names_in_hover_text_are_literal():
     trend.loc[trend["org"] == "学校000", "org"] = "<b>某校</b>"
     grey = charts.school_trends(trend, "welfare_yuan", "t").data[0]
     assert "&lt;b&gt;某校&lt;/b&gt;" in set(grey.text)
+
+
+# --- 各校对比图: every school up to RANK_ALL_BARS, beyond the highest and lowest RANK_ENDS -----------------
+
+
+def _schools(n: int) -> pd.DataFrame:
+    """n schools; school k's value is (k * 37) % n + 0.5 (a shuffled order, no ties)."""
+    return pd.DataFrame({"org": [f"学校{k:04d}" for k in range(n)], "value": [(k * 37) % n + 0.5 for k in range(n)]})
+
+
+def test_a_few_schools_are_ranked_every_one():
+    frame = _schools(12)
+    bar = charts.school_ranking(frame, "org", "value", "t", "").data[0]
+    assert len(bar.y) == 12
+    assert list(bar.x) == sorted(frame["value"])  # biggest on top (plotly draws the first at the bottom)
+
+
+def test_a_province_shows_its_ends_and_the_median_of_every_school():
+    n = 2000
+    frame = _schools(n)
+    fig = charts.school_ranking(frame, "org", "value", "t", "")
+    (bar,) = fig.data
+    ends = charts.RANK_ENDS
+    by_value = frame.sort_values("value", ascending=False)
+    top = list(by_value["org"].head(ends))
+    bottom = list(by_value["org"].tail(ends))
+    assert list(bar.y) == [*reversed(bottom), t("district.rank_gap", n=n - 2 * ends), *reversed(top)]
+    assert list(bar.x[-ends:]) == sorted(by_value["value"].head(ends))
+    assert bar.x[ends] is None
+    (line,) = fig.layout.shapes
+    assert line.x0 == line.x1 == statistics.median(frame["value"])
+    assert fig.layout.height < 34 * 40 + 200  # not 2,000 bars tall
+
+
+def test_ranked_school_names_are_literal():
+    frame = _schools(40)
+    frame.loc[frame["value"].idxmax(), "org"] = "<a href='x'>某校</a>"
+    bar = charts.school_ranking(frame, "org", "value", "t", "").data[0]
+    assert "&lt;a href=&#x27;x&#x27;&gt;某校&lt;/a&gt;" in list(bar.y)
+
+
+def test_a_province_draws_the_middle_of_its_schools_as_a_band():
+    trend = district_trend(charts.TREND_BAND_SCHOOLS + 100)
+    fig = charts.school_trends(trend, "welfare_yuan", "t")
+    low, high, median, *top = fig.data
+    assert len(top) == charts.TREND_TOP and high.fill == "tonexty"
+    assert high.name == t("district.trend_band", n=charts.TREND_BAND_SCHOOLS + 100)
+    assert list(high.x) == ["2021", "2022", "2023"]
+    for i in range(3):
+        spends = sorted((k + 1) * (i + 1.0) for k in range(charts.TREND_BAND_SCHOOLS + 100) if not (k == 3 and i == 0))
+        # percentiles by linear interpolation between the ranked values, computed here by hand
+        for q, trace in zip(charts.TREND_BAND, (low, high), strict=True):
+            rank = q * (len(spends) - 1)
+            below = int(rank)
+            expected = spends[below] + (spends[below + 1] - spends[below]) * (rank - below)
+            assert trace.y[i] == pytest.approx(expected)
+        assert median.y[i] == statistics.median(spends)
+    assert len(fig.to_json()) < 20_000  # not one point per school
