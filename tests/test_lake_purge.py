@@ -5,12 +5,15 @@ snapshots name, and in rows inlined in the PostgreSQL catalog.  Each test loads 
 lake of its own data folder, erases someone (forget, 撤销批次, retention), then reads EVERY Parquet file
 under the data path (all columns as text, not a byte grep: Parquet compresses strings) and every table
 of the catalog's schema (inlined data keeps text as bytea: searched as UTF-8 hex too), and checks every
-truth.json figure.  Select with ``-m lake``.
+truth.json figure.  Select with ``-m lake``.  The last two tests are about the embedded file store: a
+backup holds no erased name; the file itself still does (a known gap, marked xfail).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -27,7 +30,7 @@ from tests.helpers import xlsx_bytes
 from tests.lake_fixtures import postgres_server  # noqa: F401 - fixture
 from tests.test_truth import TRUTH, assert_summary_matches
 
-pytestmark = pytest.mark.lake
+ROOT = Path(__file__).resolve().parents[1]
 SCHOOL = "示范职业技术学院"  # the corpus's one school
 
 
@@ -123,6 +126,7 @@ def assert_truth(store: Store) -> None:
         assert_summary_matches(queries.summary(store, queries.Filters.of(period)), expected)
 
 
+@pytest.mark.lake
 def test_a_forgotten_person_is_in_no_file_and_no_catalog_table(corpus_in_own_lake, tmp_path):
     lake = corpus_in_own_lake
     with Store(lake=lake) as store, Store(lake=lake, read_only=True) as other:
@@ -177,6 +181,7 @@ def test_a_forgotten_person_is_in_no_file_and_no_catalog_table(corpus_in_own_lak
         assert_truth(reader)
 
 
+@pytest.mark.lake
 def test_a_removed_batch_leaves_no_name_of_it_in_the_files(corpus_in_own_lake):
     lake = corpus_in_own_lake
     with Store(lake=lake) as store:
@@ -199,6 +204,7 @@ def test_a_removed_batch_leaves_no_name_of_it_in_the_files(corpus_in_own_lake):
         assert_truth(store)  # the members come from the headcount table, not the roster
 
 
+@pytest.mark.lake
 def test_names_past_retention_are_in_no_file(corpus_in_own_lake):
     lake = corpus_in_own_lake
     today = dt.date(2026, 6, 1)  # 3 years: rows of periods that ended before 2023-06-01
@@ -224,7 +230,8 @@ def test_names_past_retention_are_in_no_file(corpus_in_own_lake):
         assert_truth(store)
 
 
-def test_an_unfinished_purge_is_finished_by_lake_maintenance(corpus_in_own_lake):
+@pytest.mark.lake
+def test_an_unfinished_purge_is_finished_by_lake_maintenance(corpus_in_own_lake, postgres_server):
     """A purge interrupted after the erasure's commit (a kill) leaves its note; lake-maintenance finishes it."""
     lake = corpus_in_own_lake
     with Store(lake=lake) as store:
@@ -232,13 +239,61 @@ def test_an_unfinished_purge_is_finished_by_lake_maintenance(corpus_in_own_lake)
         planned = erasure.plan(store, erasure.Target(name))
         store.purge_erased = lambda: []  # the process dies right after the commit
         erasure.forget(store, planned)
-        assert store.get_meta(LAKE_PURGE_KEY) == ",".join(sorted({*planned.rows, "batch_files"}))
+        tables = sorted({*planned.rows, "batch_files"})
+        assert store.get_meta(LAKE_PURGE_KEY) == ",".join(tables)
         assert "parquet" in where_named(lake, [name])[name]
+
+    def maintenance(*args: str) -> str:
+        out = subprocess.run(
+            [sys.executable, "-m", "dashboard", "lake-maintenance", *args],
+            env=postgres_server.env(lake),
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert out.returncode == 0, out.stderr
+        return out.stdout
+
+    assert f"有 {len(tables)} 张表的个人信息清除尚未完成" in maintenance("--dry-run")
+    assert "parquet" in where_named(lake, [name])[name]  # a dry run changes nothing
+    assert f"{len(tables)} 张表的旧版本文件已重写并删除" in maintenance()
+    assert where_named(lake, [name]) == {}
     with Store(lake=lake) as store:
-        assert store.lake_maintenance(dry_run=True)["purged"] == len({*planned.rows, "batch_files"})
-        done = store.lake_maintenance()
-        assert done["purged"] == len({*planned.rows, "batch_files"})
-        assert where_named(lake, [name]) == {}
         assert store.get_meta(LAKE_PURGE_KEY) is None
         assert_truth(store)
-        assert store.lake_maintenance()["purged"] == 0
+    assert "个人信息清除" not in maintenance()  # nothing left to purge
+
+
+def _bytes_naming(path: Path, name: str) -> int:
+    """How often the UTF-8 bytes of ``name`` occur in the file (DuckDB keeps these strings uncompressed)."""
+    return path.read_bytes().count(name.encode())
+
+
+def test_a_backup_of_a_file_store_holds_no_erased_name(corpus_db, tmp_path):
+    db = copy_store(corpus_db, tmp_path / "file.duckdb")
+    with Store(db) as store:
+        name = store.scalar("SELECT max(recipient) FROM welfare WHERE length(recipient) = 3")
+        assert _bytes_naming(db, name) > 0
+        erasure.forget(store, erasure.plan(store, erasure.Target(name)))
+        assert store.get_meta(LAKE_PURGE_KEY) is None  # a file store notes no purge
+        backup = store.backup(tmp_path / "backup.duckdb")
+    assert _bytes_naming(backup, name) == 0
+    with Store(backup, read_only=True) as copy:
+        assert_truth(copy)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="known gap: DuckDB 1.5.5 leaves an updated string's old bytes in the file (CHECKPOINT and VACUUM "
+    "do not overwrite them); only a copy (backup) is clean",
+)
+def test_a_file_store_keeps_no_erased_name_in_its_file(corpus_db, tmp_path):
+    db = copy_store(corpus_db, tmp_path / "file.duckdb")
+    with Store(db) as store:
+        name = store.scalar("SELECT max(recipient) FROM welfare WHERE length(recipient) = 3")
+        erasure.forget(store, erasure.plan(store, erasure.Target(name)))
+        store._conn.execute("VACUUM")
+        store._conn.execute("CHECKPOINT")
+    assert _bytes_naming(db, name) == 0
