@@ -832,7 +832,8 @@ class Store:
     def erasing(self, tables: Iterable[str]) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write transaction that removes personal information (删除个人信息) from ``tables``, then the purge.
 
-        On a file: exactly :meth:`transaction`.  In a lake, UPDATE and DELETE only mark rows deleted:
+        ``tables`` is read when the body ends (a set the body adds to is fine).  On a file: exactly
+        :meth:`transaction`.  In a lake, UPDATE and DELETE only mark rows deleted:
         the old values stay in the Parquet files (and in rows inlined in the catalog) that older
         snapshots still name, until those files are rewritten and the snapshots expired.  So here
         the transaction also notes ``tables`` in ``meta`` (:data:`LAKE_PURGE_KEY`, committed with the
@@ -843,11 +844,11 @@ class Store:
         """
         with self._exclusive():
             with self.transaction() as cur:
-                if self.lake is not None:
+                yield cur
+                if self.lake is not None:  # read now: the body may have added the tables it found rows in
                     pending = self._pending_purge(cur) | set(tables)
                     cur.execute("DELETE FROM meta WHERE key = ?", [LAKE_PURGE_KEY])
                     cur.execute("INSERT INTO meta VALUES (?, ?)", [LAKE_PURGE_KEY, ",".join(sorted(pending))])
-                yield cur
             self.purge_erased()
 
     @staticmethod

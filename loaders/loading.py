@@ -419,9 +419,11 @@ def remove_batch(store: Store, batch_id: int) -> bool:
     """
     if not store.scalar("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]):
         return False
-    with store.erasing([*KIND_TABLES.values(), "rejected_rows", "batch_files", "batches"]) as cur:
+    erased = {"rejected_rows", "batch_files", "batches"}  # purged in a lake: these, and the tables it had rows in
+    with store.erasing(erased) as cur:
         for table in KIND_TABLES.values():
-            cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+            if cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id]).fetchone()[0]:
+                erased.add(table)
         cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batch_files WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
