@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -164,9 +163,7 @@ def test_a_forgotten_person_is_in_no_file_and_no_catalog_table(corpus_in_own_lak
         other._readers.put(pinned)
 
         planned = erasure.plan(store, erasure.Target(name))
-        started = time.monotonic()
         assert erasure.forget(store, planned) == planned.total
-        seconds = time.monotonic() - started
 
         assert name not in "\n".join(current_text(store))
         assert where_named(lake, [name]) == {}
@@ -176,7 +173,6 @@ def test_a_forgotten_person_is_in_no_file_and_no_catalog_table(corpus_in_own_lak
         # The read planned at the old snapshot finds its files gone and reads again at the newest one.
         assert other.scalar("SELECT count(*) FROM welfare WHERE recipient = ?", [planned.pseudonym]) >= 1
         assert_truth(other)
-        print(f"forget with purge on the corpus lake: {seconds:.2f} s")
     with Store(lake=lake, read_only=True) as reader:  # a new connection sees the same figures
         assert_truth(reader)
 
