@@ -867,8 +867,8 @@ class Store:
         2. ``ducklake_rewrite_data_files(delete_threshold => 0)``: in DuckLake 1.5.5 a threshold of 0
            rewrites every data file of the table that has at least one deleted row (in a delete file
            or an inlined deletion) into a new file without them; files with none are left alone
-           (measured: a second call rewrites nothing).  File and table statistics (min/max, which
-           can be a name) are those of the new files;
+           (measured: a second call rewrites nothing).  The new files' statistics (min/max, which
+           can be a name) are those of the rows they keep;
 
         then every snapshot but the current one is expired (``ducklake_expire_snapshots`` by id, not
         by clock: no clock skew between servers and the catalog can spare one), the files only they
@@ -945,9 +945,9 @@ class Store:
         All under the write lock of every server (:meth:`_exclusive`): every writer of the store holds
         it for the length of its transaction, so no file of a write in progress can be taken for an
         orphan.  The data folder must hold this lake's files only.  ``dry_run`` counts and deletes
-        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n, "purged": tables purged (dry run: to
-        purge)}.  Raises :class:`NotAStore`
-        on a file store, :class:`StoreBusy` when another server's write holds the lock too long.
+        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n, "purged": tables purged (dry run:
+        tables to purge)}.  Raises :class:`NotAStore` on a file store, :class:`StoreBusy` when another
+        server's write holds the lock too long.
         """
         if self.lake is None or self.read_only:
             raise NotAStore(t("lake.not_configured"))
