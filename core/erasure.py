@@ -300,11 +300,12 @@ def forget(store: Store, planned: Plan) -> int:
     Person columns: the whole cell or one entry of a list becomes the pseudonym (per row's
     organisation, as retention computes it); free text: every mention of the name; the roster's
     工号 and 出生年月 of the person are cleared.  Records the act in ``history`` without the name.
+    In a lake the old values are then purged from its files (:meth:`core.store.Store.erasing`).
     """
     name = planned.target.name
     key = salt(store)
     changed = 0
-    with store.transaction() as cur:
+    with store.erasing([*planned._scopes, "batch_files"]) as cur:
         for table, (where, params) in planned._scopes.items():
             # the original file of a batch naming the person is no longer kept (it cannot be re-imported)
             cur.execute(
@@ -418,7 +419,8 @@ def apply_retention(store: Store, today: dt.date, years: int | None = None) -> t
 
     ``years`` overrides the stored setting.  Person columns become the pseudonym of the whole
     cell (per row's organisation); notes of those rows in welfare, awards and proposals are
-    cleared; the roster's 工号 and 出生年月 too.  Recorded in ``history``.
+    cleared; the roster's 工号 and 出生年月 too.  Recorded in ``history``.  In a lake the old values are
+    then purged from its files (:meth:`core.store.Store.erasing`).
     """
     years = years if years else retention_years(store)
     if not years:
@@ -428,7 +430,7 @@ def apply_retention(store: Store, today: dt.date, years: int | None = None) -> t
     if not due:
         return 0, cutoff
     key = salt(store)
-    with store.transaction() as cur:
+    with store.erasing([*due, "batch_files"]) as cur:
         for table in due:
             cur.execute(
                 f"DELETE FROM batch_files WHERE batch_id IN (SELECT batch_id FROM {quote_ident(table)} "

@@ -304,6 +304,8 @@ ZH: dict[str, str] = {
     "lake.not_empty": "数据湖中已有 {batches} 个批次，未迁移（只能迁入空的数据湖）",
     "lake.migrated": "已把 {path} 迁入数据湖：{tables} 张表，共 {rows} 行；以后不带 --db 的命令和看板都使用数据湖",
     "lake.maintained": "数据湖维护完成：清理过期快照 {snapshots} 个，删除不再使用的旧文件 {old_files} 个、中断写入留下的孤立文件 {orphans} 个",
+    "lake.purged": "已补完上次删除个人信息时未完成的清除：{purged} 张表的旧版本文件已重写并删除",
+    "lake.purge_pending": "有 {purged} 张表的个人信息清除尚未完成（上次删除时中断），不带 --dry-run 运行即可补完",
     "lake.maintenance_dry_run": "数据湖维护（仅检查，未删除）：可清理过期快照 {snapshots} 个，可删除旧文件 {old_files} 个、孤立文件 {orphans} 个",
     # --- command line
     "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",

@@ -20,6 +20,7 @@ Two backends behind the same class (chosen by :func:`open_store`, see :mod:`core
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import queue
@@ -27,7 +28,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -192,6 +193,7 @@ LAKE_CACHE_ROWS = 2_000  # lake: a query result of more rows is not kept
 LAKE_SEQUENCES = "lake_sequences"  # the lake's stand-in for CREATE SEQUENCE: one row (name, last value)
 LAKE_ONLY_TABLES = (LAKE_SEQUENCES,)
 LAKE_KEEP_HOURS = 1  # lake maintenance: snapshots younger than this stay (a read in flight may use one)
+LAKE_PURGE_KEY = "purge_pending"  # meta: tables whose erased values still sit in the lake's files (purge_erased)
 
 # A column filled by a sequence by default (history.history_id): the lake fills it on insert.
 LAKE_SERIALS: dict[str, tuple[str, str]] = {
@@ -389,6 +391,27 @@ def store_is_lake(db: str | os.PathLike | None = None) -> bool:
         return lake_config() is not None
     except LakeConfigError:
         return True
+
+
+def _text_bounds_sql(tables: Sequence[str]) -> str:
+    """PostgreSQL: reset the table-level bounds of the text columns of ``tables`` to those of their live files.
+
+    Run in the lake's catalog after a purge (:meth:`Store.purge_erased`), when every row of these tables
+    is in a live data file (their inlined rows were flushed, under the write lock).  Bounds compare as
+    bytes (COLLATE "C": UTF-8 byte order, DuckDB's order of VARCHAR); a table without a live file gets
+    NULL, as a new table has.  Other types keep their bounds (wider than the data is still correct).
+    """
+    names = ", ".join("'" + name.replace("'", "''") + "'" for name in tables)
+    return (
+        "UPDATE ducklake_table_column_stats s SET min_value = b.min_value, max_value = b.max_value FROM ("
+        'SELECT c.table_id, c.column_id, min(f.min_value COLLATE "C") AS min_value, '
+        'max(f.max_value COLLATE "C") AS max_value FROM ducklake_column c '
+        "JOIN ducklake_table t ON t.table_id = c.table_id AND t.end_snapshot IS NULL "
+        "LEFT JOIN ducklake_data_file d ON d.table_id = c.table_id AND d.end_snapshot IS NULL "
+        "LEFT JOIN ducklake_file_column_stats f ON f.data_file_id = d.data_file_id AND f.column_id = c.column_id "
+        f"WHERE c.end_snapshot IS NULL AND c.column_type = 'varchar' AND t.table_name IN ({names}) "
+        "GROUP BY c.table_id, c.column_id) b WHERE s.table_id = b.table_id AND s.column_id = b.column_id"
+    )
 
 
 def _literal(text: str | os.PathLike) -> str:
@@ -684,6 +707,8 @@ class Store:
         holds the write lock (the duplicate check inside a write must see other servers' commits)
         or on a file (its reads are in-process and cheap).
         """
+        if self.lake is not None:
+            read = functools.partial(self._read_again_if_gone, read)
         snapshot = self.lake_snapshot() if self._lock_depth == 0 else None
         if snapshot is None:
             return read()
@@ -697,6 +722,29 @@ class Store:
                 self._results.clear()
             self._results[key] = (snapshot, copy(value))
         return value
+
+    @staticmethod
+    def _read_again_if_gone(read: Callable[[], T]) -> T:
+        """Lake: ``read()``, run again (bounded) when a file it needed was deleted meanwhile.
+
+        A read planned at one snapshot may meet a Parquet file that another server's erasure has just
+        removed (:meth:`purge_erased` expires every older snapshot and deletes their files at once).
+        Run again, the read plans at the newest snapshot, whose files are there.  Other errors, and the
+        last attempt's, are raised.
+        """
+        for attempt in range(1, LAKE_RETRIES + 1):
+            try:
+                return read()
+            except duckdb.IOException as err:  # HTTPException (S3) is one too
+                message = str(err).lower()
+                gone = any(sign in message for sign in ("no such file", "cannot open file", "404", "not found"))
+                if not gone or attempt >= LAKE_RETRIES:
+                    raise
+                log.warning(
+                    "lake read met a file removed by a purge, attempt %d of %d: reading again", attempt, LAKE_RETRIES
+                )
+                time.sleep(0.05 * attempt)
+        raise AssertionError("unreachable")
 
     def forget_reads(self) -> None:
         """Forget the lake's kept read results (the next reads ask the lake again); nothing on a file."""
@@ -780,6 +828,109 @@ class Store:
                 time.sleep(random.uniform(0.05, 0.15) * attempt)
         raise AssertionError("unreachable")
 
+    @contextlib.contextmanager
+    def erasing(self, tables: Iterable[str]) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write transaction that removes personal information (删除个人信息) from ``tables``, then the purge.
+
+        ``tables`` is read when the body ends (a set the body adds to is fine).  On a file: exactly
+        :meth:`transaction`.  In a lake, UPDATE and DELETE only mark rows deleted:
+        the old values stay in the Parquet files (and in rows inlined in the catalog) that older
+        snapshots still name, until those files are rewritten and the snapshots expired.  So here
+        the transaction also notes ``tables`` in ``meta`` (:data:`LAKE_PURGE_KEY`, committed with the
+        erasure itself), and :meth:`purge_erased` runs right after the commit, still under the write
+        lock of every server: when the act returns, the values are gone from the files
+        (个人信息保护法 第47条: a deletion deletes).  A purge that fails (a kill, a lost catalog)
+        leaves the note; the next erasure or ``lake-maintenance`` finishes it.
+        """
+        with self._exclusive():
+            with self.transaction() as cur:
+                yield cur
+                if self.lake is not None:  # read now: the body may have added the tables it found rows in
+                    pending = self._pending_purge(cur) | set(tables)
+                    cur.execute("DELETE FROM meta WHERE key = ?", [LAKE_PURGE_KEY])
+                    cur.execute("INSERT INTO meta VALUES (?, ?)", [LAKE_PURGE_KEY, ",".join(sorted(pending))])
+            self.purge_erased()
+
+    @staticmethod
+    def _pending_purge(cur: duckdb.DuckDBPyConnection) -> set[str]:
+        row = cur.execute("SELECT value FROM meta WHERE key = ?", [LAKE_PURGE_KEY]).fetchone()
+        return {table for table in (row[0] if row and row[0] else "").split(",") if table}
+
+    def purge_erased(self) -> list[str]:
+        """Lake: remove the values erased from the tables noted by :meth:`erasing` from every file; returns them.
+
+        Under the write lock of every server, for each noted table:
+
+        1. ``ducklake_flush_inlined_data``: rows inlined in the catalog (small writes, ≤ 10 rows, and
+           the new versions of updated rows), deleted ones included, move to a Parquet file with a
+           delete file; the inlined rows leave the catalog tables;
+        2. ``ducklake_rewrite_data_files(delete_threshold => 0)``: in DuckLake 1.5.5 a threshold of 0
+           rewrites every data file of the table that has at least one deleted row (in a delete file
+           or an inlined deletion) into a new file without them; files with none are left alone
+           (measured: a second call rewrites nothing).  The new files' statistics (min/max, which
+           can be a name) are those of the rows they keep;
+
+        then every snapshot but the current one is expired (``ducklake_expire_snapshots`` by id, not
+        by clock: no clock skew between servers and the catalog can spare one), the files only they
+        named are deleted at once (``ducklake_cleanup_old_files(cleanup_all => true)``), and the note
+        is cleared.  Figures do not move: live rows are copied as they are.
+
+        One thing DuckLake 1.5.5 leaves behind: the table-level bounds of a text column
+        (``ducklake_table_column_stats`` min/max: a name, when it was the smallest or largest) only
+        ever widen, and a table whose files were all dropped (撤销批次 of the roster) keeps them.  They
+        are set, in the catalog, to the bounds of the table's live files (what DuckLake computed for
+        those files), or NULL (no data) for an empty table (:func:`_text_bounds_sql`).
+
+        Why at once rather than at the next ``lake-maintenance``: the chair expects 删除 to be done
+        when the page says so.  The price: another server's read planned at an older snapshot may
+        find one of its files gone; :meth:`query` and :meth:`scalar` then read again at the newest
+        snapshot (:meth:`_read_again_if_gone`), and a ``backup`` of the lake running meanwhile fails
+        (no file is left; run it again).  Old snapshots are not kept for time travel either: the
+        app never reads one.  On a file store, or read-only, nothing to do: [].
+        """
+        if self.lake is None or self.read_only:
+            return []
+        # Each maintenance function is read to its end (SELECT of its columns, fetchall): measured in
+        # 1.5.5, ``SELECT count(*) FROM ducklake_rewrite_data_files(…)`` (or flush, or expire by versions)
+        # answers a count and does nothing.
+        with self._exclusive():
+            cur = self._cursor()
+            try:
+                tables = sorted(self._pending_purge(cur))
+                if not tables:
+                    return []
+                for table in tables:
+                    name = _literal(table)
+                    cur.execute(
+                        f"SELECT * FROM ducklake_flush_inlined_data('{LAKE_DB}', table_name => {name})"
+                    ).fetchall()
+                    cur.execute(
+                        f"SELECT * FROM ducklake_rewrite_data_files('{LAKE_DB}', {name}, delete_threshold => 0)"
+                    ).fetchall()
+                current = int(cur.execute(f"SELECT id FROM {LAKE_DB}.current_snapshot()").fetchone()[0])
+                older = [
+                    int(row[0])
+                    for row in cur.execute(
+                        f"SELECT snapshot_id FROM ducklake_snapshots('{LAKE_DB}') WHERE snapshot_id < ?", [current]
+                    ).fetchall()
+                ]
+                if older:
+                    versions = "[" + ", ".join(map(str, older)) + "]"
+                    cur.execute(
+                        f"SELECT snapshot_id FROM ducklake_expire_snapshots('{LAKE_DB}', versions => {versions})"
+                    ).fetchall()
+                cur.execute(f"SELECT path FROM ducklake_cleanup_old_files('{LAKE_DB}', cleanup_all => true)").fetchall()
+                cur.execute(f"CALL postgres_execute('{LAKE_LOCK_DB}', {_literal(_text_bounds_sql(tables))})")
+                cur.execute("BEGIN TRANSACTION")
+                cur.execute("DELETE FROM meta WHERE key = ?", [LAKE_PURGE_KEY])
+                cur.execute("COMMIT")
+                self._generation += 1
+                self._results.clear()
+                self._remember_version(cur)
+            finally:
+                cur.close()
+        return tables
+
     def lake_maintenance(self, keep_hours: float = LAKE_KEEP_HOURS, *, dry_run: bool = False) -> dict[str, int]:
         """数据湖维护: expire old snapshots, delete the files no snapshot needs, delete orphaned files.
 
@@ -787,31 +938,37 @@ class Store:
           never reads an old snapshot, and rows removed or pseudonymised stay in old snapshots until then);
         - the files only they used are deleted (``ducklake_cleanup_old_files``);
         - files in the data folder that no snapshot names — Parquet a writer wrote before it was killed
-          inside its transaction — are deleted (``ducklake_delete_orphaned_files``).
+          inside its transaction — are deleted (``ducklake_delete_orphaned_files``);
+        - first, a purge an erasure left unfinished (:meth:`purge_erased`: its note is still in ``meta``)
+          is finished.
 
         All under the write lock of every server (:meth:`_exclusive`): every writer of the store holds
         it for the length of its transaction, so no file of a write in progress can be taken for an
         orphan.  The data folder must hold this lake's files only.  ``dry_run`` counts and deletes
-        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n}.  Raises :class:`NotAStore`
-        on a file store, :class:`StoreBusy` when another server's write holds the lock too long.
+        nothing.  Returns {"snapshots": n, "old_files": n, "orphans": n, "purged": tables purged (dry run:
+        tables to purge)}.  Raises :class:`NotAStore` on a file store, :class:`StoreBusy` when another
+        server's write holds the lock too long.
         """
         if self.lake is None or self.read_only:
             raise NotAStore(t("lake.not_configured"))
         horizon = f"now() - INTERVAL '{int(keep_hours * 3600)} seconds'"
         dry = "true" if dry_run else "false"
         calls = {
-            "snapshots": f"ducklake_expire_snapshots('{LAKE_DB}', dry_run => {dry}, older_than => {horizon})",
-            "old_files": f"ducklake_cleanup_old_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
-            "orphans": f"ducklake_delete_orphaned_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+            "snapshots": f"snapshot_id FROM ducklake_expire_snapshots('{LAKE_DB}', dry_run => {dry}, "
+            f"older_than => {horizon})",
+            "old_files": f"path FROM ducklake_cleanup_old_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
+            "orphans": f"path FROM ducklake_delete_orphaned_files('{LAKE_DB}', dry_run => {dry}, cleanup_all => true)",
         }
         with self._exclusive():
             cur = self._cursor()
             try:
-                done = {key: int(cur.execute(f"SELECT count(*) FROM {q}").fetchone()[0]) for key, q in calls.items()}
+                purged = len(self._pending_purge(cur)) if dry_run else len(self.purge_erased())
+                # Read to the end, as in purge_erased (a count(*) over them may do nothing).
+                done = {key: len(cur.execute(f"SELECT {q}").fetchall()) for key, q in calls.items()}
             finally:
                 cur.close()
         self.forget_reads()
-        return done
+        return {**done, "purged": purged}
 
     def backup(self, target: str | os.PathLike) -> Path:
         """Write a consistent, verified copy of the whole database to ``target`` (a new DuckDB file, mode 0600).

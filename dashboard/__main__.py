@@ -26,8 +26,10 @@
   UNION_STORE=ducklake, UNION_LAKE_CATALOG and UNION_LAKE_DATA (issue 15); refused when the lake
   already holds batches.
 - ``lake-maintenance [--keep-hours H] [--dry-run]``: in the configured lake, expire snapshots older than
-  H hours (default 1), delete the files only they used and the orphaned files a killed writer left
-  (:meth:`core.store.Store.lake_maintenance`).
+  H hours (default 1), delete the files only they used and the orphaned files a killed writer left,
+  after finishing a purge of erased personal information that was interrupted
+  (:meth:`core.store.Store.lake_maintenance`).  ``forget``, ``retention apply`` and ``remove`` purge the
+  lake's files themselves (:meth:`core.store.Store.erasing`).
 
 Every command opens the lake instead of the file when UNION_STORE=ducklake is set and no ``--db``
 is given (:func:`core.store.open_store`).
@@ -107,6 +109,8 @@ def _lake_maintenance(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     print(t("lake.maintenance_dry_run" if args.dry_run else "lake.maintained", **done))
+    if done["purged"]:
+        print(t("lake.purge_pending" if args.dry_run else "lake.purged", purged=done["purged"]))
     return 0
 
 

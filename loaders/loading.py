@@ -412,12 +412,18 @@ def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, 
 
 
 def remove_batch(store: Store, batch_id: int) -> bool:
-    """Delete a batch and every row it brought, in one transaction; False if there is no such batch."""
+    """Delete a batch and every row it brought, in one transaction; False if there is no such batch.
+
+    The rows may name people (撤销批次 removes personal information): in a lake they are then purged
+    from its files too (:meth:`core.store.Store.erasing`).
+    """
     if not store.scalar("SELECT count(*) FROM batches WHERE batch_id = ?", [batch_id]):
         return False
-    with store.transaction() as cur:
+    erased = {"rejected_rows", "batch_files", "batches"}  # purged in a lake: these, and the tables it had rows in
+    with store.erasing(erased) as cur:
         for table in KIND_TABLES.values():
-            cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id])
+            if cur.execute(f'DELETE FROM "{table}" WHERE batch_id = ?', [batch_id]).fetchone()[0]:
+                erased.add(table)
         cur.execute("DELETE FROM rejected_rows WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batch_files WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
