@@ -121,14 +121,31 @@ def copy_store(source, target):
     return target
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium shared by the tests of one browser module (tests/browser_helpers.py)."""
+    """Debian's Chromium shared by the browser tests of one worker (tests/browser_helpers.py); each test
+    opens its own pages, closed after it (``Chromium.run``).  Session-scoped: the slow tests run first,
+    interleaving modules (pytest_collection_modifyitems), and one start per worker is enough."""
     from tests.browser_helpers import Chromium
 
     browser = Chromium()
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """URL of one ``streamlit run`` per worker on a database of its own, empty at start (the app's first
+    start puts the demo data in it), shared by tests/test_browser.py and tests/test_phone.py.
+
+    The tests that write to it (uploads) check the differences they make, never absolute totals, so
+    they may run in any order on it.
+    """
+    from tests.browser_helpers import streamlit_server
+
+    folder = tmp_path_factory.mktemp("demo-server")
+    with streamlit_server(folder / "union.duckdb", folder / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture()
