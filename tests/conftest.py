@@ -97,22 +97,31 @@ def corpus_dir():
     return SHARED
 
 
-def built_once(tmp_path_factory, name: str, build: Callable[[Store], None]) -> Path:
-    """Path of a closed store that ``build`` filled: once per run, shared by the xdist workers."""
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """``name`` (a file or folder under the run's temporary folder) that ``make(path)`` made: once per
+    run, shared by the xdist workers (the first to ask makes it under a file lock; the others wait)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        path = tmp_path_factory.mktemp(name) / "store.duckdb"
-        with Store(path) as store:
-            build(store)
+        path = tmp_path_factory.mktemp(name) / name
+        make(path)
         return path
     root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
-    path, done = root / f"{name}.duckdb", root / f"{name}.done"
+    path, done = root / name, root / f"{name}.done"
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not done.exists():
-            with Store(path) as store:
-                build(store)
+            make(path)
             done.touch()
     return path
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Store], None]) -> Path:
+    """Path of a closed store that ``build`` filled: once per run, shared by the xdist workers."""
+
+    def make(path: Path) -> None:
+        with Store(path) as store:
+            build(store)
+
+    return made_once(tmp_path_factory, f"{name}.duckdb", make)
 
 
 @pytest.fixture(scope="session")
