@@ -21,7 +21,8 @@ from tests.helpers import SHARED
 # The slowest tests first, slowest at the top (issue 16; seconds of a whole run on 2 cores, pytest
 # --durations).  With `--dist loadgroup` each test is a unit of work handed to whichever worker is free,
 # in collection order: a slow test collected last keeps the run going alone on one worker while the
-# other has finished.  Only tests whose fixtures are per test or per session are moved (moving a test
+# other has finished (a group marked xdist_group is one unit, and pytest-xdist hands the largest
+# groups out first).  Only tests whose fixtures are per test or per session are moved (moving a test
 # away from its module would set up a module-scoped fixture twice); the rest keep pytest's order.
 SLOW_FIRST = (
     "tests/test_lake_servers.py::test_two_servers_and_the_loader_on_one_lake_show_each_others_batches",  # 77
