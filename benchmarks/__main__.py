@@ -7,7 +7,8 @@
   (also part of ``all`` when Debian's chromium is installed; not with ``--small``).
 - ``python -m benchmarks pages --profile overview [--store lake] [--pause]``: where a warm run of one page
   spends its time (in the lake; after a pause, as a user's next click).
-- ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs).
+- ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs); with the file
+  store no pause before a page's rerun (the pause is for the lake's snapshot check).
 - ``--store file|lake|both`` (issue 15): the embedded file (default), the lake configured by
   UNION_LAKE_CATALOG / UNION_LAKE_DATA (environment or .streamlit/secrets.toml; it must hold no
   batch: the district store is moved into it with migrate-to-lake), or both side by side, the
@@ -126,7 +127,9 @@ def main(argv: list[str] | None = None) -> int:
                 got.update(runs.ingest(args.rows, args.rounds))
             if args.part in ("all", "pages"):
                 got.update(runs.summary(db, last_year))
-                got.update(runs.pages(db, args.rounds, args.page))
+                # --small with the file: no pause before the rerun (only a lake re-asks after one)
+                pause = 0.0 if args.small and target is None else runs.RERUN_PAUSE_S
+                got.update(runs.pages(db, args.rounds, args.page, pause))
             if args.part in ("all", "pack"):
                 got.update(runs.pack(db, last_year, args.rounds))
         runs.LAKE = None

@@ -237,10 +237,10 @@ def _app_store():
     return get_store()
 
 
-def pages(db: Path, rounds: int = 3, only: list[str] | None = None) -> dict[str, float]:
+def pages(db: Path, rounds: int = 3, only: list[str] | None = None, pause: float = RERUN_PAUSE_S) -> dict[str, float]:
     """Every page's script (or those ``only`` names) run in AppTest over ``db``: cold (caches cleared,
-    new store), warm (rerun at once) and rerun (after a pause of :data:`RERUN_PAUSE_S`, as a user's
-    next click: in a lake the snapshot id is then asked of the catalog again)."""
+    new store), warm (rerun at once) and rerun (after a pause of ``pause`` s, by default :data:`RERUN_PAUSE_S`, as a
+    user's next click: in a lake the snapshot id is then asked of the catalog again)."""
     import streamlit as st
 
     figures: dict[str, float] = {}
@@ -263,7 +263,7 @@ def pages(db: Path, rounds: int = 3, only: list[str] | None = None) -> dict[str,
                 start = time.perf_counter()
                 at.run()
                 warm.append(time.perf_counter() - start)
-                time.sleep(RERUN_PAUSE_S)
+                time.sleep(pause)
                 start = time.perf_counter()
                 at.run()
                 rerun.append(time.perf_counter() - start)

@@ -1,4 +1,4 @@
-"""What the real-browser tests share: Debian's Chromium, one `streamlit run` per test module, and waits
+"""What the real-browser tests share: Debian's Chromium, `streamlit run` on a database of its own, and waits
 on the page's own state (Streamlit's script-run state, stale elements, a given element or text), never
 on fixed sleeps, so a busy machine makes the tests slower but cannot fail them.
 """
@@ -79,7 +79,8 @@ async def launch(playwright):
 
 
 class Chromium:
-    """One Chromium for a test module, on its own event loop: ``run(main)`` awaits ``main(browser)``.
+    """One Chromium for a test worker (tests/conftest.py), on its own event loop: ``run(main)`` awaits
+    ``main(browser)``.
 
     Each test opens its own pages (each page a new browser context, so a new Streamlit session).
     """

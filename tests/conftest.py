@@ -18,6 +18,43 @@ from core.store import Store
 from loaders.loading import load_path
 from tests.helpers import SHARED
 
+# The slowest tests first, slowest at the top (issue 16; seconds of a whole run on 2 cores, pytest
+# --durations).  With `--dist loadgroup` each test is a unit of work handed to whichever worker is free,
+# in collection order: a slow test collected last keeps the run going alone on one worker while the
+# other has finished (a group marked xdist_group is one unit, and pytest-xdist hands the largest
+# groups out first).  Only tests whose fixtures are per test or per session are moved (moving a test
+# away from its module would set up a module-scoped fixture twice); the rest keep pytest's order.
+SLOW_FIRST = (
+    "tests/test_lake_servers.py::test_two_servers_and_the_loader_on_one_lake_show_each_others_batches",  # 77
+    "tests/test_browser.py::test_ten_readers_and_two_concurrent_uploads",  # 61
+    "tests/test_browser.py::test_every_page_opens_without_error_and_streamlit_own_words_are_chinese",  # 71 as two
+    "tests/test_browser_accounts.py::test_login_wrong_password_logout_and_viewer_scope",  # 52
+    "tests/test_corrections.py::test_the_whole_corpus_loads_through_the_upload_page_alone",  # 45
+    "tests/test_benchmarks.py::test_small_benchmark_runs_and_reports_every_figure",  # 43
+    "tests/test_phone.py::test_every_page_fits_a_phone",  # 31
+    "tests/test_lake.py::test_maintenance_removes_a_killed_writers_files_and_every_figure_stays",  # 30
+    "tests/test_browser.py::test_hostile_file_shows_message_and_changes_nothing",  # 28
+    "tests/test_browser.py::test_remap_and_load_a_proposals_sheet_whose_seconders_are_names",  # 25
+    "tests/test_browser.py::test_uploaded_ledger_changes_overview_by_its_amount",  # 24
+    "tests/test_pack.py::test_report_command_writes_each_format",  # 16
+    "tests/test_lake.py::test_the_app_on_the_lake_shows_the_truth_and_another_servers_batches",  # 13
+    "tests/test_lake.py::test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches",  # 12
+    "tests/test_phone.py::test_a_copied_link_opens_the_same_view",  # 12
+    "tests/test_browser.py::test_pptx_download_arrives",  # 12
+    "tests/test_lake.py::test_two_processes_uploading_different_files_both_land",  # 11
+    "tests/test_lake.py::test_the_same_file_from_two_processes_lands_once",  # 10
+    "tests/test_plan.py::test_import_export_round_trip_and_summary_json",  # 9
+    "tests/test_fuzz.py::test_ten_parallel_summaries_answer_the_same",  # 9
+    "tests/test_lake.py::test_the_loader_through_the_lake_gives_the_figures_of_the_file",  # 8
+    "tests/test_phone.py::test_desktop_keeps_four_metrics_a_row",  # 7
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    """Put :data:`SLOW_FIRST` at the front, in its order (every worker collects the same order)."""
+    rank = {nodeid: i for i, nodeid in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("[")[0], len(rank)))
+
 
 @pytest.fixture(scope="session", autouse=True)
 def cheap_password_hashes():
@@ -61,22 +98,31 @@ def corpus_dir():
     return SHARED
 
 
-def built_once(tmp_path_factory, name: str, build: Callable[[Store], None]) -> Path:
-    """Path of a closed store that ``build`` filled: once per run, shared by the xdist workers."""
+def made_once(tmp_path_factory, name: str, make: Callable[[Path], None]) -> Path:
+    """``name`` (a file or folder under the run's temporary folder) that ``make(path)`` made: once per
+    run, shared by the xdist workers (the first to ask makes it under a file lock; the others wait)."""
     if not os.environ.get("PYTEST_XDIST_WORKER"):
-        path = tmp_path_factory.mktemp(name) / "store.duckdb"
-        with Store(path) as store:
-            build(store)
+        path = tmp_path_factory.mktemp(name) / name
+        make(path)
         return path
     root = tmp_path_factory.getbasetemp().parent  # the run's folder, above each worker's own
-    path, done = root / f"{name}.duckdb", root / f"{name}.done"
+    path, done = root / name, root / f"{name}.done"
     with open(root / f"{name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
         if not done.exists():
-            with Store(path) as store:
-                build(store)
+            make(path)
             done.touch()
     return path
+
+
+def built_once(tmp_path_factory, name: str, build: Callable[[Store], None]) -> Path:
+    """Path of a closed store that ``build`` filled: once per run, shared by the xdist workers."""
+
+    def make(path: Path) -> None:
+        with Store(path) as store:
+            build(store)
+
+    return made_once(tmp_path_factory, f"{name}.duckdb", make)
 
 
 @pytest.fixture(scope="session")
@@ -121,14 +167,31 @@ def copy_store(source, target):
     return target
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def chromium():
-    """Debian's Chromium shared by the tests of one browser module (tests/browser_helpers.py)."""
+    """Debian's Chromium shared by the browser tests of one worker (tests/browser_helpers.py); each test
+    opens its own pages, closed after it (``Chromium.run``).  Session-scoped: the slow tests run first,
+    interleaving modules (pytest_collection_modifyitems), and one start per worker is enough."""
     from tests.browser_helpers import Chromium
 
     browser = Chromium()
     yield browser
     browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_server(tmp_path_factory):
+    """URL of one ``streamlit run`` per worker on a database of its own, empty at start (the app's first
+    start puts the demo data in it), shared by tests/test_browser.py and tests/test_phone.py.
+
+    The tests that write to it (uploads) check the differences they make, never absolute totals, so
+    they may run in any order on it.
+    """
+    from tests.browser_helpers import streamlit_server
+
+    folder = tmp_path_factory.mktemp("demo-server")
+    with streamlit_server(folder / "union.duckdb", folder / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture()

@@ -16,6 +16,7 @@ from core.store import Store
 from dashboard import __main__ as cli
 from dashboard import queries
 from loaders.loading import load_path
+from tests.conftest import built_once
 from tests.helpers import app_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,18 +49,21 @@ def v2_navigation_only(monkeypatch):
     monkeypatch.setattr(PagesManager, "__init__", init)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def district_db(tmp_path_factory):
+    """Three schools' ledgers of ../shared/ledgers-district (closed, built once per run: open it read-only
+    or copy it)."""
     if not DISTRICT.is_dir():
         pytest.skip("../shared/ledgers-district is not beside the checkout")
-    path = tmp_path_factory.mktemp("district") / "district.duckdb"
-    with Store(path) as store:
+
+    def build(store: Store) -> None:
         for org, names in SCHOOL_FILES.items():
             for name in names:
                 _, result = load_path(store, DISTRICT / name, org=org, accept_valid=True)
                 assert result.status == "loaded", (name, result.message)
         store.set_meta("demo", "cleared")
-    return path
+
+    return built_once(tmp_path_factory, "district", build)
 
 
 @pytest.fixture()

@@ -1,9 +1,9 @@
 """Real-browser tests: Playwright driving Debian's Chromium against `streamlit run` on 127.0.0.1.
 
-One server per module (tests/browser_helpers.py), on a free port with its own database (the demo
-data is there on first start).  Every wait is on the page's state, never a fixed sleep.  Screenshots
-of each page go to test-artifacts/.  No browser is downloaded: .ci/run installs Debian's chromium and
-fonts-noto-cjk when missing.
+One server per test worker, shared with tests/test_phone.py (tests/conftest.py's demo_server), on
+a free port with its own database (the demo data is there on first start).  Every wait is on the
+page's state, never a fixed sleep.  Screenshots of each page go to test-artifacts/.  No browser is
+downloaded: .ci/run installs Debian's chromium and fonts-noto-cjk when missing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ from tests.browser_helpers import (
     no_streamlit_english,
     require_chromium,
     settle,
-    streamlit_server,
     upload,
 )
 
@@ -40,11 +39,10 @@ pytest.importorskip("playwright.async_api")
 require_chromium()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("browser")
-    with streamlit_server(folder / "union.duckdb", folder / "streamlit.log") as url:
-        yield url
+@pytest.fixture()
+def server(demo_server):
+    """The worker's demo server (tests/conftest.py), shared with tests/test_phone.py."""
+    return demo_server
 
 
 async def upload_and_load(page, url: str, name: str, data: bytes) -> None:
@@ -71,17 +69,6 @@ def ledger(amounts: list[int], year: int = 2025) -> bytes:
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
-
-def test_every_page_opens_without_error(server, chromium):
-    async def main(browser):
-        page = await browser.new_page(viewport={"width": 1440, "height": 1800})
-        for name, path in PAGES.items():
-            await goto(page, f"{server}/{path}", "[data-testid='stSidebar']")
-            await no_errors(page)
-            await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
-
-    chromium.run(main)
 
 
 async def welfare_2025(page, server: str) -> str:
@@ -235,12 +222,18 @@ def test_remap_and_load_a_proposals_sheet_whose_seconders_are_names(server, chro
     assert shown in ("", "（不导入）")
 
 
-def test_streamlit_own_words_are_chinese(server, chromium):
+def test_every_page_opens_without_error_and_streamlit_own_words_are_chinese(server, chromium):
+    """Every page opens with no exception or error box (a full-page screenshot of each in test-artifacts/)
+    and shows none of Streamlit's English; then the English that only comes with an action.  (One visit of
+    each page for both: they were two tests that opened every page each, issue 16.)"""
+
     async def main(browser):
         page = await browser.new_page(viewport={"width": 1440, "height": 1000})
         for name, path in PAGES.items():
             await goto(page, f"{server}/{path}", "[data-testid='stSidebar']")
+            await no_errors(page)
             await no_streamlit_english(page, name)
+            await page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
         assert await page.evaluate("document.documentElement.lang") == "zh-CN"
 
         # 分工会: typing what no sub-union is called empties the list: 没有匹配的选项, not "No results".

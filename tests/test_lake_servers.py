@@ -27,7 +27,7 @@ from tests.lake_fixtures import lake_template, postgres_server  # noqa: F401 - f
 from tests.test_browser import ledger  # a small welfare ledger; other amounts, another file
 from tests.test_truth import TRUTH
 
-pytestmark = [pytest.mark.lake, pytest.mark.browser]
+pytestmark = [pytest.mark.lake, pytest.mark.browser, pytest.mark.xdist_group("lake")]  # tests/test_lake.py's worker
 pytest.importorskip("playwright.async_api")
 require_chromium()
 

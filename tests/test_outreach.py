@@ -17,6 +17,7 @@ from core.store import Store
 from dashboard import __main__ as cli
 from dashboard import demo, pack, queries, sentences, templates, trace, workbook
 from loaders.loading import analyse_file, commit_file, load_path
+from tests.conftest import built_once
 from tests.helpers import SHARED
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
@@ -24,17 +25,18 @@ MORE = SHARED.parent / "ledgers-more"
 MORE_TRUTH = json.loads((MORE / "truth.json").read_text()) if MORE.is_dir() else {}
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def both_db(tmp_path_factory):
-    """../shared/ledgers and ../shared/ledgers-more in one store."""
+    """../shared/ledgers and ../shared/ledgers-more in one store (closed, built once per run: read-only)."""
     if not SHARED.is_dir() or not MORE.is_dir():
         pytest.skip("../shared/ledgers or ../shared/ledgers-more is not beside the checkout")
-    path = tmp_path_factory.mktemp("more") / "union.duckdb"
-    with Store(path) as store:
+
+    def build(store: Store) -> None:
         for file in [*sorted(SHARED.glob("*.xlsx")), *sorted(MORE.glob("*.xlsx"))]:
             report, result = load_path(store, file)
             assert result.status == "loaded" and report.rejected_rows == 0, (file.name, result.message)
-    return path
+
+    return built_once(tmp_path_factory, "both", build)
 
 
 @pytest.mark.parametrize("period", list(MORE_TRUTH))

@@ -11,7 +11,7 @@ import urllib.parse
 
 import pytest
 
-from tests.browser_helpers import ARTIFACTS, PAGES, goto, no_errors, require_chromium, streamlit_server
+from tests.browser_helpers import ARTIFACTS, PAGES, goto, no_errors, require_chromium
 
 pytestmark = pytest.mark.browser
 pytest.importorskip("playwright.async_api")
@@ -25,11 +25,10 @@ METRICS_ON_FIRST_SCREEN = """() => [...document.querySelectorAll("[data-testid='
     .filter(e => { const r = e.getBoundingClientRect(); return r.height > 0 && r.bottom <= 844; }).length"""
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("phone")
-    with streamlit_server(folder / "union.duckdb", folder / "streamlit.log") as url:
-        yield url
+@pytest.fixture()
+def server(demo_server):
+    """The worker's demo server (tests/conftest.py), shared with tests/test_browser.py."""
+    return demo_server
 
 
 def test_every_page_fits_a_phone(server, chromium):

@@ -18,6 +18,7 @@ from core.store import Store, StoreBusy
 from dashboard import queries
 from loaders.analysis import analyse_file
 from loaders.loading import commit_file
+from tests.conftest import made_once
 from tests.helpers import store_content, xlsx_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -102,12 +103,16 @@ def _invariants(db: Path) -> dict[int, int]:
     return declared
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ledger_folder(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("kill")
-    for i in range(6):
-        (folder / f"f{i}.xlsx").write_bytes(ledger(8_000, tag=str(i)))
-    return folder
+    """Six 8,000-row ledgers (written once per run, shared by the xdist workers: only read)."""
+
+    def make(folder: Path) -> None:
+        folder.mkdir()
+        for i in range(6):
+            (folder / f"f{i}.xlsx").write_bytes(ledger(8_000, tag=str(i)))
+
+    return made_once(tmp_path_factory, "kill-ledgers", make)
 
 
 @pytest.mark.parametrize("delay", [0.2, 0.7, 1.3, 2.1])
