@@ -24,7 +24,7 @@ from loaders.loading import (
 )
 from loaders.loading import duplicate_message as duplicate_message
 from loaders.loading import reimport_batch as reimport_batch
-from loaders.mapping import SKIP_FIELD, skipped_by_user, suggest_value
+from loaders.mapping import SKIP_FIELD, UserMappings, skipped_by_user, suggest_value
 from loaders.normalize import normalize_header
 from loaders.sandbox import analyse_isolated
 
@@ -32,6 +32,29 @@ KEEP_AS_WRITTEN = t("upload.keep_as_written")
 NOT_IMPORTED = t("upload.not_imported")
 # The file list's statuses; the page compares against READY.
 FATAL, DUPLICATE, REJECTED, READY = (t(f"upload.status.{s}") for s in ("fatal", "duplicate", "rejected", "ready"))
+
+
+# Saved mappings read once per data version (every mapping write bumps it), not per sheet and form:
+# with eleven files the page asked the mapping tables ~64 times a run (about 2 s a rerun).
+@st.cache_data(show_spinner=False, max_entries=64)
+def _user_mappings(version: int, school: str | None) -> UserMappings:
+    return load_user_mappings(get_store(), school)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _mappings_digest(version: int) -> str:
+    return mappings_version(get_store())
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _profile_orgs(version: int) -> frozenset[str]:
+    return frozenset(loading.profile_orgs(get_store()))
+
+
+def user_mappings(store: Store, school: str | None) -> UserMappings:
+    """The mappings users confirmed (:func:`loaders.loading.load_user_mappings`) for ``school``'s profile,
+    read once per data version of ``store`` (the app's store)."""
+    return _user_mappings(store.data_version(), school)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -44,7 +67,7 @@ def _analyse(
     sheet_kinds: tuple[tuple[str, str], ...],
     school: str | None = None,
 ) -> FileReport:
-    user = load_user_mappings(get_store(), school)
+    user = _user_mappings(get_store().data_version(), school)
     return analyse_isolated(data, name, kind=kind, org=org, user=user, sheet_kinds=dict(sheet_kinds))
 
 
@@ -60,7 +83,7 @@ def analyse(
     """Analyse an uploaded file (cached by content, options, per-sheet kinds and the saved mappings,
     so a new mapping or a sheet's new kind re-applies at once) with the mapping profile (映射方案) of
     ``school`` (None: the profile shared by every school)."""
-    version = mappings_version(store)
+    version = _mappings_digest(store.data_version())
     return _analyse(data, name, kind, org, version, tuple(sorted((sheet_kinds or {}).items())), school)
 
 
@@ -72,7 +95,7 @@ def file_school(store: Store, report: FileReport, chosen: str | None) -> str | N
 
 def needs_school_profile(store: Store, school: str | None) -> bool:
     """True when ``school`` has a mapping profile of its own (so the file must be read again with it)."""
-    return school is not None and school in loading.profile_orgs(store)
+    return school is not None and school in _profile_orgs(store.data_version())
 
 
 def profile_caption(school: str | None) -> str:
@@ -156,7 +179,7 @@ def chosen_kind(file_id: str, sheet: SheetReport, forced: str | None) -> str | N
 
 def not_skipped(store: Store, sheet: SheetReport, school: str | None = None) -> list[str]:
     """The sheet's unrecognised headers, less those the user set to (不导入) (in ``school``'s profile)."""
-    user = load_user_mappings(store, school)
+    user = user_mappings(store, school)
     keys = dict(zip(sheet.headers, sheet.keys, strict=False))
     return [h for h in sheet.unmapped if not skipped_by_user([keys.get(h, "")], sheet.kind or "", user)]
 
@@ -172,7 +195,7 @@ def column_mapping_editor(
     if kind is None:
         st.info(t("upload.choose_kind_first"))
         return
-    user = load_user_mappings(store, school)
+    user = user_mappings(store, school)
     keys = sheet.keys or [normalize_header(h).key for h in sheet.headers]
     fields = [SKIP_FIELD, *vocab.FIELD_ALIASES[kind]]
 
