@@ -310,7 +310,7 @@ def _write_batch(
     """
     aliases = org_aliases(store)
     default_org = t("org.default")
-    with store.transaction() as cur:
+    with store.transaction(checkpoint_later=True) as cur:
         if replace is not None:
             # A re-import: the batch's old rows go out and its new rows come in, in this one transaction.
             batch_id = replace
