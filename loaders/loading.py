@@ -383,7 +383,10 @@ def _write_batch(
 
 def _renamed(orgs: pd.Series, names: dict[str, str]) -> pd.Series:
     """Each school name through ``names`` (unlisted names stay), looked up once per distinct name."""
-    return orgs.map({o: names.get(o, o) for o in orgs.unique()})
+    distinct = orgs.unique()
+    if not any(o in names and names[o] != o for o in distinct if isinstance(o, str)):
+        return orgs  # nothing to rename (the usual case): no pass over the rows
+    return orgs.map({o: names.get(o, o) for o in distinct})
 
 
 def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, object]) -> pa.Table | pd.DataFrame:
