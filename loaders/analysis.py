@@ -162,14 +162,15 @@ def analyse_file(
     kind: str | None = None,
     org: str | None = None,
     user: UserMappings = NO_MAPPINGS,
-    check: bool = True,
+    check: bool | str = True,
     sheet_kinds: dict[str, str] | None = None,
 ) -> FileReport:
     """Read, detect and validate every sheet of one file; writes nothing.
 
     ``kind`` forces the ledger kind of every sheet; ``org`` names the organisation
     (学校) of rows without a 学校 column (default: 本校工会).  ``check`` runs the
-    pre-parse safety checks (loaders.safety); ``sheet_kinds`` forces the kind of single sheets by name
+    pre-parse safety checks (loaders.safety; ``"alongside"``: beside the reader, in the reading
+    child only); ``sheet_kinds`` forces the kind of single sheets by name
     (the upload page asks the kind per sheet); untrusted files go through
     :func:`loaders.sandbox.analyse_isolated`, which calls this in a limited subprocess.
     """

@@ -310,7 +310,7 @@ def _write_batch(
     """
     aliases = org_aliases(store)
     default_org = t("org.default")
-    with store.transaction() as cur:
+    with store.transaction(checkpoint_later=True) as cur:
         if replace is not None:
             # A re-import: the batch's old rows go out and its new rows come in, in this one transaction.
             batch_id = replace
@@ -383,7 +383,10 @@ def _write_batch(
 
 def _renamed(orgs: pd.Series, names: dict[str, str]) -> pd.Series:
     """Each school name through ``names`` (unlisted names stay), looked up once per distinct name."""
-    return orgs.map({o: names.get(o, o) for o in orgs.unique()})
+    distinct = orgs.unique()
+    if not any(o in names and names[o] != o for o in distinct if isinstance(o, str)):
+        return orgs  # nothing to rename (the usual case): no pass over the rows
+    return orgs.map({o: names.get(o, o) for o in distinct})
 
 
 def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, object]) -> pa.Table | pd.DataFrame:

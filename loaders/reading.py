@@ -84,26 +84,34 @@ def suffix_of(filename: str) -> str:
     return PurePath(filename).suffix.lower()
 
 
-def read_sheets(data: bytes, filename: str, check: bool = True) -> list[RawSheet]:
+def read_sheets(data: bytes, filename: str, check: bool | str = True) -> list[RawSheet]:
     """Read every sheet of a ledger file.
 
     ``filename`` decides the reader by its extension and names CSV sheets.
     Raises :class:`FileError` with a Chinese reason for anything :func:`check_file`
     refuses (type, size, zip bomb, unsafe XML, oversized sheet), an encrypted workbook
     (请先去除文件密码), a damaged file (文件已损坏) or an undecodable CSV.
+
+    ``check="alongside"`` (only in the disposable reading child of loaders.sandbox): the .xlsx
+    reader starts first and the checks run beside it on the other core; their refusal is raised
+    as soon as they find it, whatever the reader is doing, and the child is then killed with it.
     """
-    # check=False only in tests that show what the subprocess guard catches without the checks
-    parts = check_file(data, filename) if check else None
     suffix = suffix_of(filename)
+    alongside = check == "alongside" and suffix in (".xlsx", ".xlsm") and data[:4] == b"PK\x03\x04"
+    # check=False only in tests that show what the subprocess guard catches without the checks
+    parts = check_file(data, filename) if check and not alongside else None
     if suffix in CSV_SUFFIXES:
         return [_clean(_read_csv(data, PurePath(filename).stem))]
     if suffix == ".xls":
         return [_clean(sheet) for sheet in _read_xls(data)]
     # The reader (Rust, without the GIL) and the scan of the sheet XML for what it leaves out run
-    # side by side: both only read ``data``, which check_file has passed (or the caller checks).
+    # side by side: both only read ``data``, which check_file has passed (or passes now, alongside,
+    # before anything read is used; or the caller checks).
     loaded: dict[str, object] = {}
     reader_thread = threading.Thread(target=_load_all, args=(data, loaded), daemon=True)
     reader_thread.start()
+    if alongside:
+        parts = check_file(data, filename)  # a refusal leaves the reader thread to die with the child
     try:
         extras = scan_sheet_xml(data, parts)
     except DAMAGED as err:

@@ -97,33 +97,28 @@ def analyse_isolated(
     check = options.pop("check", True)
     deadline = time.monotonic() + seconds
     with _LOCK:
-        # Two children side by side: one runs the pre-parse checks (loaders.safety) while the other
-        # reads on the other core.  A file the checks refuse is refused with their reason, and the
-        # reading child, whatever it has read or wherever it crashed, is killed unheard.
-        # Only with a core to spare: on a busy machine the second child slows the reader more than
-        # it saves, and the reading child runs the checks itself first (as before issue 16).
-        side_by_side = check and _spare_core()
-        reading = _spawn(data, file_name, {**options, "check": check and not side_by_side}, memory_mb, analyse_file)
-        checking = _spawn(data, file_name, {}, memory_mb, _check_only) if side_by_side else None
+        # The pre-parse checks (loaders.safety) run in the reading child beside the reader, on the other
+        # core: a file they refuse is refused with their reason the moment they find it, and the child,
+        # whatever it has read, is killed unheard.  A reader that crashes the child before the checks
+        # have spoken (a crafted file can abort it at once) gets them again in a child of their own,
+        # so that the user still hears why.
+        options["check"] = "alongside" if check else False
+        reading = _spawn(data, file_name, options, memory_mb, analyse_file)
         try:
-            if checking is not None:
-                outcome = _wait(checking, file_name, sha, deadline, seconds)
-                if outcome is not None:
-                    return outcome
             report = _wait(reading, file_name, sha, deadline, seconds)
-            return report if report is not None else FileReport(file_name, sha, error=t("file.reader_crashed"))
         finally:
-            for child in (reading, checking):
-                if child is not None:
-                    _end(*child)
-
-
-def _spare_core() -> bool:
-    """True when the last minute's load leaves at least one core idle."""
-    try:
-        return os.getloadavg()[0] <= (os.cpu_count() or 1) - 1
-    except OSError:
-        return False
+            _end(*reading)
+        crashed = FileReport(file_name, sha, error=t("file.reader_crashed"))
+        report = report or crashed
+        if check and report.error == crashed.error:
+            checking = _spawn(data, file_name, {}, memory_mb, _check_only)
+            try:
+                refusal = _wait(checking, file_name, sha, deadline, seconds)
+            finally:
+                _end(*checking)
+            if refusal is not None and refusal.error not in (crashed.error, _timeout(seconds)):
+                return refusal
+        return report
 
 
 def _spawn(data: bytes, file_name: str, options: dict, memory_mb: int, work):
@@ -142,7 +137,11 @@ def _wait(spawned, file_name: str, sha: str, deadline: float, seconds: float) ->
             return receiver.recv()
         except (EOFError, OSError):
             return FileReport(file_name, sha, error=t("file.reader_crashed"))
-    return FileReport(file_name, sha, error=t("file.reader_timeout", seconds=int(seconds)))
+    return FileReport(file_name, sha, error=_timeout(seconds))
+
+
+def _timeout(seconds: float) -> str:
+    return t("file.reader_timeout", seconds=int(seconds))
 
 
 def _end(child, receiver) -> None:

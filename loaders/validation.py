@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import re
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
@@ -156,7 +157,6 @@ class _Column:
             # Free text (names, notes): stripped as written, no per-value parsing.
             text = series.astype("string").str.strip()
             keep = (text.notna() & (text != "")).fillna(False).astype(bool)
-            self.values = _Texts(text.astype(object).where(keep, None).tolist())
             self.errors = [None] * len(series)
             # Only a column the reader overlaid (object dtype) can hold an uncached formula.
             formulas = (
@@ -165,11 +165,15 @@ class _Column:
                 else np.zeros(len(series), dtype=bool)
             )
             self.failed = np.flatnonzero(formulas)
+            arrow = None if len(self.failed) else _arrow_texts(text)
+            if arrow is not None:
+                # Python strings only if a builder reads the column row by row; the frame takes the Arrow.
+                self.values = _LazyTexts(text, keep, arrow)
+                return
+            self.values = _Texts(text.astype(object).where(keep, None).tolist())
             for i in self.failed:
                 self.values[i] = None
                 self.errors[i] = t("reason.formula_no_value", cell=series.iloc[i].cell)
-            if not len(self.failed):
-                self.values.arrow = _arrow_texts(text)
             return
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         parsed: list[object] = []
@@ -218,6 +222,32 @@ class _Texts(list):
     """A free-text column's values, one per row, with the same values as an Arrow array (``arrow``, or None)."""
 
     arrow: pa.Array | None = None
+
+
+class _LazyTexts(Sequence):
+    """A free-text column's values, one per row, as :class:`_Texts` holds them, made into Python strings
+    on the first row read (most columns go to the frame as ``arrow`` without one)."""
+
+    def __init__(self, text: pd.Series, keep: pd.Series, arrow: pa.Array) -> None:
+        self.arrow = arrow
+        self._text: pd.Series | None = text
+        self._keep: pd.Series | None = keep
+        self._values: list[object] | None = None
+
+    def _list(self) -> list[object]:
+        if self._values is None:
+            self._values = self._text.astype(object).where(self._keep, None).tolist()
+            self._text = self._keep = None
+        return self._values
+
+    def __len__(self) -> int:
+        return len(self.arrow)
+
+    def __getitem__(self, i):
+        return self._list()[i]
+
+    def __iter__(self) -> Iterator[object]:
+        return iter(self._list())
 
 
 def _arrow_texts(text: pd.Series) -> pa.Array | None:
