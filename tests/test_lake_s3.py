@@ -378,3 +378,11 @@ def test_missing_settings_and_a_missing_httpfs_are_named_without_the_secret(monk
     message = _refused(_unreachable("s3://b/p/", S3Settings(key_id="AKIA1", secret="s3cr3t-value")))
     assert "需要 duckdb-extension-httpfs" in message and "pip install -r requirements.txt" in message, message
     assert "s3cr3t-value" not in message
+
+
+def test_an_endpoint_that_does_not_answer_is_named():
+    pytest.importorskip("duckdb_extension_httpfs", reason="duckdb-extension-httpfs is not installed")
+    settings = S3Settings(key_id="AKIA1", secret="s3cr3t-value", endpoint=f"127.0.0.1:{free_port()}", use_ssl="false")
+    message = _refused(_unreachable("s3://b/p/", settings))
+    assert "无法访问数据湖的对象存储“s3://b/p/”" in message and "Could not connect" in message, message
+    assert "请检查 UNION_LAKE_S3_ENDPOINT" in message and "s3cr3t-value" not in message, message
