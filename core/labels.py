@@ -307,6 +307,11 @@ ZH: dict[str, str] = {
     "lake.purged": "已补完上次删除个人信息时未完成的清除：{purged} 张表的旧版本文件已重写并删除",
     "lake.purge_pending": "有 {purged} 张表的个人信息清除尚未完成（上次删除时中断），不带 --dry-run 运行即可补完",
     "lake.maintenance_dry_run": "数据湖维护（仅检查，未删除）：可清理过期快照 {snapshots} 个，可删除旧文件 {old_files} 个、孤立文件 {orphans} 个",
+    # --- the lake's data on S3-compatible object storage (对象存储); never the secret itself
+    "lake.s3_no_httpfs": "数据湖的数据在对象存储“{data}”上，需要 duckdb-extension-httpfs 1.5.5（离线加载）：请运行 pip install -r requirements.txt；未做任何改动",
+    "lake.s3_missing": "数据湖的数据在对象存储“{data}”上，但未设置 {settings}（环境变量或 .streamlit/secrets.toml）；未做任何改动",
+    "lake.s3_bad_setting": "{setting}=“{value}”无效，应为 {expected}；未做任何改动",
+    "lake.s3_denied": "无法访问数据湖的对象存储“{data}”（{reason}），未做任何改动；请检查 {settings}",
     # --- command line
     "cli.sheet_line": "  [{sheet}] {kind}：导入 {accepted} 行，不合格 {rejected} 行，跳过 {skipped} 行",
     "cli.reject_line": "    第 {row} 行：{reason}",

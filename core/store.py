@@ -37,7 +37,7 @@ import pandas as pd
 import pyarrow as pa
 
 from core.labels import t
-from core.lake import LakeConfig, LakeConfigError, extension_files, lake_config
+from core.lake import LakeConfig, LakeConfigError, LakeStorageError, extension_files, lake_config, use_object_storage
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -524,16 +524,20 @@ class Store:
             postgres, ducklake = extension_files()
         except LakeConfigError as err:
             raise NotAStore(t("db.lake_unreachable", where=lake.describe(), error=str(err))) from err
-        if lake.is_local:
-            owner_only_files()
-            if not read_only:
-                Path(lake.data_path).mkdir(parents=True, exist_ok=True)
+        owner_only_files()  # backups and exports made later (an s3:// data path's objects: the bucket's policy)
+        if lake.is_local and not read_only:
+            Path(lake.data_path).mkdir(parents=True, exist_ok=True)
         conn = duckdb.connect()
         try:
             conn.execute(f"LOAD {_literal(postgres)}")
             conn.execute(f"LOAD {_literal(ducklake)}")
+            if not lake.is_local:
+                use_object_storage(conn, lake)  # httpfs by path, a temporary secret for the bucket, one check
             if not read_only:
                 conn.execute(f"ATTACH {_literal(lake.catalog)} AS {LAKE_LOCK_DB} (TYPE postgres)")
+        except LakeStorageError as err:
+            conn.close()
+            raise NotAStore(str(err)) from None
         except duckdb.Error as err:
             conn.close()
             raise NotAStore(t("db.lake_unreachable", where=lake.describe(), error=str(err).splitlines()[0])) from err

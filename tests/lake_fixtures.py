@@ -57,7 +57,9 @@ class PostgresServer:
 
         With ``template`` (a migrated lake holding no data files), a copy of its catalog (PostgreSQL
         ``createdb -T``, well under a second instead of several for the migrations); the copy keeps
-        the template's data folder, where each lake writes files of its own (UUID names).
+        the template's data folder, where each lake writes files of its own (UUID names).  A catalog
+        keeps the data path it was first opened with (DuckLake refuses another), so a lake on S3
+        (tests/test_lake_s3.py) is a new catalog whose ``data_path`` is replaced before it is opened.
         """
         name = f"lake_{os.urandom(4).hex()}"
         copy = ["-T", template.catalog.split()[0].removeprefix("dbname=")] if template else []
