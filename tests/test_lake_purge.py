@@ -31,6 +31,7 @@ from tests.test_truth import TRUTH, assert_summary_matches
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHOOL = "示范职业技术学院"  # the corpus's one school
+pytestmark = pytest.mark.lake
 
 
 @pytest.fixture()
