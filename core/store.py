@@ -332,6 +332,34 @@ def open_store(db: str | os.PathLike | None = None, *, read_only: bool = False) 
     return Store(resolve_db_path(db), read_only=read_only)
 
 
+def compact_file(path: str | os.PathLike) -> Path:
+    """Rewrite the embedded store at ``path`` as a fresh copy (整理数据库文件), so that no erased value stays in it.
+
+    DuckDB does not overwrite the old bytes of a changed or deleted value: after ``forget``, retention or
+    撤销批次 the names stay in the file's free blocks (CHECKPOINT and VACUUM keep them) while the rows no
+    longer show them.  A :meth:`Store.backup` copy holds only what the rows hold, so this makes one
+    (verified, mode 0600) beside the file and puts it in the file's place.  The store must not be open
+    elsewhere: the app holds it (stop it first).  Figures do not change.  Returns the path.  Raises
+    :class:`StoreBusy` when another process holds the file, :class:`NotAStore` for a file that is not a
+    store, BackupError when the copy does not verify, RuntimeError when DuckDB left a write-ahead log
+    behind (nothing replaced).
+    """
+    path = Path(path).resolve()
+    if not path.is_file():
+        raise NotAStore(t("db.not_store", path=path))
+    temp = path.with_name(f".{path.name}.compact-{os.getpid()}")
+    with Store(path) as store:
+        if store.lake is not None:
+            raise NotAStore(t("db.not_store", path=path))
+        store.backup(temp)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():  # a log of the old file would be replayed onto the copy
+        temp.unlink()
+        raise RuntimeError(t("compact.wal_left", path=wal))
+    os.replace(temp, path)
+    return path
+
+
 def copy_into_lake(source: str | os.PathLike, lake: LakeConfig | None = None) -> dict[str, int]:
     """Copy the embedded store at ``source`` into ``lake`` (default: the configured one); returns rows per table.
 

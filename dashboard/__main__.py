@@ -30,6 +30,9 @@
   after finishing a purge of erased personal information that was interrupted
   (:meth:`core.store.Store.lake_maintenance`).  ``forget``, ``retention apply`` and ``remove`` purge the
   lake's files themselves (:meth:`core.store.Store.erasing`).
+- ``compact [--db DB]``: the embedded store rewritten as a verified fresh copy, so that names replaced or
+  deleted by ``forget``, retention or ``remove`` no longer sit in the file's free blocks
+  (:func:`core.store.compact_file`; the app must be stopped).
 
 Every command opens the lake instead of the file when UNION_STORE=ducklake is set and no ``--db``
 is given (:func:`core.store.open_store`).
@@ -52,6 +55,7 @@ from core.store import (
     NotAStore,
     Store,
     StoreBusy,
+    compact_file,
     copy_into_lake,
     make_owner_only,
     open_store,
@@ -91,6 +95,24 @@ def _migrate_to_lake(args: argparse.Namespace) -> int:
         print(str(err), file=sys.stderr)
         return 1
     print(t("lake.migrated", path=source, tables=len(counts), rows=sum(counts.values())))
+    return 0
+
+
+def _compact(args: argparse.Namespace) -> int:
+    """``compact``: the embedded store rewritten as a fresh copy (no erased value left in the file);
+    0 done, 1 not a store or refused, 2 busy (the app holds the file)."""
+    if store_is_lake(args.db):
+        print(t("lake.compact_not_needed"), file=sys.stderr)
+        return 1
+    try:
+        path = compact_file(resolve_db_path(args.db))
+    except StoreBusy as err:
+        print(str(err), file=sys.stderr)
+        return 2
+    except (NotAStore, BackupError, RuntimeError) as err:
+        print(str(err), file=sys.stderr)
+        return 1
+    print(t("compact.done", path=path))
     return 0
 
 
@@ -195,7 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     p_maintain = sub.add_parser("lake-maintenance", help="数据湖维护：清理过期快照、旧文件和中断写入留下的孤立文件")
     p_maintain.add_argument("--keep-hours", type=float, default=LAKE_KEEP_HOURS, help="保留最近几小时的快照（默认 1）")
     p_maintain.add_argument("--dry-run", action="store_true", help="只检查数量，不删除")
+    p_compact = sub.add_parser("compact", help="重写数据库文件，使删除的个人信息不再留在文件中（先关闭看板）")
+    p_compact.add_argument("--db", help="数据库文件（默认 $UNION_DB 或 data/union.duckdb）")
     args = parser.parse_args(argv)
+    if args.command == "compact":
+        return _compact(args)
     if args.command == "migrate-to-lake":
         return _migrate_to_lake(args)
     if args.command == "lake-maintenance":

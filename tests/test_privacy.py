@@ -504,3 +504,36 @@ def test_manage_page_forgets_a_person(app_db):  # noqa: F811
     assert any("已删除人员-" in s.value for s in at.success), [s.value for s in at.success]
     assert not [(tb, c) for tb, c, v in all_text(store) if name in v]
     assert queries.summary(store, queries.Filters.of("2025")) == before
+
+
+def test_compact_leaves_no_erased_name_in_the_store_file(corpus_db, tmp_path):
+    """DuckDB keeps an updated string's old bytes in the file; `dashboard compact` rewrites the file without them."""
+    import subprocess
+    import sys
+
+    from tests.conftest import copy_store
+    from tests.test_truth import TRUTH, assert_summary_matches
+
+    db = copy_store(corpus_db, tmp_path / "file.duckdb")
+    with Store(db) as store:
+        name = store.scalar("SELECT max(recipient) FROM welfare WHERE length(recipient) = 3")
+        erasure.forget(store, erasure.plan(store, erasure.Target(name)))
+    assert db.read_bytes().count(name.encode()) > 0  # the gap compact closes
+    done = subprocess.run(
+        [sys.executable, "-m", "dashboard", "compact", "--db", str(db)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr
+    assert "已重写数据库文件" in done.stdout
+    assert db.read_bytes().count(name.encode()) == 0
+    assert oct(db.stat().st_mode & 0o777) == "0o600"
+    assert not list(tmp_path.glob(".file.duckdb.compact-*"))
+    with Store(db, read_only=True) as store:
+        assert store.scalar("SELECT count(*) FROM welfare WHERE recipient = ?", [name]) == 0
+        for period, expected in TRUTH.items():
+            assert_summary_matches(queries.summary(store, queries.Filters.of(period)), expected)
+    # a store another process holds is refused, nothing replaced
+    with Store(db):
+        busy = subprocess.run(
+            [sys.executable, "-m", "dashboard", "compact", "--db", str(db)], capture_output=True, text=True, cwd=ROOT
+        )
+    assert busy.returncode == 2 and "Traceback" not in busy.stderr
