@@ -349,8 +349,6 @@ def compact_file(path: str | os.PathLike) -> Path:
         raise NotAStore(t("db.not_store", path=path))
     temp = path.with_name(f".{path.name}.compact-{os.getpid()}")
     with Store(path) as store:
-        if store.lake is not None:
-            raise NotAStore(t("db.not_store", path=path))
         store.backup(temp)
     wal = path.with_name(path.name + ".wal")
     if wal.exists():  # a log of the old file would be replayed onto the copy

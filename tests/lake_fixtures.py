@@ -23,6 +23,7 @@ import pytest
 
 from benchmarks.browser import free_port
 from core.lake import LakeConfig
+from core.store import KIND_TABLES, Store
 
 ROLE = "union"
 
@@ -119,8 +120,6 @@ def lake(postgres_server, tmp_path) -> LakeConfig:
 @pytest.fixture(scope="session")
 def lake_template(postgres_server, tmp_path_factory) -> LakeConfig:
     """A lake migrated once, without data: the template of :func:`migrated_lake`."""
-    from core.store import Store
-
     config = postgres_server.new_lake(tmp_path_factory.mktemp("lake-template"))
     Store(lake=config).close()
     return config
@@ -130,3 +129,13 @@ def lake_template(postgres_server, tmp_path_factory) -> LakeConfig:
 def migrated_lake(postgres_server, lake_template) -> LakeConfig:
     """A migrated, empty lake of its own (a copy of the template's catalog)."""
     return postgres_server.new_lake(Path(lake_template.data_path), template=lake_template)
+
+
+def batch_rows(store: Store) -> dict[str, tuple[int, int]]:
+    """file name → (rows_accepted of its batch, rows carrying its batch_id in the data tables)."""
+    union = " UNION ALL ".join(f'SELECT batch_id FROM "{table}"' for table in KIND_TABLES.values())
+    frame = store.query(
+        f"SELECT b.file_name, b.rows_accepted, (SELECT count(*) FROM ({union}) r WHERE r.batch_id = b.batch_id) AS n "
+        "FROM batches b"
+    )
+    return {row.file_name: (int(row.rows_accepted), int(row.n)) for row in frame.itertuples()}

@@ -29,7 +29,7 @@ from dashboard import formatting as fmt
 from dashboard import queries
 from loaders.loading import load_path
 from tests.conftest import copy_store
-from tests.lake_fixtures import lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import batch_rows, lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
@@ -45,16 +45,6 @@ def cli(module: str, *args: str, env: dict[str, str], timeout: float = 180) -> s
     return subprocess.run(
         [sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
-
-
-def batch_rows(store: Store) -> dict[str, tuple[int, int]]:
-    """file name → (rows_accepted of its batch, rows carrying its batch_id in the data tables)."""
-    union = " UNION ALL ".join(f'SELECT batch_id FROM "{table}"' for table in KIND_TABLES.values())
-    frame = store.query(
-        f"SELECT b.file_name, b.rows_accepted, (SELECT count(*) FROM ({union}) r WHERE r.batch_id = b.batch_id) AS n "
-        "FROM batches b"
-    )
-    return {row.file_name: (int(row.rows_accepted), int(row.n)) for row in frame.itertuples()}
 
 
 def orphan_rows(store: Store) -> int:

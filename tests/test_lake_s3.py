@@ -30,7 +30,7 @@ from core.store import KIND_TABLES, LAKE_ONLY_TABLES, NotAStore, Store
 from dashboard import queries
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
-from tests.lake_fixtures import lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import batch_rows, lake, postgres_server  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
 pytestmark = pytest.mark.lake
@@ -169,16 +169,6 @@ def lake_files(store: Store) -> set[str]:
 
 def local_parquet(*folders: Path) -> list[Path]:
     return [path for folder in folders if folder.exists() for path in folder.rglob("*.parquet")]
-
-
-def batch_rows(store: Store) -> dict[str, tuple[int, int]]:
-    """file name → (rows_accepted of its batch, rows carrying its batch_id in the data tables)."""
-    union = " UNION ALL ".join(f'SELECT batch_id FROM "{table}"' for table in KIND_TABLES.values())
-    frame = store.query(
-        f"SELECT b.file_name, b.rows_accepted, (SELECT count(*) FROM ({union}) r WHERE r.batch_id = b.batch_id) AS n "
-        "FROM batches b"
-    )
-    return {row.file_name: (int(row.rows_accepted), int(row.n)) for row in frame.itertuples()}
 
 
 @pytest.fixture(scope="session")
