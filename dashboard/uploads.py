@@ -10,6 +10,7 @@ import streamlit as st
 from core import vocab
 from core.labels import PREVIEW_COLUMNS, UNKNOWN_VALUE_COLUMNS, field_label, kind_label, t
 from core.store import Store
+from dashboard import profiles
 from dashboard.app import get_store, record, scope, table
 from dashboard.formatting import md, with_headers
 from loaders import loading
@@ -44,11 +45,6 @@ def _user_mappings(version: int, school: str | None) -> UserMappings:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _mappings_digest(version: int) -> str:
     return mappings_version(get_store())
-
-
-@st.cache_data(show_spinner=False, max_entries=16)
-def _profile_orgs(version: int) -> frozenset[str]:
-    return frozenset(loading.profile_orgs(get_store()))
 
 
 def user_mappings(store: Store, school: str | None) -> UserMappings:
@@ -95,7 +91,7 @@ def file_school(store: Store, report: FileReport, chosen: str | None) -> str | N
 
 def needs_school_profile(store: Store, school: str | None) -> bool:
     """True when ``school`` has a mapping profile of its own (so the file must be read again with it)."""
-    return school is not None and school in _profile_orgs(store.data_version())
+    return school is not None and school in profiles.profile_orgs()
 
 
 def profile_caption(school: str | None) -> str:
