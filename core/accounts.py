@@ -137,8 +137,14 @@ def add_user(store: Store, name: str, role: str, password: str, org: str | None 
 
 
 def remove_user(store: Store, name: str) -> None:
-    """Delete an account (raises AccountError when there is none)."""
-    with store.transaction() as cur:
+    """Delete an account (删除账号; raises AccountError when there is none).
+
+    An account name is often a person's name: in a lake the deleted row (name, school, password
+    hash) would stay in the files older snapshots name, so the delete runs as an erasure
+    (:meth:`core.store.Store.erasing`) and is purged from every file at once.  The audit trail
+    (操作记录 ``history``) keeps the line that says the account was removed, by its name.
+    """
+    with store.erasing(["users"]) as cur:
         row = cur.execute("SELECT org FROM users WHERE name = ?", [name]).fetchone()
         if row is None:
             raise AccountError(t("users.missing", name=name))

@@ -294,3 +294,52 @@ def test_a_file_store_keeps_no_erased_name_in_its_file(corpus_db, tmp_path):
         store._conn.execute("VACUUM")
         store._conn.execute("CHECKPOINT")
     assert _bytes_naming(db, name) == 0
+
+
+@pytest.mark.lake
+def test_a_removed_account_leaves_its_row_in_no_file(postgres_server, tmp_path):
+    """``users remove`` in a lake: the account's name and password hash leave the users table's files."""
+    from core import accounts
+
+    lake = postgres_server.new_lake(tmp_path / "accounts-data")
+    name = "周晓梅"
+    with Store(lake=lake) as store:
+        accounts.add_user(store, name, "admin", "secret-pass-1")
+        accounts.add_user(store, "陈立新", "viewer", "secret-pass-2")
+        digest = store.scalar("SELECT password_hash FROM users WHERE name = ?", [name])
+        catalog = catalog_text(lake)
+        assert any(digest.encode().hex() in r for rows in catalog.values() for r in rows)  # inlined in the catalog
+
+        accounts.remove_user(store, name)
+
+        assert list(store.query("SELECT name FROM users")["name"]) == ["陈立新"]
+        assert store.get_meta(LAKE_PURGE_KEY) is None
+        ids = dict(
+            (table, str(table_id))
+            for table_id, table in catalog_rows(lake, "SELECT table_id, table_name FROM ducklake_table")
+        )
+        catalog = catalog_text(lake)
+        texts = parquet_text(lake) if list(Path(lake.data_path).rglob("*.parquet")) else []
+        hexed = (digest.encode().hex(), name.encode().hex())
+        holding = {
+            t for t, rows in catalog.items() if any(h in r for r in rows for h in hexed) or any(name in r for r in rows)
+        }
+        # Only the audit trail still names the account (its inlined rows and its column bounds).
+        assert holding <= {f"ducklake_inlined_data_{ids['history']}_{v}" for v in range(64)} | {
+            "ducklake_table_column_stats"
+        }, holding
+        stats = catalog_rows(lake, "SELECT table_id::text, min_value, max_value FROM ducklake_table_column_stats")
+        assert not [row for row in stats if row[0] == ids["users"] and name in (row[1] or "") + (row[2] or "")]
+        assert not any(digest in text for text in texts)
+        history = store.query("SELECT action FROM history WHERE object = ? ORDER BY history_id", [name])
+        assert list(history["action"]) == ["user_add", "user_remove"]
+
+
+def catalog_rows(lake: LakeConfig, sql: str) -> list[tuple]:
+    """Rows of one query run in the catalog's PostgreSQL database."""
+    postgres, _ = extension_files()
+    with duckdb.connect() as con:
+        con.execute(f"LOAD '{postgres}'")
+        con.execute(f"ATTACH '{lake.catalog}' AS catalog_db (TYPE postgres, READ_ONLY)")
+        quoted = sql.replace("'", "''")
+        return con.execute(f"SELECT * FROM postgres_query('catalog_db', '{quoted}')").fetchall()
