@@ -94,8 +94,8 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     Rules: all cells blank → skip.blank; first filled cell starts with 合计 / 小计 /
     本月合计 / 总计 … → skip.total; starts with 制表人 / 审核 / 注： … → skip.note;
     the header written again (all but one filled cell are header words) → skip.header_repeat;
-    a single filled cell in the first column or merged across columns (a year or
-    session label, 2022年) → skip.section.
+    a single filled cell in the table's first column (or left of it) or merged across columns
+    (a year or session label, 2022年; a numbered footnote line) → skip.section.
     """
     reasons = pd.Series(None, index=frame.index, dtype=object)
     if frame.empty:
@@ -122,7 +122,10 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     header_hits = pd.Series(0, index=frame.index)
     for j in range(frame.shape[1]):
         header_hits += frame.iloc[:, j].isin(header_texts).fillna(False).astype(int)
-    first_col_only = filled.iloc[:, 0] & (count == 1)
+    # "The first column" is the table's: a table that starts at C4 keeps A and B blank (an .xls read
+    # keeps no merge for a footnote written across the table, so its one cell is all there is).
+    lead = next((j for j, h in enumerate(layout.headers) if h.strip()), 0)
+    first_col_only = filled.iloc[:, : min(lead, frame.shape[1] - 1) + 1].any(axis=1) & (count == 1)
     in_merged = pd.Series(frame.index.isin(list(merged_rows)), index=frame.index)
     reasons[(count == 1) & (first_col_only | in_merged)] = "skip.section"
     reasons[(count >= 2) & (header_hits >= (count - 1).clip(lower=2))] = "skip.header_repeat"

@@ -19,12 +19,7 @@ UNSUPPORTED_KINDS: dict[str, str] = {}
 
 # Combinations that fail although each member passes alone: (kind, variation names) -> why.
 # Property tests skip any draw that contains one of these.
-KNOWN_FAILING_COMBINATIONS: dict[tuple[str, frozenset[str]], str] = {
-    (
-        "roster",
-        frozenset({"table_at_c4", "footnote_rows", "format_xls"}),
-    ): "in an .xls whose table starts at C4, the footnote row “2. 本表数据已与财务账核对一致。” is read as a data row and rejected",
-}
+KNOWN_FAILING_COMBINATIONS: dict[tuple[str, frozenset[str]], str] = {}
 
 
 def known_bad_combination(kind: str, names: set[str]) -> str | None:

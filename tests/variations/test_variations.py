@@ -139,6 +139,22 @@ def test_formats_with_layouts_load_to_truth(combo):
         check(paths, kind, truth, f"{kind} + {[v.name for v in variations]} seed={seed}")
 
 
+# Combinations that once failed although each member passed alone (found by the property tests):
+# kept as fixed cases, since a derandomised draw may never meet them again.
+ONCE_FAILING = [
+    # .xls keeps no merge: the footnote line under a table starting at C4 was read as a data row.
+    ("roster", ("table_at_c4", "footnote_rows", "format_xls")),
+    ("welfare", ("table_at_c4", "footnote_rows", "format_xls")),
+]
+
+
+@pytest.mark.parametrize(("kind", "names"), ONCE_FAILING, ids=lambda x: x if isinstance(x, str) else "+".join(x))
+def test_once_failing_combinations_load_to_truth(kind, names, tmp_path):
+    variations = [catalogue.BY_NAME[n] for n in names]
+    paths, truth = generator.write(generator.build(kind, variations, seed=7), tmp_path)
+    check(paths, kind, truth, f"{kind} + {list(names)}")
+
+
 # --- (d) the command line, end to end ---------------------------------------------------------------
 
 
