@@ -225,6 +225,7 @@ ZH: dict[str, str] = {
     "reason.year_unreadable": "年度无法识别：“{value}”",
     "reason.missing": "缺少{field}",
     "report.decisions": "列识别：{parts}",
+    "report.year_columns": "按年度分列（{years}）：每个数据行按年度拆开，{rows} 行成为 {records} 条记录",
     "report.decision": "{header}→{field}（{source}，{confidence}）",
     "report.accounting": "行数核对 {ok}：表头下共 {seen} 行 = 导入 {accepted} + 不合格 {rejected} + 跳过 {skipped}（{detail}）",
     "report.no_skips": "无",

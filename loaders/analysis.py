@@ -40,6 +40,7 @@ class SheetReport:
     # Values the loader recognised (alias, keyword rule or the user's earlier choice), so the chair can
     # still change them: (field, value as written) → (standard term it became, rows).
     recognised: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    years: list[int] = field(default_factory=list)  # one column or group of columns per year: those years
 
     @property
     def accepted(self) -> int:
@@ -78,6 +79,9 @@ class SheetReport:
                 for h, f, src, c in self.decisions
             ]
             lines.append(t("report.decisions", parts="；".join(parts)))
+        if self.years:
+            years = "、".join(f"{y}年" for y in self.years)
+            lines.append(t("report.year_columns", years=years, rows=r.source_rows_accepted, records=r.accepted))
         skipped = "、".join(f"{reason} {n}" for reason, n in r.skipped.items()) or t("report.no_skips")
         lines.append(
             t(
@@ -211,7 +215,7 @@ def analyse_file(
                 headers=layout.headers,
                 mapping={
                     layout.headers[j]: fld
-                    for j, fld in layout.fields.items()
+                    for j, fld in {**layout.fields, **layout.year_fields}.items()
                     if j < len(layout.headers) and j not in result.withheld_columns
                 },
                 # columns dropped for holding identity numbers, phones or addresses are not offered for mapping
@@ -220,7 +224,7 @@ def analyse_file(
                 ],
                 converted=[
                     layout.headers[j]
-                    for j, fld in layout.fields.items()
+                    for j, fld in {**layout.fields, **layout.year_fields}.items()
                     if fld in MONEY_FIELDS
                     and j < len(layout.headers)
                     and (layout.units[j] or layout.money_unit) == "万元"
@@ -237,6 +241,7 @@ def analyse_file(
                 ],
                 title=layout.title,
                 recognised=recognised_values(sheet, layout, user, result.withheld_columns),
+                years=sorted(set(layout.year_columns.values())),
             )
         )
     return report

@@ -44,7 +44,9 @@ class Layout:
     ``header_rows``: zero-based indexes of the header row(s); data starts below them.
     ``headers[j]``: column j's header as written (two-row headers joined with "/").
     ``fields``: column index → canonical field; ``units``: column index → unit (万元, 元 …).
-    ``year_columns``: for a headcount table with one column per year, column → year.
+    ``year_columns``: for a table with one column per year (分工会 | 2021年 | 2022年), or a group of
+    columns per year under a merged year label (2021年 over 预算数 | 决算数), column → year.
+    ``year_fields``: for such a group's columns, column → field (a headcount's year column is members).
     ``default_year``: the year in the title, sheet name or file name (for 3月8日).
     ``money_unit``: 万元 when a note such as 金额单位：万元 sits above the header.
     ``withheld``: column index → category (身份证号, 电话号码, 住址 …) of columns never imported
@@ -58,6 +60,7 @@ class Layout:
     kind: str
     fields: dict[int, str]
     year_columns: dict[int, int] = field(default_factory=dict)
+    year_fields: dict[int, str] = field(default_factory=dict)
     default_year: int | None = None
     money_unit: str | None = None
     title: str = ""
@@ -148,6 +151,66 @@ def _join_headers(upper: list[object], lower: list[object] | None, merged: list,
     return headers, keys, units
 
 
+def _upper_header_row(rows: list[list[object]], header_row: int, merged: list) -> bool:
+    """True when the row above ``header_row`` is the upper row of a two-row header that scored lower.
+
+    A 预决算对比表 writes 科目编码 | 支出科目 merged down over two rows and 2021年 merged across
+    预算数 | 决算数: the lower row holds more header words, yet the header starts one row up.  The row
+    above counts when it holds a header word or a year and a cell of it is merged down into
+    ``header_row``, or a year merged across columns filled below it.
+    """
+    if header_row == 0 or _row_score(rows[header_row - 1]) < 1:
+        return False
+    above, below = rows[header_row - 1], rows[header_row]
+    for (r0, c0), (r1, c1) in merged:
+        if r0 != header_row - 1 or c0 >= len(above) or is_blank(above[c0]):
+            continue
+        if r1 >= header_row:
+            return True
+        spread = [j for j in range(c0, min(c1 + 1, len(below))) if not is_blank(below[j])]
+        if c1 > c0 and len(spread) >= 2 and _YEAR_HEADER.match(normalize_header(cell_text(above[c0])).key):
+            return True
+    return False
+
+
+def _year_spans(above: list[object], below: list[object] | None, row: int) -> list:
+    """Spans, as merges, of the year labels in ``above`` written once over several columns without a merge.
+
+    A CSV or a clerk who did not merge writes 2021年 | (blank) over 预算数 | 决算数: a person reads
+    the year over both.  Only a year label spreads, over the blank cells to its right that have a
+    header below them.
+    """
+    spans = []
+    if below is None:
+        return spans
+    for c, cell in enumerate(above):
+        if is_blank(cell) or not _YEAR_HEADER.match(normalize_header(cell_text(cell)).key):
+            continue
+        end = c
+        while end + 1 < min(len(above), len(below)) and is_blank(above[end + 1]) and not is_blank(below[end + 1]):
+            end += 1
+        if end > c and not is_blank(below[c]):
+            spans.append(((row, c), (row, end)))
+    return spans
+
+
+def _year_groups(keys: list[list[str]]) -> dict[int, int]:
+    """Column → year for the columns of a two-row header under a year label (2021年 / 预算数).
+
+    ``keys[j]`` is (lower, upper) for such a column.  Only when at least two columns sit under
+    one year: a single column under a year is a headcount's year column, read as before.
+    """
+    found = {
+        j: int(m.group(1))
+        for j, k in enumerate(keys)
+        if len(k) == 2 and k[0] and not _YEAR_HEADER.match(k[0]) and (m := _YEAR_HEADER.match(k[1]))
+    }
+    counts: dict[int, int] = {}
+    for year in found.values():
+        counts[year] = counts.get(year, 0) + 1
+    return {j: year for j, year in found.items() if counts[year] >= 2}
+
+
 def _money_unit(rows: list[list[object]], header_row: int) -> str | None:
     for row in rows[:header_row]:
         for cell in row:
@@ -232,10 +295,19 @@ def detect_layout(
         first_filled = sheet.head(int(counts.to_numpy().nonzero()[0][0]) + 1)[-1]
         first = [cell_text(c) for c in first_filled if not is_blank(c)]
         raise SheetReject(t("sheet.unrecognised", headers="、".join(first)[:200] or "（无）"), first)
+    above = _year_spans(rows[header_row - 1], rows[header_row], header_row - 1) if header_row else []
+    moved_up = _upper_header_row(rows, header_row, [*sheet.merged, *above])
+    header_row -= moved_up
     upper = rows[header_row]
     lower = rows[header_row + 1] if header_row + 1 < len(rows) else None
-    two_rows = lower is not None and _is_subheader(upper, lower, sheet.merged)
-    headers, keys, units = _join_headers(upper, lower if two_rows else None, sheet.merged, header_row)
+    merged = [*sheet.merged, *_year_spans(upper, lower, header_row)]
+    two_rows = lower is not None and (moved_up or _is_subheader(upper, lower, merged))
+    headers, keys, units = _join_headers(upper, lower if two_rows else None, merged, header_row)
+    # A group of columns per year (2021年 over 预算数 | 决算数): the first year's columns say what
+    # the fields are; every other year's column takes the field of its namesake in the first group.
+    grouped = _year_groups(keys) if two_rows else {}
+    first_year = min(grouped.values(), default=None)
+    later = frozenset(j for j, year in grouped.items() if year != first_year)
     found_headers = "、".join(h for h in headers if h)
     data_start = header_row + (2 if two_rows else 1)
     default_year = _default_year(rows, header_row, sheet.name, filename)
@@ -248,7 +320,12 @@ def detect_layout(
     context = " ".join(
         [*(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c)), sheet.name, filename]
     )
-    chosen = _choose_kind(keys, profiles, kind, user, frozenset(sheet.hidden_columns), frozenset(withheld), context)
+    hidden = frozenset(sheet.hidden_columns)
+    chosen = _choose_kind(keys, profiles, kind, user, hidden, frozenset(withheld) | later, context)
+    if later and (chosen is None or "year" not in vocab.FIELD_ALIASES[chosen[0]]):
+        # The chosen kind has no year to put the groups' years in: read the columns as they are.
+        grouped, later = {}, frozenset()
+        chosen = _choose_kind(keys, profiles, kind, user, hidden, frozenset(withheld), context)
     if chosen is None:
         if kind is not None:
             raise SheetReject(t("sheet.kind_mismatch", kind=kind_label(kind), headers=found_headers), headers)
@@ -256,11 +333,18 @@ def detect_layout(
     chosen_kind, decisions = chosen
     fields = {j: d.field for j, d in decisions.items()}
     year_columns: dict[int, int] = {}
-    if chosen_kind == "member_counts" and "members" not in fields.values():
+    year_fields: dict[int, str] = {}
+    if grouped:
+        by_key = {keys[j][0]: fields[j] for j in grouped if grouped[j] == first_year and j in fields}
+        for j, year in grouped.items():
+            if keys[j][0] in by_key:
+                year_columns[j], year_fields[j] = year, by_key[keys[j][0]]
+                fields.pop(j, None)
+    if not year_columns and chosen_kind == "member_counts" and "members" not in fields.values():
         for j, k in enumerate(keys):
             if j not in fields and k and (m := _YEAR_HEADER.match(k[0])):
                 year_columns[j] = int(m.group(1))
-    missing = [f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in fields.values()]
+    missing = [f for f in vocab.REQUIRED_FIELDS[chosen_kind] if f not in {*fields.values(), *year_fields.values()}]
     if chosen_kind == "member_counts" and year_columns:
         missing = [f for f in missing if f != "members"]
     if chosen_kind == "welfare" and {"unit_rate", "person_times"} <= set(fields.values()):
@@ -284,6 +368,7 @@ def detect_layout(
         kind=chosen_kind,
         fields=fields,
         year_columns=year_columns,
+        year_fields=year_fields,
         default_year=default_year,
         decisions=decisions,
         money_unit=_money_unit(rows, header_row),

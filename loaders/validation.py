@@ -670,24 +670,40 @@ def _redact_records(records: dict[str, pa.Array | list], rows: defaultdict[str, 
 
 
 def _unpivot_years(data: pd.DataFrame, layout: Layout):
-    """A headcount table with one column per year (分工会 | 2021年 | 2022年) to one row per year.
+    """A table with one column, or a group of columns, per year to one row per year.
 
-    The year column's cell moves to a virtual column ``len(headers)`` mapped to
-    ``members``; another virtual column holds the year.  Returns (rows, their frame
-    indexes, the layout with the two virtual columns).
+    分工会 | 2021年 | 2022年 (a headcount's year columns: members) and 科目 | 2021年 预算数 | 决算数 |
+    2022年 预算数 | 决算数 (``layout.year_fields``) alike: each field of a year's columns moves to a
+    virtual column past the last header (its unit kept), another virtual column holds the year.  A
+    row gives a year's record when one of that year's cells is filled.  Returns (rows, their frame
+    indexes, the layout with the virtual columns).
     """
     width = len(layout.headers)
+    of_column = {col: layout.year_fields.get(col, "members") for col in layout.year_columns}
+    names = list(dict.fromkeys(of_column.values()))
+    virtual = {fld: width + k for k, fld in enumerate(names)}
+    year_col = width + len(names)
+    units = [next(layout.units[c] for c, f in of_column.items() if f == fld) for fld in names]
     long_layout = replace(
         layout,
-        fields={**layout.fields, width: "members", width + 1: "year"},
-        units=[*layout.units, None, None],
-        headers=[*layout.headers, field_label("members"), field_label("year")],
+        fields={**layout.fields, **{v: fld for fld, v in virtual.items()}, year_col: "year"},
+        units=[*layout.units, *units, None],
+        headers=[*layout.headers, *(field_label(fld) for fld in names), field_label("year")],
     )
-    parts = []
+    by_year: dict[int, list[int]] = {}
     for col, year in layout.year_columns.items():
-        part = data.loc[data[col].notna()].copy()
-        part[width] = part[col]
-        part[width + 1] = str(year)
+        by_year.setdefault(year, []).append(col)
+    parts = []
+    for year, cols in by_year.items():
+        cols = [c for c in cols if c in data.columns]
+        if not cols:
+            continue
+        part = data.loc[data[cols].notna().any(axis=1)].copy()
+        for fld in names:
+            part[virtual[fld]] = None
+        for col in cols:
+            part[virtual[of_column[col]]] = part[col]
+        part[year_col] = str(year)
         parts.append(part)
     long = pd.concat(parts).sort_index(kind="stable") if parts else data.iloc[0:0]
     return long, long.index.tolist(), long_layout

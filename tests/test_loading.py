@@ -259,3 +259,33 @@ def test_hidden_column_does_not_double_count():
     buf2 = io.BytesIO()
     book2.save(buf2)
     assert analyse_file(buf2.getvalue(), "h2.xlsx").sheets[0].result.records["amount_yuan"].tolist() == [600.0]
+
+
+def test_a_year_merged_over_budget_columns_is_one_record_per_year_and_said_so(tmp_path):
+    """预决算对比表: 科目 merged down two rows, each year merged across 预算数 | 决算数 (figures by hand)."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["某校工会经费预算决算对比表", None, None, None, None],
+        ["支出科目", "2022年", None, "2023年", None],
+        [None, "预算数（万元）", "决算数（万元）", "预算数（万元）", "决算数（万元）"],
+        ["职工教育支出", 1.5, 1.2, 2, 1.8],
+        ["文体活动支出", 3, 2.75, 3.5, 3.6],
+        ["合计", 4.5, 3.95, 5.5, 5.4],
+    ]
+    data = xlsx_bytes({"对比": rows}, merged={"对比": ["A2:A3", "B2:C2", "D2:E2", "A1:E1"]})
+    report = analyse_file(data, "经费对比.xlsx")
+    sheet = report.sheets[0]
+    assert sheet.kind == "budget", sheet.note
+    assert sheet.mapping["2023年/决算数（万元）"] == "final"
+    records = sheet.result.records
+    got = sorted(zip(records["year"], records["subject"], records["budget_yuan"], records["final_yuan"], strict=True))
+    assert got == [
+        (2022, "文体活动支出", 30000.0, 27500.0),
+        (2022, "职工教育支出", 15000.0, 12000.0),
+        (2023, "文体活动支出", 35000.0, 36000.0),
+        (2023, "职工教育支出", 20000.0, 18000.0),
+    ]
+    assert not sheet.rejected and sheet.result.source_rows_accepted == 2
+    assert any("按年度分列（2022年、2023年）" in line and "2 行成为 4 条记录" in line for line in sheet.explain())

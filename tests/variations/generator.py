@@ -908,7 +908,7 @@ def _pivot(ledger: Ledger, recs: list[dict]) -> tuple[tuple[list[list[Any]], lis
         merges = [(0, 0, 1, 0), (0, 1, 1, 1)]
         for k, y in enumerate(years):
             r1 += [f"{y}年", None]
-            r2 += ["预算数（元）", "决算数（元）"]
+            r2 += [ledger.col("budget").header, ledger.col("final").header]  # as the variations wrote them
             merges.append((0, 2 + 2 * k, 0, 3 + 2 * k))
         subjects = list(dict.fromkeys((r["code"], r["subject"]) for r in recs))
         body = []

@@ -8,9 +8,7 @@ removed from this set.  Property tests draw only from variations NOT listed here
 from __future__ import annotations
 
 # name -> why it fails today (what the loader does with it)
-REASONS: dict[str, str] = {
-    "budget_year_merged_header": "year merged over 预算/决算 columns: 科目 column not found, sheet rejected",
-}
+REASONS: dict[str, str] = {}
 
 KNOWN_FAILING: set[str] = set(REASONS)
 

@@ -139,12 +139,16 @@ def test_formats_with_layouts_load_to_truth(combo):
         check(paths, kind, truth, f"{kind} + {[v.name for v in variations]} seed={seed}")
 
 
-# Combinations that once failed although each member passed alone (found by the property tests):
-# kept as fixed cases, since a derandomised draw may never meet them again.
+# Combinations that once failed (found by the property tests, or by trying a newly learnt variation
+# with the formats): kept as fixed cases, since a derandomised draw may never meet them again.
 ONCE_FAILING = [
     # .xls keeps no merge: the footnote line under a table starting at C4 was read as a data row.
     ("roster", ("table_at_c4", "footnote_rows", "format_xls")),
     ("welfare", ("table_at_c4", "footnote_rows", "format_xls")),
+    # The year over 预算数 | 决算数 without a merge (CSV) and in 万元.
+    ("budget", ("budget_year_merged_header", "format_csv_gbk")),
+    ("budget", ("budget_year_merged_header", "amount_wanyuan_header", "format_xls")),
+    ("budget", ("budget_year_merged_header", "title_row", "unit_line_wanyuan", "total_heji")),
 ]
 
 
