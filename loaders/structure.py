@@ -29,11 +29,23 @@ _TOTAL_LABEL = re.compile(r"^(?:.{0,16}(?:小计|合计|总计|共计|累计)|(?
 FILL_DOWN_FIELDS = ("org", "session", "session_date")
 
 
-def fill_down(data: pd.DataFrame, fields: dict[int, str], merged: list, data_start: int) -> pd.DataFrame:
+# Figures a clerk merges over a group's rows (慰问金 3,000 over three names) are one sum for the group.
+MERGED_ONCE_FIELDS = frozenset(
+    {"amount", "cost", "budget", "final", "person_times", "participants", "donors", "reads", "members", "female"}
+)
+
+
+def fill_down(
+    data: pd.DataFrame, fields: dict[int, str], merged: list, data_start: int, once: list | None = None
+) -> pd.DataFrame:
     """Blanks under a value in a grouping column (学校, 会议届次, 会议日期) take that value.
 
     Also any column with a vertical merge over data rows (a sub-union merged over its rows):
-    the merged cell's value is copied to every row it covers.  Returns a new frame.
+    the merged cell's value is copied to every row it covers — except a figure
+    (:data:`MERGED_ONCE_FIELDS`: 金额, 人数 …): a merged 3,000 over three recipients is 3,000 for
+    the three, as a person reads it and as the sheet's 合计 adds it; it stays on the first row and
+    the others take 0.  Each such merge is appended to ``once`` as (first row, last row, field,
+    value), zero-based rows, for the warning.  Returns a new frame.
     """
     out = data.copy()
     for col, fld in fields.items():
@@ -43,8 +55,18 @@ def fill_down(data: pd.DataFrame, fields: dict[int, str], merged: list, data_sta
         if r1 <= r0 or r0 < data_start or c0 not in out.columns or r0 not in out.index:
             continue
         value = out.at[r0, c0]
-        if pd.notna(value):
-            out.loc[[r for r in range(r0, r1 + 1) if r in out.index], c0] = value
+        if pd.isna(value):
+            continue
+        rows = [r for r in range(r0, r1 + 1) if r in out.index]
+        if fields.get(c0) in MERGED_ONCE_FIELDS:
+            if len(rows) > 1:
+                if out[c0].dtype != object:
+                    out[c0] = out[c0].astype(object)
+                out.loc[rows[1:], c0] = 0
+                if once is not None:
+                    once.append((rows[0], rows[-1], fields[c0], value))
+            continue
+        out.loc[rows, c0] = value
     return out
 
 

@@ -418,7 +418,8 @@ def validate_sheet(
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
     total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
-    data = fill_down(body[reasons_by_row.isna()], layout.fields, sheet.merged, layout.data_start)
+    merged_once: list = []
+    data = fill_down(body[reasons_by_row.isna()], layout.fields, sheet.merged, layout.data_start, merged_once)
     data_index = data.index.tolist()
     if layout.year_columns:
         data, data_index, layout = _unpivot_years(data, layout)
@@ -459,6 +460,10 @@ def validate_sheet(
         rejected.append(RejectedRow(row=data_index[n] + 1, reason=reason, raw=raw))
     frame = _frame(records, keep)
     warnings += _sheet_warnings(frame, layout, sheet, body)
+    warnings += [
+        t("warn.merged_once", field=field_label(fld), first=r0 + 1, last=r1 + 1, value=cell_text(value))
+        for r0, r1, fld, value in merged_once
+    ]
     loaded = {
         fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
         for fld, column in _STORE_COLUMN.get(kind, {}).items()

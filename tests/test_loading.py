@@ -289,3 +289,29 @@ def test_a_year_merged_over_budget_columns_is_one_record_per_year_and_said_so(tm
     ]
     assert not sheet.rejected and sheet.result.source_rows_accepted == 2
     assert any("按年度分列（2022年、2023年）" in line and "2 行成为 4 条记录" in line for line in sheet.explain())
+
+
+def test_a_figure_merged_over_a_groups_rows_counts_once_and_matches_the_sheets_total():
+    """慰问金 3,000 merged over three recipients is 3,000 for the three (the sheet's 合计 says 3,200), not 9,000."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["2023年慰问台账", None, None, None, None, None],
+        ["日期", "分工会", "姓名", "类别", "人数", "金额（元）"],
+        ["2023-01-10", "机关分工会", "张三", "春节慰问", 1, 3000],
+        ["2023-01-10", "机关分工会", "李四", "春节慰问", 1, None],
+        ["2023-01-10", "机关分工会", "王五", "春节慰问", 1, None],
+        ["2023-03-08", "教务处分工会", "赵六", "生日慰问", 1, 200],
+        ["合计", None, None, None, 4, 3200],
+    ]
+    # 分工会 merged too: a label, copied to each row it covers.
+    data = xlsx_bytes({"慰问": rows}, merged={"慰问": ["F3:F5", "B3:B5", "A1:F1"]})
+    sheet = analyse_file(data, "慰问.xlsx").sheets[0]
+    records = sheet.result.records
+    assert list(records["amount_yuan"]) == [3000.0, 0.0, 0.0, 200.0]
+    assert records["amount_yuan"].sum() == 3200.0
+    assert list(records["sub_union"]) == ["机关分工会"] * 3 + ["教务处分工会"]
+    assert list(records["person_times"]) == [1, 1, 1, 1]
+    assert [(r.field, r.matches) for r in sheet.result.reconciliation] == [("person_times", True), ("amount", True)]
+    assert any("第 3–5 行是一个合并单元格（3000）" in w for w in sheet.result.warnings)
