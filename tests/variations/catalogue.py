@@ -667,6 +667,31 @@ def _(ledger, rng):
     _insert_col(ledger, "count", Col("rate", "标准（元/人）"))
 
 
+@variation(
+    "amount_merged_over_group",
+    ("welfare",),
+    "同一天同类慰问几位对象，“金额”单元格纵向合并、只写这几人的合计：常见的 Excel 登记习惯（慰问金按批发放、一笔报账）",
+    slots=("spacer", "subtotal", "fill", "merge_sum"),
+    book=True,
+)
+def _(ledger, rng):
+    personal = sorted(
+        (r for r in ledger.records if r.get("personal")), key=lambda r: (r["category"], r["sub_union"], r["date"])
+    )
+    group, gid = [], 0
+    for rec in [*personal, None]:
+        if group and (rec is None or len(group) == 3 or (rec["category"], rec["sub_union"]) != group[0][1]):
+            if len(group) >= 2:
+                for r, _ in group:
+                    r["date"], r["_group"] = group[0][0]["date"], gid  # paid together, on one day
+                gid += 1
+            group = []
+        if rec is not None:
+            group.append((rec, (rec["category"], rec["sub_union"])))
+    ledger.sort_key = lambda r: (r["date"], r["category"], r["sub_union"], r.get("_group", -1))
+    ledger.merge_sum = "amount"
+
+
 # === dates =====================================================================================
 
 

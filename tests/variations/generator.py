@@ -161,6 +161,7 @@ class Ledger:
     trailing_sheets: list[tuple[str, list[list[Any]]]] = field(default_factory=list)
     fill_down: set[str] = field(default_factory=set)  # fields written once per run (merged cells)
     merge_fill: bool = True  # fill_down as real merged cells (else just blank)
+    merge_sum: str | None = None  # a figure written once per group (records sharing ``_group``), merged down
     pivot: str | None = None  # "headcount_years" / "budget_years"
     sort_key: Callable[[dict], Any] | None = None
     date_number_format: str = "yyyy-mm-dd"
@@ -820,6 +821,23 @@ def render_sheet(ledger: Ledger, name: str, recs: list[dict]) -> Sheet:
                 merges.append((start, j, upto_row - 1, j))
         run_start.clear()
 
+    # A group's figure: its sum on the group's first row, blank below it, the cells merged.
+    group_sum: dict[int, Any] = {}
+    group_runs: list[tuple[int, int]] = []
+    if ledger.merge_sum:
+        i = 0
+        while i < len(recs):
+            end = i
+            gid = recs[i].get("_group")
+            while gid is not None and end + 1 < len(recs) and recs[end + 1].get("_group") == gid:
+                end += 1
+            if end > i:
+                group_sum[i] = sum(r[ledger.merge_sum] for r in recs[i : end + 1])
+                group_sum.update({k: None for k in range(i + 1, end + 1)})
+                group_runs.append((i, end))
+            i = end + 1
+    row_of: dict[int, int] = {}
+
     for i, rec in enumerate(recs):
         if subkey is not None:
             k = subkey(rec)
@@ -842,7 +860,11 @@ def render_sheet(ledger: Ledger, name: str, recs: list[dict]) -> Sheet:
             rows.extend([list(r) for r in header_copy])
         row = []
         for c in cols:
-            v = cell_value(ledger, gi, rec, c.field)
+            if c.field == ledger.merge_sum and i in group_sum:
+                total = group_sum[i]
+                v = None if total is None else cell_value(ledger, gi, {**rec, c.field: total}, c.field)
+            else:
+                v = cell_value(ledger, gi, rec, c.field)
             if c.field in ledger.fill_down:
                 if c.field in run_start and run_start[c.field][1] == v:
                     v = None
@@ -855,10 +877,15 @@ def render_sheet(ledger: Ledger, name: str, recs: list[dict]) -> Sheet:
                     run_start[c.field] = (len(rows), v)
             row.append(v)
         rows.append(row)
+        row_of[i] = len(rows) - 1
         data_rows.append((len(rows) - 1, gi))
         group.append(rec)
         gi += 1  # noqa: SIM113
     close_runs(len(rows))
+    for first, last in group_runs:
+        assert row_of[last] - row_of[first] == last - first, "a group's rows must be adjacent to be merged"
+        j = [c.field for c in cols].index(ledger.merge_sum)
+        merges.append((row_of[first], j, row_of[last], j))
     if subkey is not None and group:
         rows.append(_sum_row(ledger, cols, group, ledger.subtotal_label(prev_sub)))
     if ledger.total is not None and recs:
