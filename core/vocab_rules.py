@@ -212,6 +212,13 @@ def kinds_named(text: str) -> set[str]:
 # A headcount table's year column: a year with 年末 / 年底 / 年度 / 会员 / 人数 words (2023年末会员数).
 YEAR_COLUMN = re.compile(r"^((?:19|20)\d{2})年?(?:末|底|度|年末|年底)?(?:会员|工会会员)?(?:人数|数|总数|总人数)?$")
 
+# A staff congress session named in a title (第五届二次教代会, 第十三届教职工代表大会第三次会议).
+_CN_NUM = "一二三四五六七八九十百零〇两0-9０-９"
+SESSION_IN_TEXT = re.compile(
+    rf"第[{_CN_NUM}]+届(?:[{_CN_NUM}]+次)?(?:教职工代表大会|教职代会|教代会|职代会|双代会|会员代表大会|工会会员代表大会)"
+    rf"(?:第[{_CN_NUM}]+次(?:全体)?会议)?"
+)
+
 # --- value keyword rules --------------------------------------------------------------------
 # (kind, field) → ordered (pattern, standard term).  The first match wins, so the specific
 # words come first (值班 before 节日, 互助 before 住院, a relative's death before 去世).

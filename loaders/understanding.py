@@ -87,6 +87,11 @@ def is_name_list(text: str) -> bool:
     )
 
 
+def is_person_name(text: str) -> bool:
+    """True for one person's name (张三, Wang Li), as a name column holds it."""
+    return bool(_HAN_NAME.match(text) or _LATIN_NAME.match(text))
+
+
 def people_count(text: str) -> int | None:
     """The number of people a list of names stands for (…等6人 → 6; 张三、李四 → 2); None if not a list."""
     if not is_name_list(text):
@@ -148,7 +153,7 @@ def compatibility(p: Profile, kind: str, fld: str) -> float:
     if kind_of == "money":
         return p.numbers
     if kind_of == "count":
-        return max(p.counts, p.name_lists)
+        return max(p.counts, p.name_lists + p.names)  # 附议人: names, one or a list, stand for people
     if kind_of == "year":
         return max(p.years, p.dates)
     if kind_of == "vocab":
@@ -225,7 +230,8 @@ def assign(
             seen.add(fld)
             fit = compatibility(p, kind, fld)
             derived = ""
-            if field_type(kind, fld) == "count" and p.name_lists > p.counts and p.name_lists >= 0.5:
+            people = p.name_lists + p.names  # a list of names or one name (disjoint shares)
+            if field_type(kind, fld) == "count" and people > p.counts and people >= 0.5 and p.name_lists:
                 derived = "names"
             if source != USER and p.filled >= 3 and fit < 0.3:
                 continue  # the values say otherwise: a header's promise is not kept

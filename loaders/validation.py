@@ -24,6 +24,7 @@ from core import vocab
 from core.labels import field_label, t
 from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
+from core.vocab_rules import SESSION_IN_TEXT
 from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
@@ -36,7 +37,7 @@ from loaders.normalize import (
 )
 from loaders.reading import RawSheet, UncachedFormula
 from loaders.structure import Reconciliation, eligible_from_note, end_date_text, fill_down, reconcile, subtotal_rows
-from loaders.understanding import people_count
+from loaders.understanding import is_person_name, people_count
 
 
 @dataclass
@@ -322,6 +323,9 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     if fld in vocab.MONEY_FIELDS:
         return _bounded(lambda v: parse_number(v, unit if unit in ("万元", "元") else layout.money_unit), _check_amount)
     if fld in vocab.COUNT_FIELDS:
+        decision = layout.decisions.get(col)
+        if decision is not None and decision.derived == "names":
+            return _bounded(count_or_names, _check_count)
         return _bounded(count_or_people, _check_count)
     if fld == "year":
         return _bounded(parse_year, _check_year)
@@ -339,6 +343,16 @@ def count_or_people(value: object) -> int | None:
     except CellError:
         if isinstance(value, str) and (n := people_count(nfkc(value).strip())) is not None:
             return n
+        raise
+
+
+def count_or_names(value: object) -> int | None:
+    """A count in a column of names (附议人: 李四、王五 | 钱七): a list counts its people, one name is 1."""
+    try:
+        return count_or_people(value)
+    except CellError:
+        if isinstance(value, str) and is_person_name(nfkc(value).strip()):
+            return 1
         raise
 
 
@@ -436,6 +450,9 @@ def validate_sheet(
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    dated_by_year = int(np.count_nonzero(records.pop("dated_by_year", [])))
+    if dated_by_year:
+        warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
     # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
     records = _to_arrow(records)
     _redact_records(records, withheld_rows)
@@ -909,11 +926,20 @@ def _build_proposals(columns, n, layout):
     session_dates, _, _ = _dates(_get(columns, "session_date", n))
     submit, _, _ = _dates(_get(columns, "submit_date", n))
     reply, _, _ = _dates(_get(columns, "reply_date", n))
+    # No date on a row: the year the title, sheet or file name gives (2023年提案汇总表) places it, as a
+    # person would, on 1 January of that year; validate_sheet warns (an academic-year view needs the date).
+    by_year = [False] * n
     for i in range(n):
         if session_dates[i] is None and submit[i] is None and not reasons[i]:
-            reasons[i].append(t("reason.missing", field=field_label("session_date")))
+            if layout.default_year is not None:
+                session_dates[i], by_year[i] = dt.date(layout.default_year, 1, 1), True
+            else:
+                reasons[i].append(t("reason.missing", field=field_label("session_date")))
+    sessions = _get(columns, "session", n)
+    if "session" not in columns and (named := SESSION_IN_TEXT.search(nfkc(layout.title))):
+        sessions = [named.group(0)] * n  # the session the title names (第五届二次教代会提案一览表)
     records = {
-        "session": _get(columns, "session", n),
+        "session": sessions,
         "session_date": session_dates,
         "proposal_no": _get(columns, "proposal_no", n),
         "title": _get(columns, "title", n),
@@ -927,6 +953,7 @@ def _build_proposals(columns, n, layout):
         "reply_date": reply,
         "satisfaction": _vocab_values(columns, "satisfaction", n, unknown),
         "note": _get(columns, "note", n),
+        "dated_by_year": by_year,
     }
     return records, reasons, unknown
 

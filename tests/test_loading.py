@@ -315,3 +315,27 @@ def test_a_figure_merged_over_a_groups_rows_counts_once_and_matches_the_sheets_t
     assert list(records["person_times"]) == [1, 1, 1, 1]
     assert [(r.field, r.matches) for r in sheet.result.reconciliation] == [("person_times", True), ("amount", True)]
     assert any("第 3–5 行是一个合并单元格（3000）" in w for w in sheet.result.warnings)
+
+
+def test_a_proposals_list_without_dates_takes_its_year_and_session_from_where_a_person_reads_them():
+    """提案一览表 with no date column: the year from the file name, the session from the title, 附议人 counted."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["第五届二次教代会提案处理情况一览表", None, None, None, None],
+        ["提案号", "案由", "提案人", "附议人", "处理意见"],
+        ["1", "关于改善食堂伙食的建议", "张三", "李四、王五", "立案"],
+        ["2", "关于增设教工停车位", "赵六", "钱七", "转为意见建议"],
+        ["3", "关于提高课时津贴", "孙八", None, "不予立案"],
+    ]
+    sheet = analyse_file(xlsx_bytes({"提案": rows}), "2023年提案.xlsx").sheets[0]
+    records = sheet.result.records
+    assert not sheet.rejected
+    assert list(records["session"]) == ["第五届二次教代会"] * 3
+    assert {str(d) for d in records["session_date"]} == {"2023-01-01"}
+    assert list(records["seconders"].fillna(-1)) == [2, 1, -1]
+    assert any("3 行没有会议日期或提交日期" in w and "2023 年" in w for w in sheet.result.warnings)
+    # Without a year anywhere a person would look, the rows still say what is missing.
+    undated = analyse_file(xlsx_bytes({"提案": rows}), "提案.xlsx").sheets[0]
+    assert len(undated.rejected) == 3 and "缺少会议日期" in undated.rejected[0].reason
