@@ -219,6 +219,70 @@ SESSION_IN_TEXT = re.compile(
     rf"(?:第[{_CN_NUM}]+次(?:全体)?会议)?"
 )
 
+# The level (级别) of an award from who granted it or from its name, as a person reads 浙江省教育厅 or
+# 杭州市优秀教师: the LAST administrative unit named is the granting body's level (浙江省杭州市教育局 →
+# 市级).  A place name, then 省 / 市 / 州 / 区 / 县 / 旗; 社区 / 校区 / 园区 / 小区 are not places.
+_ADMIN_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(省|自治区|市|州|盟|区|县|旗)|^(省|市|区|县)")
+_TITLE_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(省|自治区|市|区|县)|^(省|市|区|县)")
+_NOT_ADMIN = re.compile(r"社区|校区|园区|小区|景区|片区|学区|城市")
+_ADMIN_LEVEL = {
+    **dict.fromkeys(("省", "自治区"), "省级"),
+    **dict.fromkeys(("市", "州", "盟"), "市级"),
+    **dict.fromkeys(("区", "县", "旗"), "区县级"),
+}
+_NATIONAL = re.compile(r"^(全国|国家|中华|中国|中央|中共中央|国务院|团中央|共青团中央)|^[\u4e00-\u9fff]{1,8}部$|部级")
+# A school grants its own awards: 本校, 校工会, or a school's name (滨江区第一中学 names a district, and is a school).
+_SCHOOL = re.compile(r"^(本校|学校|校级|院级|校|本院)|((学校|小学|中学|学院|大学|幼儿园|分校|校)(工会|党委|行政)?)$")
+
+
+def award_level_in(text: str | None, *, grantor: bool = False) -> str | None:
+    """The standard level a granting body (``grantor``) or an award's name implies, or None.
+
+    教育部 / 中华全国总工会 / 全国优秀教师 → 国家级; 浙江省教育厅 / 省优秀教师 → 省级; 杭州市妇联 → 市级;
+    西湖区教育局 / 区教学能手 → 区县级; 本校 / 校级优秀班主任 → 校级.  Only the start of a name is read
+    for a place, the first one (优秀社区工作者 names none); a grantor is read whole, its last place.
+    """
+    if not text:
+        return None
+    text = _NOT_ADMIN.sub("", re.sub(r"\s+", "", text))
+    if _NATIONAL.search(text) and not (grantor and _ADMIN_UNIT.search(text)):
+        return "国家级"
+    if grantor and _SCHOOL.search(text):
+        return "校级"
+    if grantor:
+        units = [m.group(1) or m.group(2) for m in _ADMIN_UNIT.finditer(text)]
+        if units:
+            return _ADMIN_LEVEL[units[-1]]
+    # A name says its level first (杭州市优秀教师), and 红旗 / 州 words are not places there.
+    elif m := _TITLE_UNIT.search(text[:6]):
+        return _ADMIN_LEVEL[m.group(1) or m.group(2)]
+    if _SCHOOL.search(text):
+        return "校级"
+    return None
+
+
+_GROUP_TITLE = re.compile(r"集体|单位|团队|班组|小组|职工之家|示范岗|先锋岗|党支部|工作室|教研组|年级组|巾帼文明岗")
+_GROUP_NAME = re.compile(r"(组|室|部|处|中心|年级|班|队|团|会|科|院|系|校|馆|站|所|支部|工会|之家)$")
+_PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+def award_type_in(recipient: str | None, title: str | None) -> str | None:
+    """个人 or 集体 as a person reads the award's name and who got it, or None.
+
+    A name for a group (先进集体, 模范职工之家, 巾帼文明岗) or a recipient that is a group (语文教研组,
+    初三年级组, 后勤处) → 集体; a recipient that is one person's name (2–4 characters, not a group
+    word) → 个人; a list of names says neither.
+    """
+    if title and _GROUP_TITLE.search(title):
+        return "集体"
+    name = re.sub(r"\s+", "", recipient or "")
+    if not name:
+        return None
+    if _GROUP_NAME.search(name):
+        return "集体"
+    return "个人" if _PERSON.match(name) else None
+
+
 # --- value keyword rules --------------------------------------------------------------------
 # (kind, field) → ordered (pattern, standard term).  The first match wins, so the specific
 # words come first (值班 before 节日, 互助 before 住院, a relative's death before 去世).

@@ -24,12 +24,13 @@ from core import vocab
 from core.labels import field_label, t
 from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
-from core.vocab_rules import SESSION_IN_TEXT
+from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in
 from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
     CellError,
+    ParsedDate,
     parse_count,
     parse_date,
     parse_number,
@@ -318,6 +319,8 @@ class _Reasons(dict):
 
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     unit = layout.units[col] or layout.money_unit
+    if fld == "award_date":
+        return _bounded(lambda v: _date_or_year(v, layout.default_year), _check_date)
     if fld in vocab.DATE_FIELDS:
         return _bounded(lambda v: parse_date(v, layout.default_year), _check_date)
     if fld in vocab.MONEY_FIELDS:
@@ -344,6 +347,20 @@ def count_or_people(value: object) -> int | None:
         if isinstance(value, str) and (n := people_count(nfkc(value).strip())) is not None:
             return n
         raise
+
+
+def _date_or_year(value: object, default_year: int | None) -> ParsedDate | None:
+    """A date, or a year alone (获奖时间 2023年: precision "year", the builder keeps only the year)."""
+    try:
+        return parse_date(value, default_year)
+    except CellError:
+        try:
+            year = parse_year(value)
+        except CellError:
+            year = None
+        if year is None:
+            raise
+        return ParsedDate(dt.date(year, 1, 1), "year")
 
 
 def count_or_names(value: object) -> int | None:
@@ -450,6 +467,12 @@ def validate_sheet(
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
+    inferred = next(iter(records.pop("inferred", [])), None)
+    for fld in ("level", "award_type"):
+        counts = {term: k for (f, term), k in (inferred or {}).items() if f == fld and k}
+        if counts:
+            detail = "、".join(f"{term} {k}" for term, k in counts.items())
+            warnings.append(t("warn.inferred", field=field_label(fld), rows=sum(counts.values()), detail=detail))
     dated_by_year = int(np.count_nonzero(records.pop("dated_by_year", [])))
     if dated_by_year:
         warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
@@ -965,21 +988,44 @@ def _build_awards(columns, n, layout):
     days, precision, _ = _dates(_get(columns, "award_date", n))
     years = _get(columns, "year", n)
     years = [y if y is not None else (d.year if d else layout.default_year) for y, d in zip(years, days, strict=False)]
+    # 获奖时间 written as a year only (2023年): the year, no day (an academic-year view cannot place it).
+    if "year" in precision:
+        days, precision = list(days), list(precision)  # plain lists: a factored column is rebuilt from its codes
     for i in range(n):
+        if precision[i] == "year":
+            days[i] = precision[i] = None
         if years[i] is None and not reasons[i]:
             reasons[i].append(t("reason.missing", field=field_label("year")))
+    titles, recipients, grantors = _get(columns, "title", n), _get(columns, "recipient", n), _get(columns, "grantor", n)
+    # A level or type left blank (or no such column): what the granting body and the award's name say,
+    # as a person reads 浙江省教育厅 or 市三八红旗集体; validate_sheet warns with the counts.
+    levels = list(_vocab_values(columns, "level", n, unknown))
+    types = list(_vocab_values(columns, "award_type", n, unknown))
+    inferred: Counter = Counter()
+    for i in range(n):
+        if levels[i] is None:
+            text = lambda v: v if isinstance(v, str) else None  # noqa: E731
+            levels[i] = award_level_in(text(grantors[i]), grantor=True) or award_level_in(text(titles[i]))
+            inferred[("level", levels[i])] += levels[i] is not None
+        if types[i] is None:
+            types[i] = award_type_in(
+                recipients[i] if isinstance(recipients[i], str) else None,
+                titles[i] if isinstance(titles[i], str) else None,
+            )
+            inferred[("award_type", types[i])] += types[i] is not None
     records = {
         "year": years,
-        "title": _get(columns, "title", n),
-        "level": _vocab_values(columns, "level", n, unknown),
-        "award_type": _vocab_values(columns, "award_type", n, unknown),
-        "recipient": _get(columns, "recipient", n),
+        "title": titles,
+        "level": levels,
+        "award_type": types,
+        "recipient": recipients,
         "sub_union": _get(columns, "sub_union", n),
-        "grantor": _get(columns, "grantor", n),
+        "grantor": grantors,
         "grade": _get(columns, "grade", n),
         "award_date": days,
         "date_precision": precision,
         "note": _get(columns, "note", n),
+        "inferred": [inferred] + [None] * (n - 1) if n else [],
     }
     return records, reasons, unknown
 

@@ -339,3 +339,54 @@ def test_a_proposals_list_without_dates_takes_its_year_and_session_from_where_a_
     # Without a year anywhere a person would look, the rows still say what is missing.
     undated = analyse_file(xlsx_bytes({"提案": rows}), "提案.xlsx").sheets[0]
     assert len(undated.rejected) == 3 and "缺少会议日期" in undated.rejected[0].reason
+
+
+@pytest.mark.parametrize(
+    ("text", "grantor", "level"),
+    [
+        ("教育部", True, "国家级"),
+        ("中华全国总工会", True, "国家级"),
+        ("浙江省教育厅", True, "省级"),
+        ("浙江省杭州市西湖区教育局", True, "区县级"),  # the last place named is the granting body's
+        ("杭州市妇联", True, "市级"),
+        ("滨江区第一中学", True, "校级"),  # a school names its district and is a school
+        ("校工会", True, "校级"),
+        ("全国优秀教师", False, "国家级"),
+        ("市三八红旗集体", False, "市级"),  # 红旗 is no 旗 (banner, a county) in a name
+        ("杭州市优秀教师", False, "市级"),
+        ("区教学能手", False, "区县级"),
+        ("优秀社区工作者", False, None),  # 社区 is no district
+        ("师德标兵", False, None),
+    ],
+)
+def test_an_awards_level_is_read_from_the_granting_body_or_the_name(text, grantor, level):
+    from core.vocab_rules import award_level_in
+
+    assert award_level_in(text, grantor=grantor) == level
+
+
+def test_awards_without_level_or_type_columns_are_inferred_and_said_so():
+    """获奖统计 with 授予单位 but no 级别 / 类型: levels and types as a person reads them, a warning with the counts."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["2023年度教职工获奖情况统计", None, None, None, None],
+        ["序号", "获奖人/集体", "荣誉称号", "授予单位", "获奖时间"],
+        [1, "张三", "优秀教师", "浙江省教育厅", "2023.9"],
+        [2, "语文教研组", "三八红旗集体", "杭州市妇联", "2023年3月"],
+        [3, "李四", "全国优秀教师", None, "2023-09-10"],
+        [4, "王五", "教学能手", "西湖区教育局", "2023年"],
+        [5, "赵六、钱七", "优秀班主任", "本校", "2023.6"],
+        [6, "孙八", "师德标兵", None, "2023.6"],
+    ]
+    sheet = analyse_file(xlsx_bytes({"获奖": rows}), "获奖.xlsx").sheets[0]
+    records = sheet.result.records
+    assert not sheet.rejected
+    assert list(records["level"].fillna("-")) == ["省级", "市级", "国家级", "区县级", "校级", "-"]
+    assert list(records["award_type"].fillna("-")) == ["个人", "集体", "个人", "个人", "-", "个人"]
+    # 2023年 alone: the award's year, no day.
+    assert list(records["year"]) == [2023] * 6 and records["award_date"].isna().tolist()[3]
+    warnings = sheet.result.warnings
+    assert any("5 行没有填级别" in w and "省级 1" in w and "校级 1" in w for w in warnings), warnings
+    assert any("5 行没有填类型（个人/集体）" in w and "个人 4、集体 1" in w for w in warnings), warnings
