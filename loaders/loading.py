@@ -244,8 +244,13 @@ def _unify_orgs(cur, incoming: set[str]) -> dict[str, str]:
     Rows under the default name (本校工会: no school named anywhere) join the one school the store
     and the batch name, when there is exactly one.  Returns incoming name → name to store.
     """
-    union = " UNION ".join(f'SELECT DISTINCT org FROM "{table}"' for table in KIND_TABLES.values())
-    stored = [row[0] for row in cur.execute(union).fetchall()]
+    # Which tables hold each stored name: a table is renamed in only where the name is (in a lake each
+    # UPDATE costs catalog trips even when it changes no row: 9 tables, ~1 s of a 100,000-row batch).
+    union = " UNION ALL ".join(f"SELECT DISTINCT org, '{table}' FROM \"{table}\"" for table in KIND_TABLES.values())
+    held: dict[str, set[str]] = {}
+    for stored_org, table in cur.execute(union).fetchall():
+        held.setdefault(stored_org, set()).add(table)
+    stored = list(held)
     default = t("org.default")
     names: dict[str, str] = {}
     for name in sorted(incoming, key=len, reverse=True):
@@ -260,15 +265,16 @@ def _unify_orgs(cur, incoming: set[str]) -> dict[str, str]:
             names[name] = other
         else:
             names[name] = name
-            for table in KIND_TABLES.values():
+            for table in sorted(held.get(other, ())):
                 cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [name, other])
+            held.setdefault(name, set()).update(held.pop(other, ()))
     # Rows that name no school (本校工会) belong to the one school the store knows, if only one.
     named = {names.get(o, o) for o in incoming if o != default} | {o for o in stored if o != default}
     named = {names.get(o, o) for o in named}
     if len(named) == 1:
         (school,) = named
         names[default] = school
-        for table in KIND_TABLES.values():
+        for table in sorted(held.get(default, ())):
             cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [school, default])
     return names
 
