@@ -1252,8 +1252,8 @@ class Store:
         """The column names of ``table`` in order.
 
         A lake's are read once per table and kept: its tables change only when it is migrated, which a
-        process does when it opens the store; asked of information_schema inside a write (no kept
-        reads there), they cost ~35 catalog trips of a batch's commit (every attached catalog is listed).
+        process does when it opens the store; asked of information_schema during a write (no kept reads
+        there), they cost ~10 catalog trips of each batch's commit.
         """
         kept = self._columns.get(table)
         if kept is not None:
