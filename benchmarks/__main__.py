@@ -12,7 +12,8 @@
 - ``--store file|lake|both`` (issue 15): the embedded file (default), the lake configured by
   UNION_LAKE_CATALOG / UNION_LAKE_DATA (environment or .streamlit/secrets.toml; it must hold no
   batch: the district store is moved into it with migrate-to-lake), or both side by side, the
-  lake's figures prefixed ``lake_`` with their ratios to the file's (``lake_ratio_…``).
+  lake's figures prefixed ``lake_`` with their ratios to the file's (``lake_ratio_…``); with both, the
+  ingest rounds alternate file and lake (one busy moment of the machine does not fall on one store only).
   Provincial scale: ``pages --schools 2000 --years 10`` (≈ 20 M welfare rows).
 Each prints a table and, with ``--json FILE``, writes the figures so that runs compare.
 """
@@ -120,10 +121,15 @@ def main(argv: list[str] | None = None) -> int:
             runs.LAKE = lake
             print(runs.profile(db, args.profile, pause=runs.RERUN_PAUSE_S if args.pause else 0.0))
             return 0
+        side_by_side = args.store == "both" and args.part in ("all", "ingest")
+        if side_by_side:  # the two ingests alternate round by round: the machine's load falls on both alike
+            file_ingest, lake_ingest = runs.ingest_side_by_side(args.rows, args.rounds, lake)
+            measured["file"].update(file_ingest)
+            measured["lake"].update(lake_ingest)
         for target in kinds:
             runs.LAKE = target
             got = measured["lake" if target is not None else "file"]
-            if args.part in ("all", "ingest"):
+            if args.part in ("all", "ingest") and not side_by_side:
                 got.update(runs.ingest(args.rows, args.rounds))
             if args.part in ("all", "pages"):
                 got.update(runs.summary(db, last_year))

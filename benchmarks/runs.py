@@ -130,32 +130,61 @@ def ingest(rows: int, rounds: int = 3) -> dict[str, float]:
     Alternates the two in each round on the same file; reports medians, the ratio and
     the peak memory of one ingest run in its own process (with its parsing child).
     """
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "ledger.xlsx"
-        total = write_ledger(path, rows)
-        data = path.read_bytes()
-        _full_ingest(_tiny_ledger(Path(folder)), "warm-up.xlsx", Path(folder) / "warm.duckdb")  # start the forkserver
-        raw, full = [], []
-        for i in range(rounds):
-            start = time.perf_counter()
-            assert _raw_fastexcel(data) >= rows
-            raw.append(time.perf_counter() - start)
-            db = Path(folder) / f"round{i}.duckdb"
-            loaded = _full_ingest(data, path.name, db, full)
-            if loaded != rows:
-                raise RuntimeError(f"loaded {loaded} rows of {rows}")
-        peak = _peak_memory(path, Path(folder) / "peak.duckdb") if LAKE is None else None
-    raw_ms, full_ms = _ms(statistics.median(raw)), _ms(statistics.median(full))
-    figures = {
-        "ingest_rows": rows,
-        "ingest_total_yuan": total,
-        "fastexcel_read_ms": raw_ms,
-        "ingest_ms": full_ms,
-        "ingest_ratio_vs_fastexcel": round(full_ms / raw_ms, 2),
-    }
-    if peak is not None:
-        figures["ingest_peak_memory_mb"] = peak
-    return figures
+    return _ingest(rows, rounds, [LAKE])[0]
+
+
+def ingest_side_by_side(rows: int, rounds: int, lake: object) -> tuple[dict[str, float], dict[str, float]]:
+    """``--store both``: :func:`ingest` into the file and into ``lake``, alternating round by round.
+
+    Each round ingests the same ledger into a file and into the lake (the order swapped every round),
+    so that a busy machine's load falls on both alike rather than on whichever ran second; returns
+    (the file's figures, the lake's figures).
+    """
+    file_figures, lake_figures = _ingest(rows, rounds, [None, lake])
+    return file_figures, lake_figures
+
+
+def _ingest(rows: int, rounds: int, targets: list[object]) -> list[dict[str, float]]:
+    """The figures of :func:`ingest` for each store of ``targets`` (None: a new file per round; else a lake)."""
+    global LAKE
+    saved = LAKE
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "ledger.xlsx"
+            total = write_ledger(path, rows)
+            data = path.read_bytes()
+            raw: list[list[float]] = [[] for _ in targets]
+            full: list[list[float]] = [[] for _ in targets]
+            for j, target in enumerate(targets):  # start the forkserver; a lake's first catalog reads
+                LAKE = target
+                _full_ingest(_tiny_ledger(Path(folder)), "warm-up.xlsx", Path(folder) / f"warm{j}.duckdb")
+            for i in range(rounds):
+                for j in range(len(targets)) if i % 2 == 0 else reversed(range(len(targets))):
+                    LAKE = targets[j]
+                    start = time.perf_counter()
+                    assert _raw_fastexcel(data) >= rows
+                    raw[j].append(time.perf_counter() - start)
+                    loaded = _full_ingest(data, path.name, Path(folder) / f"round{i}-{j}.duckdb", full[j])
+                    if loaded != rows:
+                        raise RuntimeError(f"loaded {loaded} rows of {rows}")
+            LAKE = None
+            peak = _peak_memory(path, Path(folder) / "peak.duckdb") if None in targets else None
+    finally:
+        LAKE = saved
+    results = []
+    for j, target in enumerate(targets):
+        raw_ms, full_ms = _ms(statistics.median(raw[j])), _ms(statistics.median(full[j]))
+        figures = {
+            "ingest_rows": rows,
+            "ingest_total_yuan": total,
+            "fastexcel_read_ms": raw_ms,
+            "ingest_ms": full_ms,
+            "ingest_ratio_vs_fastexcel": round(full_ms / raw_ms, 2),
+        }
+        if target is None and peak is not None:
+            figures["ingest_peak_memory_mb"] = peak
+        results.append(figures)
+    return results
 
 
 PEAK_CHILD = """

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -236,16 +236,22 @@ def _duplicate(store: Store, sha256: str) -> CommitResult | None:
     return CommitResult("duplicate", message) if message else None
 
 
-def _unify_orgs(cur, incoming: set[str]) -> dict[str, str]:
+def _unify_orgs(cur, incoming: set[str], tables: Sequence[str]) -> dict[str, str]:
     """One name per school (实验小学 = 滨江区实验小学; 滨江一中 = 滨江区第一中学), inside the batch's transaction.
 
     An incoming name that matches exactly one stored name (core.orgs.same_org) takes the longer of
     the two; stored rows under the shorter name are renamed, so every figure of the school adds up.
     Rows under the default name (本校工会: no school named anywhere) join the one school the store
-    and the batch name, when there is exactly one.  Returns incoming name → name to store.
+    and the batch name, when there is exactly one.  ``tables``: the tables that may hold rows
+    (:meth:`core.store.Store.tables_with_rows`).  Returns incoming name → name to store.
     """
-    union = " UNION ".join(f'SELECT DISTINCT org FROM "{table}"' for table in KIND_TABLES.values())
-    stored = [row[0] for row in cur.execute(union).fetchall()]
+    # Which tables hold each stored name: a table is renamed in only where the name is (in a lake each
+    # UPDATE costs catalog trips even when it changes no row: 9 tables, ~1 s of a 100,000-row batch).
+    union = " UNION ALL ".join(f"SELECT DISTINCT org, '{table}' FROM \"{table}\"" for table in tables)
+    held: dict[str, set[str]] = {}
+    for stored_org, table in cur.execute(union).fetchall() if tables else []:
+        held.setdefault(stored_org, set()).add(table)
+    stored = list(held)
     default = t("org.default")
     names: dict[str, str] = {}
     for name in sorted(incoming, key=len, reverse=True):
@@ -260,15 +266,16 @@ def _unify_orgs(cur, incoming: set[str]) -> dict[str, str]:
             names[name] = other
         else:
             names[name] = name
-            for table in KIND_TABLES.values():
+            for table in sorted(held.get(other, ())):
                 cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [name, other])
+            held.setdefault(name, set()).update(held.pop(other, ()))
     # Rows that name no school (本校工会) belong to the one school the store knows, if only one.
     named = {names.get(o, o) for o in incoming if o != default} | {o for o in stored if o != default}
     named = {names.get(o, o) for o in named}
     if len(named) == 1:
         (school,) = named
         names[default] = school
-        for table in KIND_TABLES.values():
+        for table in sorted(held.get(default, ())):
             cur.execute(f'UPDATE "{table}" SET org = ? WHERE org = ?', [school, default])
     return names
 
@@ -351,7 +358,7 @@ def _write_batch(
         # ... then one name per school where two spellings match exactly one stored school (a name the
         # user typed for this file is hers to keep: the page suggests the alias instead).
         found = {o for _, _, orgs in frames if orgs is not None for o in orgs.dropna().unique()}
-        names = _unify_orgs(cur, found - {org})
+        names = _unify_orgs(cur, found - {org}, store.tables_with_rows(cur, KIND_TABLES.values()))
         for sheet, frame, orgs in frames:
             if orgs is not None and names:
                 orgs = _renamed(orgs, names)

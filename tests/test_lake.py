@@ -29,6 +29,7 @@ from dashboard import formatting as fmt
 from dashboard import queries
 from loaders.loading import load_path
 from tests.conftest import copy_store
+from tests.helpers import xlsx_bytes
 from tests.lake_fixtures import batch_rows, lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
@@ -402,3 +403,37 @@ def test_the_app_on_the_lake_shows_the_truth_and_another_servers_batches(app_lak
     # ledger in this lake, so 获奖总数 says 未导入台账 rather than 0项).
     assert metric(at, "会员人数") == fmt.count(expected["members"], "人")
     assert expected["awards"]["total"] == 0 and metric(at, "获奖总数") == "未导入台账"
+
+
+@pytest.mark.parametrize("kind", ["file", "lake"])
+def test_a_school_is_renamed_in_the_tables_that_hold_it(kind, migrated_lake, tmp_path):
+    """One name per school, in a file and in a lake: the stored rows of the shorter spelling and of the default
+    name are renamed (only the tables holding them are touched: in a lake each UPDATE costs catalog trips)."""
+    welfare = [["日期", "部门", "类别", "姓名", "金额"]]
+    welfare += [[f"2023-03-0{i}", "教务处", "节日慰问", f"教师{i}", 100 * i] for i in range(1, 7)]
+    members = [["学校", "部门", "2023年末会员数"], ["{school}", "校长室", 8], ["{school}", "教导处", 10]]
+
+    def member_sheet(school: str, extra: int) -> dict[str, list[list[object]]]:
+        rows = [[school if c == "{school}" else c for c in row] for row in members]
+        return {"会员": [*rows, [school, "总务处", extra]]}
+
+    files = [
+        ("w.xlsx", {"慰问": welfare}),  # no school named: the default name
+        ("m1.xlsx", member_sheet("实验小学", 1)),  # the only school: the welfare rows join it
+        ("m2.xlsx", member_sheet("滨江区实验小学", 2)),  # the longer spelling: every stored row takes it
+    ]
+    context = Store(tmp_path / "s.duckdb") if kind == "file" else Store(lake=migrated_lake)
+    with context as store:
+        with store.transaction() as cur:  # a lake reads only the tables that were ever written
+            assert store.tables_with_rows(cur, KIND_TABLES.values()) == ([] if kind == "lake" else list(KIND_TABLES))
+        for name, sheets in files:
+            (tmp_path / name).write_bytes(xlsx_bytes(sheets))
+            _, result = load_path(store, tmp_path / name, isolated=False)
+            assert result.status == "loaded", result.message
+        welfare_orgs = store.query("SELECT org, sum(amount_yuan) AS y, count(*) AS n FROM welfare GROUP BY org")
+        member_orgs = store.query("SELECT org, sum(members) AS n FROM member_counts GROUP BY org")
+        with store.transaction() as cur:
+            written = store.tables_with_rows(cur, KIND_TABLES.values())
+    assert written == (["welfare", "member_counts"] if kind == "lake" else list(KIND_TABLES))
+    assert [tuple(r) for r in welfare_orgs.itertuples(index=False)] == [("滨江区实验小学", 2100, 6)]
+    assert [tuple(r) for r in member_orgs.itertuples(index=False)] == [("滨江区实验小学", 39)]
