@@ -24,13 +24,14 @@ from core import vocab
 from core.labels import field_label, t
 from core.privacy import may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
-from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in
+from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule
 from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
     CellError,
     ParsedDate,
+    normalize_value,
     parse_count,
     parse_date,
     parse_number,
@@ -468,11 +469,14 @@ def validate_sheet(
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
     inferred = next(iter(records.pop("inferred", [])), None)
-    for fld in ("level", "award_type"):
+    for fld in ("level", "award_type", "category"):
         counts = {term: k for (f, term), k in (inferred or {}).items() if f == fld and k}
         if counts:
             detail = "、".join(f"{term} {k}" for term, k in counts.items())
-            warnings.append(t("warn.inferred", field=field_label(fld), rows=sum(counts.values()), detail=detail))
+            source = t(f"infer.from.{kind}")
+            warnings.append(
+                t("warn.inferred", field=field_label(fld), rows=sum(counts.values()), detail=detail, source=source)
+            )
     dated_by_year = int(np.count_nonzero(records.pop("dated_by_year", [])))
     if dated_by_year:
         warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
@@ -890,17 +894,26 @@ def _build_activities(columns, n, layout):
             reasons[i].append(t("reason.range_reversed", start=start.isoformat(), end=end.isoformat()))
     cost = _get(columns, "cost", n)
     _non_negative(cost, "cost", reasons)
+    names = _get(columns, "name", n)
+    # No category written: the activity's name says it as a person reads it (教职工羽毛球比赛 → 竞赛).
+    categories = list(_vocab_values(columns, "category", n, unknown))
+    inferred: Counter = Counter()
+    for i in range(n):
+        if categories[i] is None and isinstance(names[i], str):
+            categories[i] = value_rule(normalize_value(names[i]), "activities", "category")
+            inferred[("category", categories[i])] += categories[i] is not None
     records = {
-        "name": _get(columns, "name", n),
+        "name": names,
         "start_date": starts,
         "end_date": ends,
         "date_precision": precision,
         "organizer": _get(columns, "organizer", n),
-        "category": _vocab_values(columns, "category", n, unknown),
+        "category": categories,
         "participants": _get(columns, "participants", n),
         "eligible": eligible,
         "cost_yuan": _money(cost),
         "note": _get(columns, "note", n),
+        "inferred": [inferred] + [None] * (n - 1) if n else [],
     }
     return records, reasons, unknown
 

@@ -390,3 +390,22 @@ def test_awards_without_level_or_type_columns_are_inferred_and_said_so():
     warnings = sheet.result.warnings
     assert any("5 行没有填级别" in w and "省级 1" in w and "校级 1" in w for w in warnings), warnings
     assert any("5 行没有填类型（个人/集体）" in w and "个人 4、集体 1" in w for w in warnings), warnings
+
+
+def test_activities_without_a_category_take_it_from_their_names_and_say_so():
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["XX学校工会2023年活动开展情况登记表", None, None, None],
+        ["活动时间", "活动名称", "参加人数", "经费（元）"],
+        ["3月8日", "三八节趣味运动会", "86人", "3,200"],
+        ["5月", "教职工羽毛球比赛", "32人次", "800元"],
+        ["2023.6.1", "庆六一亲子活动", "约60", "1500"],
+        ["2023.7.1", "暑期疗休养", "40", "20000"],
+    ]
+    sheet = analyse_file(xlsx_bytes({"活动": rows}), "2023活动.xlsx").sheets[0]
+    records = sheet.result.records
+    assert list(records["category"].fillna("-")) == ["文体活动", "竞赛", "-", "疗休养"]
+    assert list(records["participants"]) == [86, 32, 60, 40]
+    assert any("3 行没有填类别：按活动名称推断为 文体活动 1、竞赛 1、疗休养 1" in w for w in sheet.result.warnings)
