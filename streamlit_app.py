@@ -53,14 +53,8 @@ pages = {t("nav.dashboards"): dashboards}
 if data:
     pages[t("nav.data")] = data
 navigation = st.navigation(pages)
-# The sidebar's filters are set before the page and its widgets drawn after it, so that the page's first
-# figures reach the browser first (issue 16; see app.sidebar).  Drawn even when the page stops.
 with app.guard(t("sidebar.section")):
-    app.sidebar(draw=False)
-try:
-    navigation.run()
-finally:
-    with app.guard(t("sidebar.section")):
-        app.sidebar()
+    app.sidebar()
+navigation.run()
 # The other pages' modules load in the background once this first page is out (issue 16).
 app.preload_later()

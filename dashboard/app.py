@@ -410,39 +410,20 @@ def _write_address(current: Period, compare: tuple[str, int] | None, org: str | 
         st.query_params.from_dict(wanted)
 
 
-def _widget_value(draw: bool, widget: Callable[..., object], label: str, options: list, index: int = 0, **kw):
-    """The value of a sidebar widget: the widget itself when ``draw``, else what it would return now
-    (its value in session state when that is one of ``options``, else ``options[index]``)."""
-    if draw:
-        return widget(label, options, index=index, **kw)
-    key = kw["key"]
-    return st.session_state[key] if key in st.session_state and st.session_state[key] in options else options[index]
-
-
-def sidebar(draw: bool = True) -> None:
+def sidebar() -> None:
     """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state
     and in the page address (see :func:`_apply_address`).
 
     Session state holds plain data only: ``filters`` = ((kind, start_year), org, sub-unions) and
     ``compare`` = (kind, start_year) or None.
-
-    streamlit_app.py calls it twice (issue 16): ``draw=False`` before the page, which sets the filters from
-    the widgets' values in session state without drawing anything, then ``draw=True`` after the page, which
-    draws the widgets.  The page's metrics thus reach the browser before the sidebar's widgets, whose
-    front-end code (about 25 files for the radio, select boxes and multiselect) otherwise fills the
-    browser's six connections to the server while the metric's code waits behind it.  Should the drawn
-    widgets disagree with the filters the page used (a value the widget refused), the page runs again.
     """
     years, _, orgs = lists()
     mine = scope()
-    used = (st.session_state.get("filters"), st.session_state.get("compare"))
-    with st.sidebar if draw else contextlib.nullcontext():
-        if draw:
-            st.markdown(f"### {t('app.title')}")
-            account_box(mine)
+    with st.sidebar:
+        st.markdown(f"### {t('app.title')}")
+        account_box(mine)
         if not years:
-            if draw:
-                st.info(t("sidebar.empty"))
+            st.info(t("sidebar.empty"))
             st.session_state["filters"] = None
             return
         _apply_address(orgs)
@@ -450,29 +431,22 @@ def sidebar(draw: bool = True) -> None:
         if mine.org is None and len(orgs) > 1:
             if st.session_state.get("f_org") not in (None, *orgs):
                 del st.session_state["f_org"]  # a school no longer in the store (or never offered)
-            org = _widget_value(
-                draw, st.selectbox, t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org"
-            )
+            org = st.selectbox(t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org")
         kinds = {t(f"period.kind.{k}"): k for k in PERIOD_KINDS}
-        kind = kinds[_widget_value(draw, st.radio, t("sidebar.kind"), list(kinds), horizontal=True, key="f_kind")]
+        kind = kinds[st.radio(t("sidebar.kind"), list(kinds), horizontal=True, key="f_kind")]
         available = periods(kind)
         if not available:
-            if draw:
-                st.info(t("sidebar.no_periods", kind=t(f"period.kind.{kind}")))
+            st.info(t("sidebar.no_periods", kind=t(f"period.kind.{kind}")))
             st.session_state["filters"] = None
             return
         # The widget shows labels; each label is looked up among the computed periods, never parsed.
         by_label = {p.label: p for p in available}
-        current = by_label[
-            _widget_value(draw, st.selectbox, t("sidebar.period"), list(by_label), key=f"f_period_{kind}")
-        ]
+        current = by_label[st.selectbox(t("sidebar.period"), list(by_label), key=f"f_period_{kind}")]
         options, default = compare_options(current, available)
-        compare = _widget_value(
-            draw,
-            st.selectbox,
+        compare = st.selectbox(
             t("sidebar.compare"),
             options,
-            default,
+            index=default,
             format_func=_compare_label,
             key=f"f_compare_{kind}_{current.start_year}",
         )
@@ -481,26 +455,21 @@ def sidebar(draw: bool = True) -> None:
             del st.session_state["f_subs"]
         # No "Select all" (English, and pointless: none chosen is all); every sub-union chosen by hand
         # is no filter either, so rows without a sub-union stay counted.
-        if draw:
-            picked = st.multiselect(
+        chosen = effective_sub_unions(
+            st.multiselect(
                 t("sidebar.sub_unions"),
                 subs,
                 key="f_subs",
                 placeholder=t("sidebar.all_sub_unions"),
                 select_all=False,
-            )
-        else:
-            picked = list(st.session_state.get("f_subs") or ())
-        chosen = effective_sub_unions(picked, subs)
+            ),
+            subs,
+        )
         st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
         st.session_state["compare"] = None if compare is None else tuple(compare)
-        if not draw:
-            return
         _write_address(current, st.session_state["compare"], org, list(chosen))
         if store().get_meta("demo") == "true":
             st.caption(t("sidebar.demo"))
-    if (st.session_state["filters"], st.session_state["compare"]) != used:
-        st.rerun()
 
 
 def effective_sub_unions(chosen: list[str] | tuple[str, ...], available: list[str]) -> tuple[str, ...]:
