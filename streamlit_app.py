@@ -2,12 +2,18 @@
 
 import streamlit as st
 
-from dashboard import app
-from dashboard.app import t
+from core.labels import t
+from dashboard import layout
 
+layout.skip_direct_run_check()
 st.set_page_config(page_title=t("app.title"), page_icon=":material/bar_chart:", layout="wide")
-# Phone layout and Streamlit's own words in Chinese on every page, the login form's too.
-app.phone_layout()
+# Phone layout and Streamlit's own words in Chinese on every page, the login form's too: sent before
+# dashboard.app is imported (pandas, DuckDB: about a second on a first start), so the browser has them
+# while the server imports.
+layout.phone_layout()
+
+from dashboard import app  # noqa: E402 - after the page's first output (issue 16, first start)
+
 # Without accounts another computer gets one message and nothing else (个人信息保护法 Art. 51).
 app.local_only()
 # A first start without a usable demo snapshot loads the demo ledgers in the background: say so, then go on.

@@ -7,7 +7,8 @@ each visit a new browser context (a new Streamlit session), and records when the
 the first chart appear, measured in the page from navigation start (a MutationObserver added before
 the page loads).  Warm server: each server has answered one visit first.  First start: a new server
 on an empty database (the demo data comes on first start), timed from the moment the server
-answers /_stcore/health.  Figures are medians in ms; ratios are app ÷ bare page.
+answers /_stcore/health.  Figures are medians in ms; ratios are app ÷ bare page.  ``…_metric_code_wait_ms``:
+how long the browser's request for st.metric's code waited for a free connection (warm visits).
 """
 
 from __future__ import annotations
@@ -71,6 +72,13 @@ OBSERVER = """
   if (document.documentElement) start(); else document.addEventListener("DOMContentLoaded", start);
 })();
 """
+# How long the request for st.metric's front-end code (Streamlit loads each element type's code when the
+# first element of that type arrives) waited for one of the browser's six connections to the server (ms,
+# from Resource Timing): the app's sidebar widgets once queued it behind ~28 files of theirs (issue 16).
+METRIC_CODE_WAIT = (
+    "(performance.getEntriesByType('resource').filter(e => /\\/Metric\\.[^/]*\\.js$/.test(e.name))"
+    ".map(e => e.requestStart - e.startTime)[0] ?? -1)"
+)
 BOTH_SEEN = "() => window.__firsts && window.__firsts.metric !== undefined && window.__firsts.chart !== undefined"
 
 
@@ -144,7 +152,8 @@ async def _visit(browser, url: str) -> dict[str, float]:
         await page.goto(url, wait_until="commit", timeout=DEADLINE_MS)
         await page.wait_for_function(BOTH_SEEN, timeout=DEADLINE_MS)
         return await page.evaluate(
-            "() => ({metric: window.__firsts.metric, chart: window.__firsts.chart, origin: performance.timeOrigin})"
+            "() => ({metric: window.__firsts.metric, chart: window.__firsts.chart, origin: performance.timeOrigin,"
+            " metric_code_wait: " + METRIC_CODE_WAIT + "})"
         )
     finally:
         await context.close()
@@ -159,7 +168,9 @@ async def _measure(rounds: int, first_starts: int, folder: Path) -> dict[str, ob
 
     bare_script = folder / "bare_page.py"
     bare_script.write_text(BARE_PAGE, encoding="utf-8")
-    warm: dict[str, dict[str, list[float]]] = {k: {"metric": [], "chart": []} for k in ("app", "bare")}
+    warm: dict[str, dict[str, list[float]]] = {
+        k: {"metric": [], "chart": [], "metric_code_wait": []} for k in ("app", "bare")
+    }
     first: dict[str, dict[str, list[float]]] = {k: {"metric": [], "chart": []} for k in ("app", "bare")}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
@@ -186,6 +197,7 @@ async def _measure(rounds: int, first_starts: int, folder: Path) -> dict[str, ob
                         seen = await _visit(browser, urls[name])
                         warm[name]["metric"].append(seen["metric"])
                         warm[name]["chart"].append(seen["chart"])
+                        warm[name]["metric_code_wait"].append(seen["metric_code_wait"])
         finally:
             await browser.close()
 
@@ -193,6 +205,8 @@ async def _measure(rounds: int, first_starts: int, folder: Path) -> dict[str, ob
     for name in ("bare", "app"):
         for key in ("metric", "chart"):
             figures[f"browser_{name}_first_{key}_ms"] = _median(warm[name][key])
+    for name in ("bare", "app"):
+        figures[f"browser_{name}_metric_code_wait_ms"] = _median(warm[name]["metric_code_wait"])
     for key in ("metric", "chart"):
         figures[f"browser_first_{key}_ratio"] = round(
             figures[f"browser_app_first_{key}_ms"] / figures[f"browser_bare_first_{key}_ms"], 2

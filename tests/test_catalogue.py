@@ -15,6 +15,7 @@ SCANNED = sorted(
     [
         *ROOT.glob("pages/*.py"),
         ROOT / "dashboard" / "app.py",
+        ROOT / "dashboard" / "layout.py",
         ROOT / "dashboard" / "uploads.py",
         ROOT / "dashboard" / "charts.py",
         ROOT / "streamlit_app.py",
