@@ -60,7 +60,7 @@ class SheetResult:
     """
 
     kind: str
-    records: pd.DataFrame
+    rows: pa.Table | pd.DataFrame  # the accepted records: Arrow (as committed), a frame only for mixed types
     rejected: list[RejectedRow] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
     unknown_values: Counter = field(default_factory=Counter)
@@ -73,7 +73,28 @@ class SheetResult:
 
     @property
     def accepted(self) -> int:
-        return len(self.records)
+        return len(self.rows)
+
+    @property
+    def table(self) -> pa.Table | None:
+        """The accepted records as one Arrow table (what the commit inserts), None for a frame of mixed types."""
+        return self.rows if isinstance(self.rows, pa.Table) else None
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The accepted records as a DataFrame (dates as datetime.date), made from :attr:`table` on first use."""
+        if isinstance(self.rows, pd.DataFrame):
+            return self.rows
+        frame = self.__dict__.get("_records")
+        if frame is None:
+            frame = self.__dict__["_records"] = self.rows.to_pandas()
+        return frame
+
+    def __getstate__(self) -> dict:
+        # Across the reading child's pipe only the Arrow table travels, never a frame made from it.
+        state = dict(self.__dict__)
+        state.pop("_records", None)
+        return state
 
 
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -465,14 +486,14 @@ def validate_sheet(
     frame = _frame(records, keep)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     loaded = {
-        fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+        fld: _column_sum(frame, column)
         for fld, column in _STORE_COLUMN.get(kind, {}).items()
-        if column in frame
+        if column in _names(frame)
     }
     unit_of = lambda col: layout.units[col] or layout.money_unit  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
-        records=frame,
+        rows=frame,
         rejected=rejected,
         skipped=skipped,
         unknown_values=unknown,
@@ -525,13 +546,37 @@ def _optional_failures(columns: dict[str, _Column], kind: str, data_index: list[
     return warnings
 
 
-def _sheet_warnings(frame: pd.DataFrame, layout: Layout, sheet: RawSheet, body: pd.DataFrame) -> list[str]:
+def _names(frame: pa.Table | pd.DataFrame) -> list[str]:
+    return frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+
+
+def _column_sum(frame: pa.Table | pd.DataFrame, column: str) -> float:
+    """The sum of a record column (missing and unreadable values as 0), for the reconciliation."""
+    if isinstance(frame, pa.Table):
+        values = frame.column(column)
+        if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+            # as pandas sums the column: nulls (and NaN) left out, integers with nulls as floats
+            return float(np.nansum(values.to_numpy().astype(np.float64))) if len(values) else 0.0
+        frame = frame.select([column]).to_pandas()
+    return float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+
+
+def _all_missing(frame: pa.Table | pd.DataFrame, column: str) -> bool:
+    if isinstance(frame, pa.Table):
+        values = frame.column(column)
+        if pa.types.is_floating(values.type):  # pandas counts NaN as missing too
+            return bool(pc.all(pc.is_null(values, nan_is_null=True)).as_py())
+        return values.null_count == len(values)
+    return bool(frame[column].isna().all())
+
+
+def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSheet, body: pd.DataFrame) -> list[str]:
     """What the user should see before loading: key fields empty everywhere, data columns left unmapped."""
     out = []
     if len(frame):
         for fld in _KEY_FIELDS.get(layout.kind, ()):
             column = {"amount": "amount_yuan"}.get(fld, fld)
-            if column not in frame or frame[column].isna().all():
+            if column not in _names(frame) or _all_missing(frame, column):
                 out.append(t("warn.key_field_empty", field=field_label(fld), rows=len(frame)))
     for j, header in enumerate(layout.headers):
         if j in layout.fields or j in layout.year_columns or j in layout.withheld or j not in body.columns:
@@ -670,10 +715,11 @@ def _arrow_or_list(values: list) -> pa.Array | list:
     return array if any(test(array.type) for test in _SAME_IN_PANDAS) else values
 
 
-def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pd.DataFrame:
-    """The rows ``keep`` of ``records`` as a DataFrame, with the dtypes pandas gives the same lists."""
+def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pa.Table | pd.DataFrame:
+    """The rows ``keep`` of ``records`` as one Arrow table (its to_pandas() has the dtypes pandas gives the
+    same lists); a DataFrame when a column is a list of mixed types."""
     if all(isinstance(v, pa.Array) for v in records.values()):
-        return pa.table(records).take(pa.array(keep, pa.int64())).to_pandas()
+        return pa.table(records).take(pa.array(keep, pa.int64()))
     plain = {name: v.to_pylist() if isinstance(v, pa.Array) else v for name, v in records.items()}
     return pd.DataFrame(plain).iloc[keep].reset_index(drop=True)
 
