@@ -259,3 +259,26 @@ def test_hidden_column_does_not_double_count():
     buf2 = io.BytesIO()
     book2.save(buf2)
     assert analyse_file(buf2.getvalue(), "h2.xlsx").sheets[0].result.records["amount_yuan"].tolist() == [600.0]
+
+
+def test_sheet_result_travels_as_arrow_and_reads_as_a_frame(tmp_path):
+    """The accepted records stay the Arrow table validation built: the report pickles (the reading child's
+    pipe) without a DataFrame made from it, and ``records`` is that table as pandas."""
+    import pickle
+
+    import pyarrow as pa
+
+    from benchmarks.runs import write_ledger
+    from loaders.analysis import analyse_file
+
+    path = tmp_path / "ledger.xlsx"
+    total = write_ledger(path, 40)
+    report = analyse_file(path.read_bytes(), path.name)
+    result = report.data_sheets[0].result
+    assert isinstance(result.table, pa.Table) and result.accepted == 40
+    frame = result.records  # made on first use, kept
+    assert result.records is frame and float(frame["amount_yuan"].sum()) == total
+    back = pickle.loads(pickle.dumps(report))
+    assert "_records" not in back.data_sheets[0].result.__dict__
+    assert back.data_sheets[0].result.table.equals(result.table)
+    assert back.data_sheets[0].result.records.equals(frame)
