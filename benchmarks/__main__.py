@@ -5,6 +5,8 @@
 - ``python -m benchmarks ingest --rows N``; ``pages --schools S --years Y``; ``pack``;
   ``browser [--rounds N --first-starts M]``: 总览 against a bare Streamlit page in headless Chromium
   (also part of ``all`` when Debian's chromium is installed; not with ``--small``).
+- ``python -m benchmarks ingest --stages [--rows N --rounds R]``: where one ingest spends its time, stage by
+  stage (wall and CPU, in this process, beside a raw fastexcel read of the same rounds).
 - ``python -m benchmarks pages --profile overview [--store lake] [--pause]``: where a warm run of one page
   spends its time (in the lake; after a pause, as a user's next click).
 - ``--small``: 2 schools × 2 years and a 5,000-row ledger, one round (what CI runs); with the file
@@ -81,6 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page", action="append", help="pages: only this page (repeatable)")
     parser.add_argument("--profile", metavar="PAGE", help="pages: print where a warm run of PAGE spends its time")
     parser.add_argument("--pause", action="store_true", help="profile: a rerun after a pause (a user's next click)")
+    parser.add_argument("--stages", action="store_true", help="ingest: time each stage of one ingest in this process")
     args = parser.parse_args(argv)
     browser_rounds = args.rounds or 5
     args.rounds = args.rounds or 3
@@ -117,6 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             start = time.perf_counter()
             copy_into_lake(db, lake)
             measured["lake"]["store_to_lake_ms"] = runs._ms(time.perf_counter() - start)
+        if args.stages and args.part == "ingest":
+            print(runs.ingest_stages(args.rows, args.rounds))
+            return 0
         if args.profile:  # the lake's with --store lake, else the file's
             runs.LAKE = lake
             print(runs.profile(db, args.profile, pause=runs.RERUN_PAUSE_S if args.pause else 0.0))

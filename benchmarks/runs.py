@@ -389,3 +389,90 @@ def pack(db: Path, year: int, rounds: int = 3) -> dict[str, float]:
 def max_rss_mb() -> float:
     """This process's peak resident memory in MB."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+# The stages of an ingest, as (label, module, function): timed by wrapping each function in place.
+INGEST_STAGES = (
+    ("read: whole (reader thread, checks and XML scan beside it)", "loaders.analysis", "read_sheets"),
+    ("read: checks before parsing (beside the reader)", "loaders.reading", "check_file"),
+    ("read: scan of the sheet XML (beside the reader)", "loaders.reading", "scan_sheet_xml"),
+    ("read: invisible characters", "loaders.reading", "_clean_frame"),
+    ("detection", "loaders.analysis", "detect_layout"),
+    ("validation: whole", "loaders.analysis", "validate_sheet"),
+    ("validation: row classes", "loaders.validation", "classify_rows"),
+    ("validation: withheld columns", "loaders.validation", "_withhold_columns"),
+    ("validation: redaction", "loaders.validation", "_redact_records"),
+    ("validation: records to Arrow", "loaders.validation", "_to_arrow"),
+    ("recognised values", "loaders.analysis", "recognised_values"),
+)
+
+
+def ingest_stages(rows: int, rounds: int = 3) -> str:
+    """Where one ingest spends its time, stage by stage, in this process (no reading child): wall and CPU
+    (ms, medians) of each stage, of the pickling a child's report travels by, of the commit, and of a raw
+    fastexcel read of the same file in the same rounds.  CPU counts every thread of the process, so a
+    stage with work beside it (the read) shows that work too."""
+    import importlib
+    import pickle
+
+    from loaders.analysis import analyse_file
+    from loaders.loading import commit_file
+
+    spent: dict[str, list[float]] = {label: [0.0, 0.0] for label, _, _ in INGEST_STAGES}
+
+    def timed(label, function):
+        def wrapper(*args, **kwargs):
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[label][0] += time.perf_counter() - wall
+                spent[label][1] += time.process_time() - cpu
+
+        return wrapper
+
+    originals = []
+    for label, module_name, name in INGEST_STAGES:
+        module = importlib.import_module(module_name)
+        originals.append((module, name, getattr(module, name)))
+        setattr(module, name, timed(label, getattr(module, name)))
+    runs: list[dict[str, tuple[float, float]]] = []
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "ledger.xlsx"
+            write_ledger(path, rows)
+            data = path.read_bytes()
+            analyse_file(_tiny_ledger(Path(folder)), "warm-up.xlsx")
+            for i in range(rounds):
+                spent.update({label: [0.0, 0.0] for label, _, _ in INGEST_STAGES})
+                wall, cpu = time.perf_counter(), time.process_time()
+                _raw_fastexcel(data)
+                got = {"fastexcel read (raw)": (time.perf_counter() - wall, time.process_time() - cpu)}
+                with open_store(Path(folder) / f"round{i}.duckdb") as store:
+                    start = time.perf_counter(), time.process_time()
+                    report = analyse_file(data, path.name, check="alongside")
+                    got["analysis (as in the child)"] = (time.perf_counter() - start[0], time.process_time() - start[1])
+                    step = time.perf_counter(), time.process_time()
+                    report = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+                    got["report through the pipe (pickle)"] = (
+                        time.perf_counter() - step[0],
+                        time.process_time() - step[1],
+                    )
+                    step = time.perf_counter(), time.process_time()
+                    result = commit_file(store, report)
+                    got["commit"] = (time.perf_counter() - step[0], time.process_time() - step[1])
+                    got["ingest in process"] = (time.perf_counter() - start[0], time.process_time() - start[1])
+                    if result.status != "loaded":
+                        raise RuntimeError(result.message)
+                got.update({label: (w, c) for label, (w, c) in spent.items()})
+                runs.append(got)
+    finally:
+        for module, name, function in originals:
+            setattr(module, name, function)
+    width = max(len(k) for k in runs[0])
+    lines = [f"{'stage'.ljust(width)}  {'wall ms':>8}  {'cpu ms':>8}"]
+    for key in runs[0]:
+        wall = statistics.median(r[key][0] for r in runs)
+        cpu = statistics.median(r[key][1] for r in runs)
+        lines.append(f"{key.ljust(width)}  {_ms(wall):>8}  {_ms(cpu):>8}")
+    return "\n".join(lines)

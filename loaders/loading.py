@@ -18,6 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from core import vocab
 from core.labels import field_label, kind_label, t
@@ -346,18 +347,23 @@ def _write_batch(
         )
         frames = []
         for sheet in report.data_sheets:
-            frame = sheet.result.records
-            orgs = frame.get("org")
+            # Arrow from the reading child to the insert; a frame only for a sheet of mixed-type values.
+            frame = sheet.result.table
+            if frame is None:
+                frame = sheet.result.records
+                orgs = frame.get("org")
+            else:
+                orgs = frame.column("org").combine_chunks() if "org" in frame.column_names else None
             if orgs is not None:
                 # The school the user named for this file, then the aliases she saved ...
                 if org:
-                    orgs = orgs.where(orgs != default_org, org)
+                    orgs = _default_named(orgs, default_org, org)
                 if aliases:
                     orgs = _renamed(orgs, aliases)
             frames.append((sheet, frame, orgs))
         # ... then one name per school where two spellings match exactly one stored school (a name the
         # user typed for this file is hers to keep: the page suggests the alias instead).
-        found = {o for _, _, orgs in frames if orgs is not None for o in orgs.dropna().unique()}
+        found = {o for _, _, orgs in frames if orgs is not None for o in _distinct(orgs)}
         names = _unify_orgs(cur, found - {org}, store.tables_with_rows(cur, KIND_TABLES.values()))
         for sheet, frame, orgs in frames:
             if orgs is not None and names:
@@ -388,15 +394,38 @@ def _write_batch(
     return batch_id
 
 
-def _renamed(orgs: pd.Series, names: dict[str, str]) -> pd.Series:
+def _distinct(orgs: pd.Series | pa.Array) -> list[object]:
+    """The distinct school names of a column (no missing ones)."""
+    if isinstance(orgs, pa.Array):
+        return pc.unique(orgs).drop_null().to_pylist()
+    return list(orgs.dropna().unique())
+
+
+def _default_named(orgs: pd.Series | pa.Array, default_org: str, org: str) -> pd.Series | pa.Array:
+    """The rows under the default name (本校工会) under ``org`` instead."""
+    if isinstance(orgs, pa.Array):
+        return pc.if_else(pc.equal(orgs, default_org), pa.scalar(org, orgs.type), orgs)
+    return orgs.where(orgs != default_org, org)
+
+
+def _renamed(orgs: pd.Series | pa.Array, names: dict[str, str]) -> pd.Series | pa.Array:
     """Each school name through ``names`` (unlisted names stay), looked up once per distinct name."""
+    if isinstance(orgs, pa.Array):
+        changed = [o for o in pc.unique(orgs).drop_null().to_pylist() if names.get(o, o) != o]
+        if not changed:
+            return orgs  # nothing to rename (the usual case): no pass over the rows
+        at = pc.index_in(orgs, value_set=pa.array(changed, orgs.type))
+        renamed = pc.take(pa.array([names[o] for o in changed], orgs.type), at)
+        return pc.if_else(pc.is_null(at), orgs, renamed)
     distinct = orgs.unique()
     if not any(o in names and names[o] != o for o in distinct if isinstance(o, str)):
         return orgs  # nothing to rename (the usual case): no pass over the rows
     return orgs.map({o: names.get(o, o) for o in distinct})
 
 
-def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, object]) -> pa.Table | pd.DataFrame:
+def _arrow_table(
+    frame: pa.Table | pd.DataFrame, orgs: pd.Series | pa.Array | None, source: dict[str, object]
+) -> pa.Table | pd.DataFrame:
     """``frame`` with ``orgs`` as its org column and the constant ``source`` columns, as one Arrow table.
 
     DuckDB scans the Arrow table without Python objects.  The values do not change (dates stay dates,
@@ -404,18 +433,21 @@ def _arrow_table(frame: pd.DataFrame, orgs: pd.Series | None, source: dict[str, 
     the rows as a pandas frame.
     """
     try:
-        table = pa.Table.from_pandas(frame, preserve_index=False)
+        table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
         if orgs is not None:
             at = table.column_names.index("org")
-            table = table.set_column(at, "org", pa.array(orgs, pa.string(), from_pandas=True))
+            column = (
+                orgs.cast(pa.string()) if isinstance(orgs, pa.Array) else pa.array(orgs, pa.string(), from_pandas=True)
+            )
+            table = table.set_column(at, "org", column)
         first = pa.array(np.zeros(table.num_rows, dtype=np.int64))
         for name, value in source.items():
             table = table.append_column(name, pa.array([value]).take(first))
         return table
     except (pa.ArrowException, TypeError, ValueError, OverflowError):
-        frame = frame.copy()
+        frame = frame.to_pandas() if isinstance(frame, pa.Table) else frame.copy()
         if orgs is not None:
-            frame["org"] = orgs
+            frame["org"] = orgs.to_pandas() if isinstance(orgs, pa.Array) else orgs
         for name, value in source.items():
             frame[name] = value
         return frame
@@ -766,6 +798,11 @@ def report_orgs(report: FileReport) -> list[str]:
     """The schools the file's rows name (a district summary's 学校 column names several), sorted."""
     found: set[str] = set()
     for sheet in report.data_sheets:
+        table = sheet.result.table
+        if table is not None:
+            if "org" in table.column_names:
+                found.update(str(o) for o in _distinct(table.column("org").combine_chunks()))
+            continue
         records = sheet.result.records
         if "org" in records:
             found.update(str(o) for o in records["org"].dropna().unique())

@@ -22,7 +22,7 @@ import pyarrow.compute as pc
 
 from core import vocab
 from core.labels import field_label, t
-from core.privacy import may_hold_mask, redact, wholly_withheld
+from core.privacy import _MAYBE_RE2, may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
 from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule
 from loaders import limits
@@ -63,7 +63,7 @@ class SheetResult:
     """
 
     kind: str
-    records: pd.DataFrame
+    rows: pa.Table | pd.DataFrame  # the accepted records: Arrow (as committed), a frame only for mixed types
     rejected: list[RejectedRow] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
     unknown_values: Counter = field(default_factory=Counter)
@@ -76,7 +76,28 @@ class SheetResult:
 
     @property
     def accepted(self) -> int:
-        return len(self.records)
+        return len(self.rows)
+
+    @property
+    def table(self) -> pa.Table | None:
+        """The accepted records as one Arrow table (what the commit inserts), None for a frame of mixed types."""
+        return self.rows if isinstance(self.rows, pa.Table) else None
+
+    @property
+    def records(self) -> pd.DataFrame:
+        """The accepted records as a DataFrame (dates as datetime.date), made from :attr:`table` on first use."""
+        if isinstance(self.rows, pd.DataFrame):
+            return self.rows
+        frame = self.__dict__.get("_records")
+        if frame is None:
+            frame = self.__dict__["_records"] = self.rows.to_pandas()
+        return frame
+
+    def __getstate__(self) -> dict:
+        # Across the reading child's pipe only the Arrow table travels, never a frame made from it.
+        state = dict(self.__dict__)
+        state.pop("_records", None)
+        return state
 
 
 _DATETIME_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$")
@@ -456,7 +477,8 @@ def validate_sheet(
     if layout.year_columns:
         data, data_index, layout = _unpivot_years(data, layout)
     withheld_rows: defaultdict[str, set[int]] = defaultdict(set)
-    layout = _withhold_columns(data, layout, withheld_rows)
+    clean: set[int] = set()  # mapped columns with nothing the privacy pre-test could flag
+    layout = _withhold_columns(data, layout, withheld_rows, clean)
 
     def cells(col: int) -> pd.Series:
         return data[col] if col in data.columns else pd.Series(None, index=data.index, dtype=object)
@@ -482,7 +504,14 @@ def validate_sheet(
         warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
     # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
     records = _to_arrow(records)
-    _redact_records(records, withheld_rows)
+    # A free-text column keeps its cells (stripped) as its Arrow array: when those cells passed the
+    # pre-test clean above, redaction has nothing to test again (one pre-test per column, not two).
+    tested = {
+        id(arrow)
+        for col, fld in layout.fields.items()
+        if col in clean and fld in columns and (arrow := getattr(columns[fld].values, "arrow", None)) is not None
+    }
+    _redact_records(records, withheld_rows, tested)
     org_col = columns.get("org")
     orgs = [v if v else default_org for v in org_col.values] if org_col else [default_org] * len(rows)
     source_rows = np.asarray(data_index, dtype=np.int64) + 1
@@ -509,14 +538,14 @@ def validate_sheet(
         for r0, r1, fld, value in merged_once
     ]
     loaded = {
-        fld: float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+        fld: _column_sum(frame, column)
         for fld, column in _STORE_COLUMN.get(kind, {}).items()
-        if column in frame
+        if column in _names(frame)
     }
     unit_of = lambda col: layout.units[col] or layout.money_unit  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
-        records=frame,
+        rows=frame,
         rejected=rejected,
         skipped=skipped,
         unknown_values=unknown,
@@ -569,13 +598,37 @@ def _optional_failures(columns: dict[str, _Column], kind: str, data_index: list[
     return warnings
 
 
-def _sheet_warnings(frame: pd.DataFrame, layout: Layout, sheet: RawSheet, body: pd.DataFrame) -> list[str]:
+def _names(frame: pa.Table | pd.DataFrame) -> list[str]:
+    return frame.column_names if isinstance(frame, pa.Table) else list(frame.columns)
+
+
+def _column_sum(frame: pa.Table | pd.DataFrame, column: str) -> float:
+    """The sum of a record column (missing and unreadable values as 0), for the reconciliation."""
+    if isinstance(frame, pa.Table):
+        values = frame.column(column)
+        if pa.types.is_integer(values.type) or pa.types.is_floating(values.type):
+            # as pandas sums the column: nulls (and NaN) left out, integers with nulls as floats
+            return float(np.nansum(values.to_numpy().astype(np.float64))) if len(values) else 0.0
+        frame = frame.select([column]).to_pandas()
+    return float(pd.to_numeric(frame[column], errors="coerce").fillna(0).sum())
+
+
+def _all_missing(frame: pa.Table | pd.DataFrame, column: str) -> bool:
+    if isinstance(frame, pa.Table):
+        values = frame.column(column)
+        if pa.types.is_floating(values.type):  # pandas counts NaN as missing too
+            return bool(pc.all(pc.is_null(values, nan_is_null=True)).as_py())
+        return values.null_count == len(values)
+    return bool(frame[column].isna().all())
+
+
+def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSheet, body: pd.DataFrame) -> list[str]:
     """What the user should see before loading: key fields empty everywhere, data columns left unmapped."""
     out = []
     if len(frame):
         for fld in _KEY_FIELDS.get(layout.kind, ()):
             column = {"amount": "amount_yuan"}.get(fld, fld)
-            if column not in frame or frame[column].isna().all():
+            if column not in _names(frame) or _all_missing(frame, column):
                 out.append(t("warn.key_field_empty", field=field_label(fld), rows=len(frame)))
     for j, header in enumerate(layout.headers):
         if j in layout.fields or j in layout.year_columns or j in layout.withheld or j not in body.columns:
@@ -598,13 +651,49 @@ _UNMAPPED_SAMPLE = 400  # rows of an unmapped column looked at to say what it ho
 _TYPED_FIELDS = vocab.DATE_FIELDS | vocab.MONEY_FIELDS | vocab.COUNT_FIELDS | {"year"}
 
 
-def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str, set[int]]) -> Layout:
+# Characters NFKC leaves alone whatever surrounds them (ASCII and the CJK Unified Ideographs): a text
+# made of them only is its own NFKC form, so the privacy pre-test's second (folded) pass cannot differ.
+_NFKC_STABLE_OUTSIDE = r"[^\x00-\x7F\x{4E00}-\x{9FFF}]"
+_MAYBE_OR_UNSTABLE = f"{_MAYBE_RE2}|{_NFKC_STABLE_OUTSIDE}"
+
+
+def _may_hold(values) -> np.ndarray:
+    """:func:`core.privacy.may_hold_mask` of ``values`` (a Series, list or Arrow array), in one RE2 pass
+    for the usual column: only the values that pass it or hold a character NFKC could change are
+    tested again with ``may_hold_mask`` itself (raw and folded), so the answer is the same, value for value.
+    """
+    if len(values) == 0:
+        return np.zeros(0, dtype=bool)
+    try:
+        if isinstance(values, pa.Array | pa.ChunkedArray):
+            text = values
+        elif isinstance(values, pd.Series) and isinstance(values.dtype, pd.StringDtype):
+            text = pa.array(values.array, type=pa.string(), from_pandas=True)
+        else:
+            return may_hold_mask(values)
+        if isinstance(text, pa.ChunkedArray):
+            text = text.combine_chunks()
+        if not pa.types.is_string(text.type) and not pa.types.is_large_string(text.type):
+            return may_hold_mask(values)
+        first = pc.fill_null(pc.match_substring_regex(text, _MAYBE_OR_UNSTABLE), False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return may_hold_mask(values)
+    out = np.zeros(len(text), dtype=bool)
+    if (again := np.flatnonzero(first)).size:
+        out[again] = may_hold_mask(text.take(pa.array(again, pa.int64())))
+    return out
+
+
+def _withhold_columns(
+    data: pd.DataFrame, layout: Layout, rows: defaultdict[str, set[int]], clean: set[int] | None = None
+) -> Layout:
     """Drop the columns that hold identity numbers, phone numbers or addresses; count their rows.
 
     A column goes when its header names such data (detection put it in ``layout.withheld``) or
     when at least WITHHELD_COLUMN_SHARE of its filled cells are such a value, whatever the header says.  Adds the
     positional indexes of the rows with a filled cell to ``rows[category]``; returns the layout
-    without those columns.
+    without those columns.  ``clean`` receives the mapped columns none of whose cells passes the privacy
+    pre-test (their texts, stripped, have nothing :func:`redact` could cut: no second test needed).
     """
     withheld = dict(layout.withheld)
     for j in data.columns:
@@ -612,22 +701,25 @@ def _withhold_columns(data: pd.DataFrame, layout: Layout, rows: defaultdict[str,
             continue
         series = data[j].dropna()
         if series.empty:
+            if clean is not None and j in layout.fields:
+                clean.add(j)
             continue
         if j not in layout.fields:
             # An unmapped column is never stored: a sample is enough to name what it holds in the report.
             series = series.iloc[:_UNMAPPED_SAMPLE]
-        codes, uniques = pd.factorize(series)
-        found = {
-            int(i): category
-            for i in np.flatnonzero(may_hold_mask(uniques))
-            if (category := wholly_withheld(cell_text(uniques[i])))
-        }
-        if not found:
+        # The pre-test over the cells themselves (one RE2 pass), then only its few candidates counted.
+        maybe = _may_hold(series)
+        if not maybe.any():
+            if clean is not None and j in layout.fields:
+                clean.add(j)
             continue
-        counts = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        counts = series[maybe].value_counts(sort=False, dropna=True)
         hits = Counter()
-        for i, category in found.items():
-            hits[category] += int(counts[i])
+        for value, n in counts.items():
+            if category := wholly_withheld(cell_text(value)):
+                hits[category] += int(n)
+        if not hits:
+            continue
         if sum(hits.values()) >= WITHHELD_COLUMN_SHARE * len(series):
             withheld[j] = hits.most_common(1)[0][0]
     if not withheld:
@@ -675,17 +767,25 @@ def _arrow_or_list(values: list) -> pa.Array | list:
     return array if any(test(array.type) for test in _SAME_IN_PANDAS) else values
 
 
-def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pd.DataFrame:
-    """The rows ``keep`` of ``records`` as a DataFrame, with the dtypes pandas gives the same lists."""
+def _frame(records: dict[str, pa.Array | list], keep: np.ndarray) -> pa.Table | pd.DataFrame:
+    """The rows ``keep`` of ``records`` as one Arrow table (its to_pandas() has the dtypes pandas gives the
+    same lists); a DataFrame when a column is a list of mixed types."""
     if all(isinstance(v, pa.Array) for v in records.values()):
-        return pa.table(records).take(pa.array(keep, pa.int64())).to_pandas()
+        return pa.table(records).take(pa.array(keep, pa.int64()))
     plain = {name: v.to_pylist() if isinstance(v, pa.Array) else v for name, v in records.items()}
     return pd.DataFrame(plain).iloc[keep].reset_index(drop=True)
 
 
-def _redact_records(records: dict[str, pa.Array | list], rows: defaultdict[str, set[int]]) -> None:
-    """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place)."""
+def _redact_records(
+    records: dict[str, pa.Array | list], rows: defaultdict[str, set[int]], tested: set[int] = frozenset()
+) -> None:
+    """Cut identity numbers, phone numbers and addresses out of every text value of ``records`` (in place).
+
+    ``tested``: ids of Arrow columns of ``records`` known to hold nothing the pre-test flags (skipped).
+    """
     for name, values in records.items():
+        if id(values) in tested:
+            continue
         # Each distinct text once; most columns have nothing to cut and are left as they are.
         if isinstance(values, pa.Array):  # one type per column: dates and numbers hold nothing to cut
             if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
@@ -693,7 +793,7 @@ def _redact_records(records: dict[str, pa.Array | list], rows: defaultdict[str, 
             distinct = pc.unique(values).drop_null()
         else:  # mixed types, or a text Arrow cannot hold
             distinct = list({v for v in values if isinstance(v, str)})
-        candidates = np.flatnonzero(may_hold_mask(distinct))
+        candidates = np.flatnonzero(_may_hold(distinct))
         if not len(candidates):
             continue
         maybe = [distinct[int(i)] for i in candidates]

@@ -58,3 +58,25 @@ def test_benchmark_ledger_loads_with_its_own_total(tmp_path):
     assert runs._full_ingest(path.read_bytes(), path.name, db) == 300
     with Store(db) as store:
         assert queries.welfare_totals(store, queries.Filters.of(2023))["total_yuan"] == total
+
+
+def test_ingest_stages_name_every_stage_and_load_the_ledger():
+    """``ingest --stages``: a line per stage, each stage ran (CPU > 0 where it does work), the wrapped
+    functions are put back afterwards."""
+    import loaders.analysis
+    import loaders.validation
+
+    before = (loaders.analysis.validate_sheet, loaders.validation.classify_rows)
+    text = runs.ingest_stages(300, rounds=1)
+    assert (loaders.analysis.validate_sheet, loaders.validation.classify_rows) == before
+    lines = {line[:60].strip(): line.split()[-2:] for line in text.splitlines()[1:]}
+    expected = {label[:60].strip() for label, _, _ in runs.INGEST_STAGES} | {
+        "fastexcel read (raw)",
+        "analysis (as in the child)",
+        "report through the pipe (pickle)",
+        "commit",
+        "ingest in process",
+    }
+    assert set(lines) == expected
+    for stage in ("commit", "ingest in process", "validation: whole", "detection"):
+        assert float(lines[stage][0]) > 0

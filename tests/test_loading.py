@@ -409,3 +409,26 @@ def test_activities_without_a_category_take_it_from_their_names_and_say_so():
     assert list(records["category"].fillna("-")) == ["文体活动", "竞赛", "-", "疗休养"]
     assert list(records["participants"]) == [86, 32, 60, 40]
     assert any("3 行没有填类别：按活动名称推断为 文体活动 1、竞赛 1、疗休养 1" in w for w in sheet.result.warnings)
+
+
+def test_sheet_result_travels_as_arrow_and_reads_as_a_frame(tmp_path):
+    """The accepted records stay the Arrow table validation built: the report pickles (the reading child's
+    pipe) without a DataFrame made from it, and ``records`` is that table as pandas."""
+    import pickle
+
+    import pyarrow as pa
+
+    from benchmarks.runs import write_ledger
+    from loaders.analysis import analyse_file
+
+    path = tmp_path / "ledger.xlsx"
+    total = write_ledger(path, 40)
+    report = analyse_file(path.read_bytes(), path.name)
+    result = report.data_sheets[0].result
+    assert isinstance(result.table, pa.Table) and result.accepted == 40
+    frame = result.records  # made on first use, kept
+    assert result.records is frame and float(frame["amount_yuan"].sum()) == total
+    back = pickle.loads(pickle.dumps(report))
+    assert "_records" not in back.data_sheets[0].result.__dict__
+    assert back.data_sheets[0].result.table.equals(result.table)
+    assert back.data_sheets[0].result.records.equals(frame)

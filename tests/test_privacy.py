@@ -537,3 +537,36 @@ def test_compact_leaves_no_erased_name_in_the_store_file(corpus_db, tmp_path):
             [sys.executable, "-m", "dashboard", "compact", "--db", str(db)], capture_output=True, text=True, cwd=ROOT
         )
     assert busy.returncode == 2 and "Traceback" not in busy.stderr
+
+
+def test_one_pass_pre_test_answers_as_the_two_pass_one():
+    """loaders.validation._may_hold (one RE2 pass, the folded pass only where NFKC could change a value)
+    gives core.privacy.may_hold_mask's answer for every value: full-width digits and spaces, a
+    compatibility ideograph that NFKC folds to 路, circled and enclosed numbers, ＴＥＬ, plain names."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from core.privacy import may_hold_mask
+    from loaders.validation import _may_hold
+
+    values = [
+        "教工123",
+        "张三",
+        "第3分工会",
+        "１３８１２３４５６７８",
+        "138 1234 5678",
+        "0571\u30008888 1234",
+        "幸福\uf9373号",  # U+F937, NFKC → 路
+        "㉑㉒㉓㉔",  # NFKC → 21222324 (eight digits)
+        "ＴＥＬ：见备注",
+        "电话见备注",
+        "住院慰问（腰椎手术）",
+        "2023年1月1日",
+        "",
+        None,
+    ]
+    expected = may_hold_mask(values).tolist()
+    assert expected[:3] == [False, False, False] and expected[3] and expected[6] and expected[7] and expected[8]
+    assert _may_hold(pa.array(values, pa.string())).tolist() == expected
+    assert _may_hold(pd.Series(values, dtype="string")).tolist() == expected
+    assert _may_hold(values).tolist() == expected
