@@ -23,7 +23,7 @@ import pytest
 
 from benchmarks.browser import free_port
 from core.lake import LakeConfig
-from core.store import KIND_TABLES, Store
+from core.store import KIND_TABLES, Store, copy_into_lake
 
 ROLE = "union"
 
@@ -129,6 +129,28 @@ def lake_template(postgres_server, tmp_path_factory) -> LakeConfig:
 def migrated_lake(postgres_server, lake_template) -> LakeConfig:
     """A migrated, empty lake of its own (a copy of the template's catalog)."""
     return postgres_server.new_lake(Path(lake_template.data_path), template=lake_template)
+
+
+@pytest.fixture(scope="session")
+def corpus_lake_template(postgres_server, corpus_db, tmp_path_factory) -> LakeConfig:
+    """The corpus copied into a lake once per worker (``copy_into_lake``, ~10 s of a busy worker each
+    time), never opened again: the template of :func:`corpus_lake_copy`.
+
+    Its data folder is its own: the copies share it (each writes files of its own there), so no test
+    that deletes files (maintenance, purge) may take a copy; those build a lake of their own.
+    """
+    from tests.conftest import copy_store
+
+    folder = tmp_path_factory.mktemp("corpus-lake-template")
+    config = postgres_server.new_lake(folder / "data")
+    copy_into_lake(copy_store(corpus_db, folder / "corpus.duckdb"), config)  # private: the file is opened for writing
+    return config
+
+
+@pytest.fixture()
+def corpus_lake_copy(postgres_server, corpus_lake_template) -> LakeConfig:
+    """A lake of its own holding the corpus (a copy of the template's catalog, well under a second)."""
+    return postgres_server.new_lake(Path(corpus_lake_template.data_path), template=corpus_lake_template)
 
 
 def batch_rows(store: Store) -> dict[str, tuple[int, int]]:

@@ -24,12 +24,20 @@ import streamlit as st
 
 from benchmarks.runs import PAGES
 from core.lake import LakeConfig
-from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store, copy_into_lake
+from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store
 from dashboard import formatting as fmt
 from dashboard import queries
 from loaders.loading import load_path
 from tests.conftest import copy_store
-from tests.lake_fixtures import batch_rows, lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    batch_rows,
+    corpus_lake_copy,
+    corpus_lake_template,
+    lake,
+    lake_template,
+    migrated_lake,
+    postgres_server,
+)
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
@@ -354,10 +362,9 @@ def test_reads_are_kept_per_snapshot_and_other_servers_writes_show_within_a_seco
 
 
 @pytest.fixture()
-def app_lake(postgres_server, lake_template, corpus_db, tmp_path, monkeypatch):
+def app_lake(postgres_server, corpus_lake_copy, monkeypatch):
     """The app configured for a lake holding the corpus (UNION_STORE=ducklake, no UNION_DB)."""
-    config = postgres_server.new_lake(tmp_path / "app-lake", template=lake_template)
-    copy_into_lake(copy_store(corpus_db, tmp_path / "corpus.duckdb"), config)  # private: see corpus_lake
+    config = corpus_lake_copy
     monkeypatch.delenv("UNION_DB", raising=False)
     for key, value in postgres_server.env(config).items():
         if key.startswith("UNION_"):
