@@ -249,9 +249,11 @@ def parquet_files(lake: LakeConfig) -> set[Path]:
     return set(Path(lake.data_path).rglob("*.parquet"))
 
 
-def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(postgres_server, corpus_dir, tmp_path):
+def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(
+    postgres_server, lake_template, corpus_dir, tmp_path
+):
     # A lake with a data folder of its own: maintenance deletes every file there that its catalog does not name.
-    config = postgres_server.new_lake(tmp_path / "own-data")
+    config = postgres_server.clone_lake(lake_template, tmp_path / "own-data")
     env = postgres_server.env(config)
     welfare, removed, killed = (
         corpus_dir / "2021年工会慰问福利台账.xlsx",
