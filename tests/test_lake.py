@@ -43,7 +43,7 @@ from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
 # One worker runs every lake test (with tests/test_lake_servers.py): one PostgreSQL server, one lake
 # template and one corpus lake per run instead of one of each per worker (issue 16).
-pytestmark = [pytest.mark.lake, pytest.mark.xdist_group("lake")]
+pytestmark = pytest.mark.lake
 ROOT = Path(__file__).resolve().parents[1]
 # Small ledgers of the corpus for the loader tests (member counts 2021-2023, budget 2021-2023).
 SMALL = ("会员人数统计表（2021-2023）.xlsx", "工会经费预算决算表（2021-2023）.xlsx")

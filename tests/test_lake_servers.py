@@ -26,7 +26,7 @@ from tests.lake_fixtures import corpus_lake_copy, corpus_lake_template, postgres
 from tests.test_browser import ledger  # a small welfare ledger; other amounts, another file
 from tests.test_truth import TRUTH
 
-pytestmark = [pytest.mark.lake, pytest.mark.browser, pytest.mark.xdist_group("lake")]  # tests/test_lake.py's worker
+pytestmark = [pytest.mark.lake, pytest.mark.browser]
 pytest.importorskip("playwright.async_api")
 require_chromium()
 
