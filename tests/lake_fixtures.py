@@ -23,7 +23,7 @@ import pytest
 
 from benchmarks.browser import free_port
 from core.lake import LakeConfig
-from core.store import KIND_TABLES, Store
+from core.store import KIND_TABLES, Store, copy_into_lake
 
 ROLE = "union"
 
@@ -69,6 +69,26 @@ class PostgresServer:
             catalog=f"dbname={name} host=127.0.0.1 port={self.port} user={ROLE}",
             data_path=template.data_path if template else f"{data_folder}/",
         )
+
+    def clone_lake(self, template: LakeConfig, data_folder: Path) -> LakeConfig:
+        """A lake of its own that starts as ``template`` (which no connection may hold open): a copy of its
+        catalog (``createdb -T``), a copy of its data folder in ``data_folder``, and the copy's catalog
+        pointed at that folder (DuckLake names its files relative to the ``data_path`` of its catalog).
+
+        Well under a second, where migrating a new lake and copying the corpus into it take ~25 s of a
+        busy worker; every file in ``data_folder`` is this lake's (maintenance and purge tests may take one).
+        """
+        lake = self.new_lake(data_folder, template=template)
+        source = Path(template.data_path)
+        if source.is_dir():
+            shutil.copytree(source, data_folder)
+        else:
+            data_folder.mkdir(parents=True)
+        data_path = f"{data_folder}/"
+        database = lake.catalog.split()[0].removeprefix("dbname=")
+        update = f"UPDATE ducklake_metadata SET value = '{data_path}' WHERE key = 'data_path'"
+        self.run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, "-d", database, "-qAtc", update)
+        return LakeConfig(catalog=lake.catalog, data_path=data_path)
 
     def env(self, lake: LakeConfig) -> dict[str, str]:
         """The environment of a command that must use ``lake`` (UNION_STORE=ducklake, catalog, data path)."""
@@ -129,6 +149,25 @@ def lake_template(postgres_server, tmp_path_factory) -> LakeConfig:
 def migrated_lake(postgres_server, lake_template) -> LakeConfig:
     """A migrated, empty lake of its own (a copy of the template's catalog)."""
     return postgres_server.new_lake(Path(lake_template.data_path), template=lake_template)
+
+
+@pytest.fixture(scope="session")
+def corpus_lake_template(postgres_server, corpus_db, tmp_path_factory) -> LakeConfig:
+    """The corpus copied into a lake once per worker (``copy_into_lake``), never opened again: the
+    template of :func:`corpus_lake_copy`."""
+    from tests.conftest import copy_store
+
+    folder = tmp_path_factory.mktemp("corpus-lake-template")
+    config = postgres_server.new_lake(folder / "data")
+    copy_into_lake(copy_store(corpus_db, folder / "corpus.duckdb"), config)  # private: the file is opened for writing
+    return config
+
+
+@pytest.fixture()
+def corpus_lake_copy(postgres_server, corpus_lake_template, tmp_path) -> LakeConfig:
+    """A lake of its own holding the corpus, with a data folder of its own (every file there is this lake's):
+    a clone of the template (:meth:`PostgresServer.clone_lake`)."""
+    return postgres_server.clone_lake(corpus_lake_template, tmp_path / "own-data")
 
 
 def batch_rows(store: Store) -> dict[str, tuple[int, int]]:

@@ -24,19 +24,27 @@ import streamlit as st
 
 from benchmarks.runs import PAGES
 from core.lake import LakeConfig
-from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store, copy_into_lake
+from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store
 from dashboard import formatting as fmt
 from dashboard import queries
 from loaders.loading import load_path
 from tests.conftest import copy_store
 from tests.helpers import xlsx_bytes
-from tests.lake_fixtures import batch_rows, lake, lake_template, migrated_lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    batch_rows,
+    corpus_lake_copy,
+    corpus_lake_template,
+    lake,
+    lake_template,
+    migrated_lake,
+    postgres_server,
+)
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
-# One worker runs every lake test (with tests/test_lake_servers.py): one PostgreSQL server, one lake
-# template and one corpus lake per run instead of one of each per worker (issue 16).
-pytestmark = [pytest.mark.lake, pytest.mark.xdist_group("lake")]
+# Lake tests run on whichever worker is free: each worker has its own PostgreSQL server, lake template
+# and corpus lake (tests/lake_fixtures.py); a test's own lake is a clone of one of them (issue 16).
+pytestmark = pytest.mark.lake
 ROOT = Path(__file__).resolve().parents[1]
 # Small ledgers of the corpus for the loader tests (member counts 2021-2023, budget 2021-2023).
 SMALL = ("会员人数统计表（2021-2023）.xlsx", "工会经费预算决算表（2021-2023）.xlsx")
@@ -242,9 +250,11 @@ def parquet_files(lake: LakeConfig) -> set[Path]:
     return set(Path(lake.data_path).rglob("*.parquet"))
 
 
-def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(postgres_server, corpus_dir, tmp_path):
+def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(
+    postgres_server, lake_template, corpus_dir, tmp_path
+):
     # A lake with a data folder of its own: maintenance deletes every file there that its catalog does not name.
-    config = postgres_server.new_lake(tmp_path / "own-data")
+    config = postgres_server.clone_lake(lake_template, tmp_path / "own-data")
     env = postgres_server.env(config)
     welfare, removed, killed = (
         corpus_dir / "2021年工会慰问福利台账.xlsx",
@@ -355,10 +365,9 @@ def test_reads_are_kept_per_snapshot_and_other_servers_writes_show_within_a_seco
 
 
 @pytest.fixture()
-def app_lake(postgres_server, lake_template, corpus_db, tmp_path, monkeypatch):
+def app_lake(postgres_server, corpus_lake_copy, monkeypatch):
     """The app configured for a lake holding the corpus (UNION_STORE=ducklake, no UNION_DB)."""
-    config = postgres_server.new_lake(tmp_path / "app-lake", template=lake_template)
-    copy_into_lake(copy_store(corpus_db, tmp_path / "corpus.duckdb"), config)  # private: see corpus_lake
+    config = corpus_lake_copy
     monkeypatch.delenv("UNION_DB", raising=False)
     for key, value in postgres_server.env(config).items():
         if key.startswith("UNION_"):

@@ -21,12 +21,12 @@ import pytest
 
 from core import erasure
 from core.lake import LakeConfig, extension_files
-from core.store import LAKE_PURGE_KEY, Store, copy_into_lake
+from core.store import LAKE_PURGE_KEY, Store
 from dashboard import queries
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
 from tests.helpers import xlsx_bytes
-from tests.lake_fixtures import postgres_server  # noqa: F401 - fixture
+from tests.lake_fixtures import corpus_lake_copy, corpus_lake_template, postgres_server  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_summary_matches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,11 +35,9 @@ pytestmark = pytest.mark.lake
 
 
 @pytest.fixture()
-def corpus_in_own_lake(postgres_server, corpus_db, tmp_path) -> LakeConfig:
+def corpus_in_own_lake(corpus_lake_copy) -> LakeConfig:
     """A lake holding the corpus, with a data folder of its own (every file there is this lake's)."""
-    config = postgres_server.new_lake(tmp_path / "own-data")
-    copy_into_lake(copy_store(corpus_db, tmp_path / "corpus.duckdb"), config)
-    return config
+    return corpus_lake_copy
 
 
 def parquet_text(lake: LakeConfig) -> list[str]:

@@ -18,16 +18,15 @@ from pathlib import Path
 
 import pytest
 
-from core.store import Store, copy_into_lake
+from core.store import Store
 from dashboard import formatting as fmt
 from dashboard import queries
 from tests.browser_helpers import STATE_MS, goto, metric, no_errors, require_chromium, settle, streamlit_server, upload
-from tests.conftest import copy_store
-from tests.lake_fixtures import lake_template, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import corpus_lake_copy, corpus_lake_template, postgres_server  # noqa: F401 - fixtures
 from tests.test_browser import ledger  # a small welfare ledger; other amounts, another file
 from tests.test_truth import TRUTH
 
-pytestmark = [pytest.mark.lake, pytest.mark.browser, pytest.mark.xdist_group("lake")]  # tests/test_lake.py's worker
+pytestmark = [pytest.mark.lake, pytest.mark.browser]
 pytest.importorskip("playwright.async_api")
 require_chromium()
 
@@ -60,10 +59,9 @@ async def shows(page, url: str, expected: str) -> None:
 
 
 @pytest.fixture()
-def lake_servers(postgres_server, lake_template, corpus_db, tmp_path):
+def lake_servers(postgres_server, corpus_lake_copy, tmp_path):
     """A lake holding the corpus and two ``streamlit run`` servers on it: (lake, env, url_a, url_b)."""
-    config = postgres_server.new_lake(tmp_path / "lake-data", template=lake_template)
-    copy_into_lake(copy_store(corpus_db, tmp_path / "corpus.duckdb"), config)
+    config = corpus_lake_copy
     env = postgres_server.env(config)
     with (
         streamlit_server(None, tmp_path / "a.log", env=env) as url_a,
