@@ -157,20 +157,22 @@ def _upper_header_row(rows: list[list[object]], header_row: int, merged: list) -
     A 预决算对比表 writes 科目编码 | 支出科目 merged down over two rows and 2021年 merged across
     预算数 | 决算数: the lower row holds more header words, yet the header starts one row up.  The row
     above counts when it holds a header word or a year and a cell of it is merged down into
-    ``header_row``, or a year merged across columns filled below it.
+    ``header_row``, or when at least two years are each merged across columns filled below them.
     """
     if header_row == 0 or _row_score(rows[header_row - 1]) < 1:
         return False
     above, below = rows[header_row - 1], rows[header_row]
+    years = set()
     for (r0, c0), (r1, c1) in merged:
         if r0 != header_row - 1 or c0 >= len(above) or is_blank(above[c0]):
             continue
         if r1 >= header_row:
             return True
         spread = [j for j in range(c0, min(c1 + 1, len(below))) if not is_blank(below[j])]
-        if c1 > c0 and len(spread) >= 2 and _YEAR_HEADER.match(normalize_header(cell_text(above[c0])).key):
-            return True
-    return False
+        if c1 > c0 and len(spread) >= 2 and (m := _YEAR_HEADER.match(normalize_header(cell_text(above[c0])).key)):
+            years.add(m.group(1))
+    # One year over the whole header (a 2023年 line under the title) is the sheet's year, not a group per year.
+    return len(years) >= 2
 
 
 def _year_spans(above: list[object], below: list[object] | None, row: int) -> list:
@@ -197,8 +199,9 @@ def _year_spans(above: list[object], below: list[object] | None, row: int) -> li
 def _year_groups(keys: list[list[str]]) -> dict[int, int]:
     """Column → year for the columns of a two-row header under a year label (2021年 / 预算数).
 
-    ``keys[j]`` is (lower, upper) for such a column.  Only when at least two columns sit under
-    one year: a single column under a year is a headcount's year column, read as before.
+    ``keys[j]`` is (lower, upper) for such a column.  Only years with at least two columns under
+    them (a single column under a year is a headcount's year column, read as before), and only
+    when there are at least two such years.
     """
     found = {
         j: int(m.group(1))
@@ -208,7 +211,8 @@ def _year_groups(keys: list[list[str]]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for year in found.values():
         counts[year] = counts.get(year, 0) + 1
-    return {j: year for j, year in found.items() if counts[year] >= 2}
+    grouped = {j: year for j, year in found.items() if counts[year] >= 2}
+    return grouped if len(set(grouped.values())) >= 2 else {}  # one year over everything is no grouping
 
 
 def _money_unit(rows: list[list[object]], header_row: int) -> str | None:

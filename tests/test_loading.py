@@ -432,3 +432,22 @@ def test_sheet_result_travels_as_arrow_and_reads_as_a_frame(tmp_path):
     assert "_records" not in back.data_sheets[0].result.__dict__
     assert back.data_sheets[0].result.table.equals(result.table)
     assert back.data_sheets[0].result.records.equals(frame)
+
+
+@pytest.mark.parametrize("merged", [["A2:E2"], []])
+def test_one_year_line_over_the_header_is_the_sheets_year_not_a_group(merged):
+    """A 2023年 line merged (or not) over the whole header: the headers stay as written, 3月8日 is in 2023."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    rows = [
+        ["慰问金发放表", None, None, None, None],
+        ["2023年", None, None, None, None],
+        ["日期", "部门", "姓名", "类别", "金额"],
+        ["2023-01-10", "机关", "张三", "住院慰问", 500],
+        ["3月8日", "教务处", "李四", "生日慰问", 300],
+    ]
+    sheet = analyse_file(xlsx_bytes({"慰问": rows}, merged={"慰问": merged}), "慰问.xlsx").sheets[0]
+    assert list(sheet.mapping) == ["日期", "部门", "姓名", "类别", "金额"]
+    assert [str(d) for d in sheet.result.records["date"]] == ["2023-01-10", "2023-03-08"]
+    assert not any("按年度分列" in line for line in sheet.explain())
