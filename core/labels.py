@@ -235,7 +235,7 @@ ZH: dict[str, str] = {
     "report.warning": "注意：{text}",
     "warn.optional_unreadable": "{field}有 {rows} 行无法识别（如第 {row} 行：{reason}），这些格按空白导入，其余内容照常导入",
     "warn.dated_by_year": "{rows} 行没有会议日期或提交日期：按标题、表名或文件名中的 {year} 年计入（记为 {year}-01-01）；按学年统计时请在表中补填日期",
-    "warn.inferred": "{rows} 行没有填{field}：按{source}推断为 {detail}，请核对；如不对请在表中填写后重新上传",
+    "warn.inferred": "{rows} 行没有填{field}：按{source}推断为 {detail}（{where}），请核对；如不对请在表中填写后重新上传",
     "infer.from.awards": "授予单位、荣誉名称或获奖对象",
     "infer.from.activities": "活动名称",
     "warn.merged_once": "{field}在第 {first}–{last} 行是一个合并单元格（{value}）：按这几行合计一笔计入第 {first} 行，其余行记 0，不重复计算",

@@ -222,15 +222,20 @@ SESSION_IN_TEXT = re.compile(
 # The level (级别) of an award from who granted it or from its name, as a person reads 浙江省教育厅 or
 # 杭州市优秀教师: the LAST administrative unit named is the granting body's level (浙江省杭州市教育局 →
 # 市级).  A place name, then 省 / 市 / 州 / 区 / 县 / 旗; 社区 / 校区 / 园区 / 小区 are not places.
-_ADMIN_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(省|自治区|市|州|盟|区|县|旗)|^(省|市|区|县)")
+_ADMIN_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(省|自治区|市|州|区|县|旗)|^(省|市|区|县)")
 _TITLE_UNIT = re.compile(r"(?<=[\u4e00-\u9fff])(省|自治区|市|区|县)|^(省|市|区|县)")
-_NOT_ADMIN = re.compile(r"社区|校区|园区|小区|景区|片区|学区|城市")
+_NOT_ADMIN = re.compile(r"社区|校区|园区|小区|景区|片区|学区|城市|联盟|区域|地区|市场|市民|县域")
 _ADMIN_LEVEL = {
     **dict.fromkeys(("省", "自治区"), "省级"),
-    **dict.fromkeys(("市", "州", "盟"), "市级"),
+    **dict.fromkeys(("市", "州"), "市级"),
     **dict.fromkeys(("区", "县", "旗"), "区县级"),
 }
-_NATIONAL = re.compile(r"^(全国|国家|中华|中国|中央|中共中央|国务院|团中央|共青团中央)|^[\u4e00-\u9fff]{1,8}部$|部级")
+_NATIONAL = re.compile(
+    r"^(全国|国家|中华全国|中国教育工会|中央|中共中央|国务院|团中央|共青团中央)|^[\u4e00-\u9fff]{1,8}部$|部级"
+)
+# A granting body may be 中华… / 中国… (中国教育学会);
+# an award's name starting so (中华经典诵读, 中国梦征文) says nothing.
+_NATIONAL_GRANTOR = re.compile(r"^(中华|中国)")
 # A school grants its own awards: 本校, 校工会, or a school's name (滨江区第一中学 names a district, and is a school).
 _SCHOOL = re.compile(r"^(本校|学校|校级|院级|校|本院)|((学校|小学|中学|学院|大学|幼儿园|分校|校)(工会|党委|行政)?)$")
 
@@ -245,7 +250,8 @@ def award_level_in(text: str | None, *, grantor: bool = False) -> str | None:
     if not text:
         return None
     text = _NOT_ADMIN.sub("", re.sub(r"\s+", "", text))
-    if _NATIONAL.search(text) and not (grantor and _ADMIN_UNIT.search(text)):
+    national = _NATIONAL.search(text) or (grantor and _NATIONAL_GRANTOR.search(text))
+    if national and not (grantor and _ADMIN_UNIT.search(text)):
         return "国家级"
     if grantor and _SCHOOL.search(text):
         return "校级"
@@ -261,26 +267,32 @@ def award_level_in(text: str | None, *, grantor: bool = False) -> str | None:
     return None
 
 
-_GROUP_TITLE = re.compile(r"集体|单位|团队|班组|小组|职工之家|示范岗|先锋岗|党支部|工作室|教研组|年级组|巾帼文明岗")
-_GROUP_NAME = re.compile(r"(组|室|部|处|中心|年级|班|队|团|会|科|院|系|校|馆|站|所|支部|工会|之家)$")
+# A group award's name ends in the group (先进集体, 模范职工之家); 优秀教研组长 / 党支部书记 are one person's.
+_GROUP_TITLE = re.compile(r"(集体|单位|团队|班组|小组|职工之家|示范岗|先锋岗|党支部|工作室|教研组|年级组|巾帼文明岗)$")
+# A recipient that is a group: these endings, of at least two characters (王会, 李科 are people).
+_GROUP_NAME = re.compile(
+    r"(教研组|年级组|备课组|学科组|小组|班组|处室|科室|中心|工会|支部|之家|办公室|委员会|团队|年级|学院|学校|部门|团支部|党支部)$"
+    r"|^[\u4e00-\u9fff]{2,}(处|室|组|部|队)$"  # 后勤处, 教务处: no given name ends so
+)
+_GROUP_LONG = re.compile(r"(组|室|部|处|中心|年级|班|队|团|会|科|院|系|校|馆|站|所)$")  # beyond a name's length
 _PERSON = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 
 
 def award_type_in(recipient: str | None, title: str | None) -> str | None:
-    """个人 or 集体 as a person reads the award's name and who got it, or None.
+    """个人 or 集体 as a person reads who got the award and its name, or None.
 
-    A name for a group (先进集体, 模范职工之家, 巾帼文明岗) or a recipient that is a group (语文教研组,
-    初三年级组, 后勤处) → 集体; a recipient that is one person's name (2–4 characters, not a group
-    word) → 个人; a list of names says neither.
+    A recipient that names a group (语文教研组, 初三年级组, 后勤处办公室; a name longer than a person's
+    ending in 组 / 处 / 室 …) → 集体; one person's name (2–4 characters) → 个人; otherwise an award whose
+    name ends in a group (先进集体, 模范职工之家, 巾帼文明岗) → 集体.  A list of names says neither.
     """
-    if title and _GROUP_TITLE.search(title):
-        return "集体"
     name = re.sub(r"\s+", "", recipient or "")
-    if not name:
-        return None
-    if _GROUP_NAME.search(name):
+    if name and (_GROUP_NAME.search(name) or (len(name) > 4 and _GROUP_LONG.search(name))):
         return "集体"
-    return "个人" if _PERSON.match(name) else None
+    if name and _PERSON.match(name):
+        return "个人"
+    if title and _GROUP_TITLE.search(re.sub(r"\s+", "", title)):
+        return "集体"
+    return None
 
 
 # --- value keyword rules --------------------------------------------------------------------

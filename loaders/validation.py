@@ -492,12 +492,20 @@ def validate_sheet(
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
     inferred = next(iter(records.pop("inferred", [])), None)
     for fld in ("level", "award_type", "category"):
-        counts = {term: k for (f, term), k in (inferred or {}).items() if f == fld and k}
-        if counts:
-            detail = "、".join(f"{term} {k}" for term, k in counts.items())
+        found = {term: positions for (f, term), positions in (inferred or {}).items() if f == fld and positions}
+        if found:
+            detail = "、".join(f"{term} {len(positions)}" for term, positions in found.items())
+            # Which rows, so the chair can check them: the first few spreadsheet rows of each term.
+            where = "；".join(
+                f"{term}：第 {'、'.join(str(data_index[i] + 1) for i in positions[:5])}"
+                + (" 等" if len(positions) > 5 else "")
+                + " 行"
+                for term, positions in found.items()
+            )
+            rows_total = sum(len(positions) for positions in found.values())
             source = t(f"infer.from.{kind}")
             warnings.append(
-                t("warn.inferred", field=field_label(fld), rows=sum(counts.values()), detail=detail, source=source)
+                t("warn.inferred", field=field_label(fld), rows=rows_total, detail=detail, source=source, where=where)
             )
     dated_by_year = int(np.count_nonzero(records.pop("dated_by_year", [])))
     if dated_by_year:
@@ -997,11 +1005,12 @@ def _build_activities(columns, n, layout):
     names = _get(columns, "name", n)
     # No category written: the activity's name says it as a person reads it (教职工羽毛球比赛 → 竞赛).
     categories = list(_vocab_values(columns, "category", n, unknown))
-    inferred: Counter = Counter()
+    inferred: defaultdict[tuple, list[int]] = defaultdict(list)
     for i in range(n):
         if categories[i] is None and isinstance(names[i], str):
             categories[i] = value_rule(normalize_value(names[i]), "activities", "category")
-            inferred[("category", categories[i])] += categories[i] is not None
+            if categories[i] is not None:
+                inferred[("category", categories[i])].append(i)
     records = {
         "name": names,
         "start_date": starts,
@@ -1114,18 +1123,20 @@ def _build_awards(columns, n, layout):
     # as a person reads 浙江省教育厅 or 市三八红旗集体; validate_sheet warns with the counts.
     levels = list(_vocab_values(columns, "level", n, unknown))
     types = list(_vocab_values(columns, "award_type", n, unknown))
-    inferred: Counter = Counter()
+    inferred: defaultdict[tuple, list[int]] = defaultdict(list)
     for i in range(n):
         if levels[i] is None:
             text = lambda v: v if isinstance(v, str) else None  # noqa: E731
             levels[i] = award_level_in(text(grantors[i]), grantor=True) or award_level_in(text(titles[i]))
-            inferred[("level", levels[i])] += levels[i] is not None
+            if levels[i] is not None:
+                inferred[("level", levels[i])].append(i)
         if types[i] is None:
             types[i] = award_type_in(
                 recipients[i] if isinstance(recipients[i], str) else None,
                 titles[i] if isinstance(titles[i], str) else None,
             )
-            inferred[("award_type", types[i])] += types[i] is not None
+            if types[i] is not None:
+                inferred[("award_type", types[i])].append(i)
     records = {
         "year": years,
         "title": titles,

@@ -451,3 +451,24 @@ def test_one_year_line_over_the_header_is_the_sheets_year_not_a_group(merged):
     assert list(sheet.mapping) == ["日期", "部门", "姓名", "类别", "金额"]
     assert [str(d) for d in sheet.result.records["date"]] == ["2023-01-10", "2023-03-08"]
     assert not any("按年度分列" in line for line in sheet.explain())
+
+
+def test_award_inference_leaves_what_names_no_place_or_group_alone():
+    """Review findings: 联盟, 市场, 市民, 地区, 区域 name no place; 中国梦 / 中华经典 name no national body;
+    优秀教研组长 is one person; 王会 and 李科 are people, 后勤处 is a group."""
+    from core.vocab_rules import award_level_in, award_type_in
+
+    for grantor in ("区域教研联盟", "长三角教育联盟", "市场监督管理局", "市民中心", "某某地区教育局"):
+        assert award_level_in(grantor, grantor=True) is None, grantor
+    for title in ("中国梦主题征文", "中华经典诵读", "市场营销技能大赛", "市民满意教师", "区域名师"):
+        assert award_level_in(title) is None, title
+    assert award_level_in("中国教育学会", grantor=True) == "国家级"
+    assert [award_type_in(r, t) for r, t in [("张三", "优秀教研组长"), ("李四", "优秀党支部书记")]] == ["个人", "个人"]
+    assert [award_type_in(r, None) for r in ("王会", "李科", "张永科", "后勤处", "语文教研组")] == [
+        "个人",
+        "个人",
+        "个人",
+        "集体",
+        "集体",
+    ]
+    assert award_type_in(None, "模范职工之家") == "集体"
