@@ -490,9 +490,9 @@ def validate_sheet(
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
-    inferred = next(iter(records.pop("inferred", [])), None)
+    inferred = records.pop("_inferred", {})
     for fld in ("level", "award_type", "category"):
-        found = {term: positions for (f, term), positions in (inferred or {}).items() if f == fld and positions}
+        found = {term: positions for (f, term), positions in inferred.items() if f == fld and positions}
         if found:
             detail = "、".join(f"{term} {len(positions)}" for term, positions in found.items())
             # Which rows, so the chair can check them: the first few spreadsheet rows of each term.
@@ -507,7 +507,7 @@ def validate_sheet(
             warnings.append(
                 t("warn.inferred", field=field_label(fld), rows=rows_total, detail=detail, source=source, where=where)
             )
-    dated_by_year = int(np.count_nonzero(records.pop("dated_by_year", [])))
+    dated_by_year = records.pop("_dated_by_year", 0)
     if dated_by_year:
         warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
     # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
@@ -1022,7 +1022,7 @@ def _build_activities(columns, n, layout):
         "eligible": eligible,
         "cost_yuan": _money(cost),
         "note": _get(columns, "note", n),
-        "inferred": [inferred] + [None] * (n - 1) if n else [],
+        "_inferred": inferred,  # not a column: validate_sheet takes it out for the warning
     }
     return records, reasons, unknown
 
@@ -1073,11 +1073,12 @@ def _build_proposals(columns, n, layout):
     reply, _, _ = _dates(_get(columns, "reply_date", n))
     # No date on a row: the year the title, sheet or file name gives (2023年提案汇总表) places it, as a
     # person would, on 1 January of that year; validate_sheet warns (an academic-year view needs the date).
-    by_year = [False] * n
+    dated_by_year = 0
     for i in range(n):
         if session_dates[i] is None and submit[i] is None and not reasons[i]:
             if layout.default_year is not None:
-                session_dates[i], by_year[i] = dt.date(layout.default_year, 1, 1), True
+                session_dates[i] = dt.date(layout.default_year, 1, 1)
+                dated_by_year += 1
             else:
                 reasons[i].append(t("reason.missing", field=field_label("session_date")))
     sessions = _get(columns, "session", n)
@@ -1098,7 +1099,7 @@ def _build_proposals(columns, n, layout):
         "reply_date": reply,
         "satisfaction": _vocab_values(columns, "satisfaction", n, unknown),
         "note": _get(columns, "note", n),
-        "dated_by_year": by_year,
+        "_dated_by_year": dated_by_year,  # not a column: validate_sheet takes it out for the warning
     }
     return records, reasons, unknown
 
@@ -1125,16 +1126,14 @@ def _build_awards(columns, n, layout):
     types = list(_vocab_values(columns, "award_type", n, unknown))
     inferred: defaultdict[tuple, list[int]] = defaultdict(list)
     for i in range(n):
+        title = titles[i] if isinstance(titles[i], str) else None
         if levels[i] is None:
-            text = lambda v: v if isinstance(v, str) else None  # noqa: E731
-            levels[i] = award_level_in(text(grantors[i]), grantor=True) or award_level_in(text(titles[i]))
+            grantor = grantors[i] if isinstance(grantors[i], str) else None
+            levels[i] = award_level_in(grantor, grantor=True) or award_level_in(title)
             if levels[i] is not None:
                 inferred[("level", levels[i])].append(i)
         if types[i] is None:
-            types[i] = award_type_in(
-                recipients[i] if isinstance(recipients[i], str) else None,
-                titles[i] if isinstance(titles[i], str) else None,
-            )
+            types[i] = award_type_in(recipients[i] if isinstance(recipients[i], str) else None, title)
             if types[i] is not None:
                 inferred[("award_type", types[i])].append(i)
     records = {
@@ -1149,7 +1148,7 @@ def _build_awards(columns, n, layout):
         "award_date": days,
         "date_precision": precision,
         "note": _get(columns, "note", n),
-        "inferred": [inferred] + [None] * (n - 1) if n else [],
+        "_inferred": inferred,  # not a column: validate_sheet takes it out for the warning
     }
     return records, reasons, unknown
 
