@@ -525,6 +525,8 @@ def validate_sheet(
     source_rows = np.asarray(data_index, dtype=np.int64) + 1
     records |= _to_arrow({"org": orgs, "source_row": source_rows.tolist()})
     has_reasons = reasons.rejected(len(rows))
+    dropped = has_reasons | subtotal
+    merged_once = _move_merged_figures(records, merged_once, data_index, dropped, bool(layout.year_columns))
     if subtotal.any():
         skipped[t("skip.subtotal")] += int(subtotal.sum())
     rejected: list[RejectedRow] = []
@@ -542,8 +544,8 @@ def validate_sheet(
     frame = _frame(records, keep)
     warnings += _sheet_warnings(frame, layout, sheet, body)
     warnings += [
-        t("warn.merged_once", field=field_label(fld), first=r0 + 1, last=r1 + 1, value=cell_text(value))
-        for r0, r1, fld, value in merged_once
+        t("warn.merged_once", field=field_label(fld), first=r0 + 1, last=r1 + 1, into=into + 1, value=cell_text(value))
+        for r0, r1, fld, value, into in merged_once
     ]
     loaded = {
         fld: _column_sum(frame, column)
@@ -565,6 +567,42 @@ def validate_sheet(
         # Only a year-column table gives one spreadsheet row several records.
         source_rows_accepted=len(np.unique(source_rows[keep])) if layout.year_columns else len(keep),
     )
+
+
+# Record column of each figure a clerk may merge over a group's rows (structure.MERGED_ONCE_FIELDS).
+_RECORD_COLUMN = {"amount": "amount_yuan", "cost": "cost_yuan", "budget": "budget_yuan", "final": "final_yuan"}
+
+
+def _move_merged_figures(
+    records: dict[str, pa.Array | list], merged_once: list, data_index: list[int], dropped: np.ndarray, unpivoted: bool
+) -> list[tuple[int, int, str, object, int]]:
+    """A merged figure (合并单元格的金额/人数) whose first row is not imported moves to the group's first imported row.
+
+    :func:`loaders.structure.fill_down` leaves a figure merged over rows r0–r1 on row r0 and 0 on the
+    others.  When row r0 is rejected (no date, say) or a subtotal (``dropped``, by record position),
+    the group's sum would leave with it while the other rows load 0; the sum moves instead to the
+    first row of the group that is imported, so the loaded total equals the sheet's.  ``records``
+    (column name → Arrow array or list, one entry per record) is changed in place.  Returns each
+    merge as (first row, last row, field, value, row it is counted in), zero-based spreadsheet rows;
+    the row is r0 when r0 is imported, when no row of the group is, or when records come from year
+    columns (several records per row: nothing is moved).
+    """
+    out = []
+    position = {row: i for i, row in enumerate(data_index)} if not unpivoted else {}
+    for r0, r1, fld, value in merged_once:
+        into = r0
+        first = position.get(r0)
+        column = _RECORD_COLUMN.get(fld, fld)
+        if first is not None and dropped[first] and column in records:
+            kept = [position[r] for r in range(r0 + 1, r1 + 1) if r in position and not dropped[position[r]]]
+            values = records[column]
+            values = values.to_pylist() if isinstance(values, pa.Array) else list(values)
+            if kept and values[first] is not None and values[first] == values[first]:  # not None / NaN
+                values[kept[0]], values[first] = values[first], 0
+                records[column] = _arrow_or_list(values)
+                into = data_index[kept[0]]
+        out.append((r0, r1, fld, value, into))
+    return out
 
 
 # Store column of each summed field (for reconciliation with the sheet's own total).

@@ -317,6 +317,34 @@ def test_a_figure_merged_over_a_groups_rows_counts_once_and_matches_the_sheets_t
     assert any("第 3–5 行是一个合并单元格（3000）" in w for w in sheet.result.warnings)
 
 
+@pytest.mark.parametrize("bad_rows", [[0], [0, 1]])
+def test_a_merged_figure_whose_first_row_is_rejected_moves_to_the_groups_first_imported_row(bad_rows):
+    """慰问金 3,000 merged over three recipients, the first (or first two) without a date: rejected, and the
+    3,000 goes to the group's first imported row, so 只导入合格行 loads 3,200 like the sheet's 合计."""
+    rows = [
+        ["2023年慰问台账", None, None, None, None, None],
+        ["日期", "分工会", "姓名", "类别", "人数", "金额（元）"],
+        ["2023-01-10", "机关分工会", "张三", "春节慰问", 1, 3000],
+        ["2023-01-10", "机关分工会", "李四", "春节慰问", 1, None],
+        ["2023-01-10", "机关分工会", "王五", "春节慰问", 1, None],
+        ["2023-03-08", "教务处分工会", "赵六", "生日慰问", 1, 200],
+        ["合计", None, None, None, 4, 3200],
+    ]
+    for i in bad_rows:
+        rows[2 + i][0] = "待补"
+    data = xlsx_bytes({"慰问": rows}, merged={"慰问": ["F3:F5", "A1:F1"]})
+    sheet = analyse_file(data, "慰问.xlsx").sheets[0]
+    into = 3 + len(bad_rows)  # spreadsheet row of the first imported recipient
+    assert [r.row for r in sheet.rejected] == [3 + i for i in bad_rows]
+    assert sheet.result.records["amount_yuan"].tolist() == [3000.0] + [0.0] * (2 - len(bad_rows)) + [200.0]
+    assert [(r.field, r.matches) for r in sheet.result.reconciliation if r.field == "amount"] == [("amount", True)]
+    said = f"第 3–5 行是一个合并单元格（3000）：按这几行合计一笔计入第 {into} 行"
+    assert any(said in w for w in sheet.result.warnings)
+    store = Store(":memory:")
+    assert commit_file(store, analyse_file(data, "慰问.xlsx"), accept_valid=True).status == "loaded"
+    assert queries.welfare_totals(store, queries.Filters.of("2023"))["total_yuan"] == 3200.0
+
+
 def test_a_proposals_list_without_dates_takes_its_year_and_session_from_where_a_person_reads_them():
     """提案一览表 with no date column: the year from the file name, the session from the title, 附议人 counted."""
     from loaders.analysis import analyse_file
