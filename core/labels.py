@@ -238,6 +238,7 @@ ZH: dict[str, str] = {
     "warn.inferred": "{rows} 行没有填{field}：按{source}推断为 {detail}（{where}），请核对；如不对请在表中填写后重新上传",
     "infer.from.awards": "授予单位、荣誉名称或获奖对象",
     "infer.from.activities": "活动名称",
+    "warn.status_in_decision": "“{header}”一列同时写了处理结果和办理状态（如“立案（已办结）”）：{rows} 行的办理状态从这一列读出",
     "warn.merged_once": "{field}在第 {first}–{last} 行是一个合并单元格（{value}）：按这几行合计一笔计入第 {into} 行，其余行记 0，不重复计算",
     "warn.key_field_empty": "{field}一列为空或没有找到（{rows} 行）：这些行在按{field}统计时计入“未填写”",
     "warn.column_unmapped": "“{header}”列有 {rows} 个格填了内容，但没有识别为任何字段，不导入；如有用请在“上传台账”页指定",

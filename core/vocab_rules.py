@@ -342,6 +342,9 @@ VALUE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         (r"立案", "立案"),
     ),
     ("proposals", "status"): (
+        # Partly done, planned or not yet done is not handled (部分解决 is no 已办结; 未办结 no 办结).
+        (r"部分|逐步|分步|列入|计划|跟进|未完全|尚未完成", "办理中"),
+        (r"^(未|尚未|暂未|没有)", "未办理"),
         (r"落实中|办理中|正在|推进|进行", "办理中"),
         (r"已落实|落实到位", "已落实"),
         (r"办结|完成|已办|解决", "已办结"),
@@ -378,6 +381,20 @@ def value_rule(text: str, kind: str, fld: str) -> str | None:
         if pattern.search(text):
             return term
     return None
+
+
+# --- yes/no columns ---------------------------------------------------------------------------
+# A header that asks a question (是否立案, 是否办结, 是否满意) holds ticks and crosses: √ means the term
+# the question names, × its negation (未立案 → 不予立案, 未办结, 不满意), read through the field's vocabulary.
+YES_NO_HEADER = re.compile(r"^(?:是否|有无|是不是)(.+?)[?？]?$")
+YES_WORDS = frozenset({"√", "✓", "✔", "☑", "是", "Y", "YES", "有", "对"})
+NO_WORDS = frozenset({"×", "✗", "✘", "☒", "X", "否", "N", "NO", "无", "不"})
+
+
+def yes_no(text: str) -> bool | None:
+    """True for a tick (√ 是 Y), False for a cross (× 否 N), None for anything else (normalised text)."""
+    word = text.strip().upper()
+    return True if word in YES_WORDS else False if word in NO_WORDS else None
 
 
 # --- derived fields ------------------------------------------------------------------------

@@ -27,7 +27,15 @@ from rapidfuzz import fuzz, process
 
 from core import vocab
 from core.text import is_blank, nfkc
-from core.vocab_rules import NAME_LIST_SEPARATORS, NAME_LIST_TOTAL, field_type, header_rule, value_rule
+from core.vocab_rules import (
+    NAME_LIST_SEPARATORS,
+    NAME_LIST_TOTAL,
+    YES_NO_HEADER,
+    field_type,
+    header_rule,
+    value_rule,
+    yes_no,
+)
 from loaders.mapping import NO_MAPPINGS, UserMappings, alias_index, header_field, skipped_by_user
 from loaders.normalize import CellError, canonical_value, normalize_value, parse_count, parse_date, parse_number
 from loaders.reading import UncachedFormula
@@ -37,6 +45,7 @@ FUZZY_MIN = 86  # rapidfuzz ratio (0–100) above which a header is taken as a n
 
 # Evidence sources, as the report names them.
 USER, HEADER, KEYWORD, FUZZY, VALUES = "用户映射", "表头", "表头关键词", "表头近似", "取值"
+QUESTION = "表头问句（√/×）"  # 是否立案: the column answers the question with ticks and crosses
 
 _HAN_NAME = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _LATIN_NAME = re.compile(r"^[A-Za-z][A-Za-z .'-]{1,40}$")
@@ -57,6 +66,7 @@ class Profile:
     long_text: float
     distinct: int
     values: tuple[str, ...]  # distinct normalised values (for vocabulary shares)
+    ticks: float = 0.0  # √ / × / 是 / 否 (a yes/no column)
 
     @property
     def categorical(self) -> bool:
@@ -131,6 +141,7 @@ def profile(series: pd.Series, default_year: int | None = None) -> Profile:
         long_text=share(lambda v: len(v) > 12),
         distinct=len(distinct),
         values=tuple(normalize_value(v) for v in distinct[:200]),
+        ticks=share(lambda v: yes_no(normalize_value(v)) is not None),
     )
 
 
@@ -190,11 +201,39 @@ def header_evidence(keys: list[str], kind: str, user: UserMappings) -> list[tupl
         if (fld := header_field(key, kind)) is not None:
             add(fld, 2.0 * lower, HEADER)
         add(header_rule(key, kind), 1.3 * lower, KEYWORD)
+        if (asked := question_field(key, kind)) is not None:
+            add(asked[0], 1.9 * lower, QUESTION)
         names, fields = _aliases(kind)
         match = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=FUZZY_MIN)
         if match is not None:
             add(fields[match[2]], 1.0 * lower * match[1] / 100, FUZZY)
     return [(f, w, s) for f, (w, s) in found.items()]
+
+
+def question_field(key: str, kind: str) -> tuple[str, str, str] | None:
+    """A yes/no header (是否立案, 是否办结, 是否满意): (field, term for √, term for ×), or None.
+
+    The question's words are read through the kind's value vocabularies (立案 is a 处理结果, 办结 an
+    办理状态); the answer × is the negated words read the same way (未立案 → 不予立案, 不满意).
+    """
+    m = YES_NO_HEADER.match(key)
+    if m is None:
+        return None
+    asked = normalize_value(m.group(1))
+    for fld, vocabulary in vocab.VALUE_VOCABULARIES.get(kind, {}).items():
+        yes = _term(asked, kind, fld, vocabulary)
+        if yes is None:
+            continue
+        for negation in ("未" + asked, "不" + asked, "没有" + asked):
+            no = _term(negation, kind, fld, vocabulary)
+            if no is not None and no != yes:
+                return fld, yes, no
+    return None
+
+
+def _term(text: str, kind: str, fld: str, vocabulary: dict[str, tuple[str, ...]]) -> str | None:
+    value, known = canonical_value(text, vocabulary)
+    return value if known else value_rule(text, kind, fld)
 
 
 @dataclass(frozen=True)
@@ -228,7 +267,7 @@ def assign(
         seen: set[str] = set()
         for fld, weight, source in header_evidence(keys, kind, user):
             seen.add(fld)
-            fit = compatibility(p, kind, fld)
+            fit = p.ticks if source == QUESTION else compatibility(p, kind, fld)
             derived = ""
             people = p.name_lists + p.names  # a list of names or one name (disjoint shares)
             if field_type(kind, fld) == "count" and people > p.counts and people >= 0.5 and p.name_lists:

@@ -24,13 +24,14 @@ from core import vocab
 from core.labels import field_label, t
 from core.privacy import _MAYBE_RE2, may_hold_mask, redact, wholly_withheld
 from core.text import cell_text, is_blank, nfkc
-from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule
+from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule, yes_no
 from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
     CellError,
     ParsedDate,
+    canonical_value,
     normalize_value,
     parse_count,
     parse_date,
@@ -39,7 +40,7 @@ from loaders.normalize import (
 )
 from loaders.reading import RawSheet, UncachedFormula
 from loaders.structure import Reconciliation, eligible_from_note, end_date_text, fill_down, reconcile, subtotal_rows
-from loaders.understanding import is_person_name, people_count
+from loaders.understanding import QUESTION, is_person_name, people_count, question_field
 
 
 @dataclass
@@ -354,11 +355,38 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
         return _bounded(count_or_people, _check_count)
     if fld == "year":
         return _bounded(parse_year, _check_year)
+    decision = layout.decisions.get(col)
+    if decision is not None and decision.source.startswith(QUESTION) and col < len(layout.headers):
+        asked = question_field(normalize_value(layout.headers[col]), kind)
+        if asked is not None and asked[0] == fld:
+            return lambda v: None if is_blank(v) else _answer(v, asked[1:], kind, fld, user)
     if fld in vocab.VALUE_VOCABULARIES.get(kind, {}):
         return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)
     if has_any_kind_values(fld, user):  # free text with the school's other spellings joined (分工会别名)
         return lambda v: None if is_blank(v) else map_value(v, kind, fld, user)[0]
     return _TEXT
+
+
+def _status_in_text(value: object) -> tuple[str, bool] | None:
+    """The 办理状态 a 处理结果 cell also states (立案（已办结） → 已办结), or None when it states none."""
+    if is_blank(value):
+        return None
+    text = normalize_value(value)
+    for part in re.split(r"[（）()，,；;、/\s]+", text):
+        if not part:
+            continue
+        term, known = canonical_value(part, vocab.STATUSES)
+        if known or (term := value_rule(part, "proposals", "status")) is not None:
+            return term, True
+    return None
+
+
+def _answer(value: object, terms: tuple[str, str], kind: str, fld: str, user: UserMappings) -> tuple[str, bool]:
+    """A tick or a cross under a question header (是否立案: √ → 立案, × → 不予立案); other text as a value."""
+    answer = yes_no(normalize_value(value))
+    if answer is None:
+        return map_value(value, kind, fld, user)
+    return (terms[0] if answer else terms[1]), True
 
 
 def count_or_people(value: object) -> int | None:
@@ -487,6 +515,14 @@ def validate_sheet(
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
     warnings = _optional_failures(columns, kind, data_index)
+    if kind == "proposals" and "decision" in columns and "status" not in columns:
+        # One 处理情况 column for both: 立案（已办结）, 立案，办理中 — the 办理状态 is read from the same words.
+        col = next(c for c, f in layout.fields.items() if f == "decision")
+        status = _Column(cells(col), _status_in_text)
+        found = sum(1 for v in status.values if v is not None)
+        if found:
+            columns["status"] = status
+            warnings.append(t("warn.status_in_decision", header=layout.headers[col] or f"第{col + 1}列", rows=found))
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
