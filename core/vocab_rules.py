@@ -143,10 +143,10 @@ HEADER_RULES: tuple[tuple[str, str, str], ...] = (
     (r"(承办|办理|责任)(部门|单位)", "proposals", "department"),
     (r"(分工会|部门|单位|科室)", "member_counts", "sub_union"),
     (r"(分工会|部门|单位|科室)", "roster", "sub_union"),
-    (r"(所在|所属)(分工会|部门|单位)", "awards", "sub_union"),
+    (r"(所在|所属)(分工会|部门|单位|教研组|年级组|处室|科室|组)", "awards", "sub_union"),
     (r"(授予|颁发|颁奖|发文|评选)(单位|部门|机关)", "awards", "grantor"),
     (r"(姓名|对象|人员|受助人|领取人)", "welfare", "recipient"),
-    (r"(获奖|受表彰)(者|人|对象|个人|集体|单位)", "awards", "recipient"),
+    (r"(获奖|受表彰|获表彰|得奖)(者|人|对象|个人|集体|单位|教师|老师|教职工|职工|团队)|获得者", "awards", "recipient"),
     (r"(提案|领衔)(人|代表)", "proposals", "proposer"),
     # what
     (r"(类别|类型|事由|种类|性质)", "welfare", "category"),
@@ -200,6 +200,8 @@ KIND_WORDS: dict[str, str] = {
     "proposals": r"提案|教代会|职代会",
     "awards": r"获奖|评优|荣誉|表彰|奖项",
     "budget": r"预算|决算|预决算|收支",
+    "donations": r"捐款|捐赠|募捐|一日捐|献爱心|爱心款",
+    "publicity": r"宣传|报道|稿件|投稿|信息发布",
 }
 _KIND_WORDS = {kind: re.compile(words) for kind, words in KIND_WORDS.items()}
 
@@ -325,7 +327,8 @@ VALUE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
         (r"文体|文艺|体育|运动|联欢|文化|健身|球|棋|歌|舞|摄影|书画", "文体活动"),
     ),
     ("awards", "level"): (
-        (r"全国|国家|中华|部级", "国家级"),
+        # A ministry written in the 级别 column (教育部, 人力资源和社会保障部) is a national body.
+        (r"全国|国家|中华|部级|^(?!.*[校院系省市区县厅局])[\u4e00-\u9fff]{1,10}部$", "国家级"),
         (r"省", "省级"),
         (r"市|地级|州", "市级"),
         (r"区|县|旗", "区县级"),
@@ -333,7 +336,8 @@ VALUE_RULES: dict[tuple[str, str], tuple[tuple[str, str], ...]] = {
     ),
     ("awards", "award_type"): (
         (r"个人|本人", "个人"),
-        (r"集体|团体|单位|团队|班组|部门|小组|组", "集体"),
+        # Not a bare 组: 语文组 in a 所在教研组 column is where a person works, not the award's type.
+        (r"集体|团体|单位|团队|班组|部门|小组", "集体"),
     ),
     ("proposals", "decision"): (
         (r"不予|不立案|未立案|不作|不宜", "不予立案"),

@@ -367,6 +367,25 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     return _TEXT
 
 
+_GRADE = re.compile(r"特等奖|[一二三四五六1-6]等奖|优秀奖|鼓励奖|金奖|银奖|铜奖|第[一二三四五六七八九十\d]+名")
+
+
+def _grade_in_text(value: object) -> str | None:
+    """The 等次 a 级别 cell also states (省级一等奖 → 一等奖), or None."""
+    if is_blank(value):
+        return None
+    m = _GRADE.search(normalize_value(value))
+    return m.group(0) if m else None
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,20})[”\"」』]")
+
+
+def _listed(text: object) -> int | None:
+    """How many people a cell lists (张三、李四 → 2; 王五等6人 → 6); None for one name or other text."""
+    return people_count(nfkc(text).strip()) if isinstance(text, str) else None
+
+
 def _status_in_text(value: object) -> tuple[str, bool] | None:
     """The 办理状态 a 处理结果 cell also states (立案（已办结） → 已办结), or None when it states none."""
     if is_blank(value):
@@ -515,6 +534,14 @@ def validate_sheet(
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
     warnings = _optional_failures(columns, kind, data_index)
+    if kind == "awards" and "level" in columns and "grade" not in columns:
+        # One 获奖级别及等次 column: 省级一等奖, 市级（二等奖） — the 等次 is read from the same cell.
+        col = next(c for c, f in layout.fields.items() if f == "level")
+        grade = _Column(cells(col), _grade_in_text)
+        found = sum(1 for v in grade.values if v is not None)
+        if found:
+            columns["grade"] = grade
+            warnings.append(t("warn.grade_in_level", header=layout.headers[col] or f"第{col + 1}列", rows=found))
     if kind == "proposals" and "decision" in columns and "status" not in columns:
         # One 处理情况 column for both: 立案（已办结）, 立案，办理中 — the 办理状态 is read from the same words.
         col = next(c for c, f in layout.fields.items() if f == "decision")
@@ -545,7 +572,8 @@ def validate_sheet(
             )
     dated_by_year = records.pop("_dated_by_year", 0)
     if dated_by_year:
-        warnings.append(t("warn.dated_by_year", rows=dated_by_year, year=layout.default_year))
+        key = "warn.dated_by_year" if kind == "proposals" else "warn.dated_by_title_year"
+        warnings.append(t(key, rows=dated_by_year, year=layout.default_year))
     # Each column becomes Arrow once: the redaction below, the frame and the commit all read that.
     records = _to_arrow(records)
     # A free-text column keeps its cells (stripped) as its Arrow array: when those cells passed the
@@ -1028,8 +1056,11 @@ def _build_welfare(columns, n, layout):
     category = _vocab_values(columns, "category", n, unknown)
     recipient = _get(columns, "recipient", n)
     counts = _get(columns, "person_times", n)
-    # A row naming one person with the count left blank counts once (DOMAIN.md).
-    person_times = [c if c is not None else (1 if r else None) for c, r in zip(counts, recipient, strict=False)]
+    # A row naming one person with the count left blank counts once (DOMAIN.md); a list of names
+    # (赵磊、胡斌、马超) counts its people, as the 人数 a clerk would have written.
+    person_times = [
+        c if c is not None else ((_listed(r) or 1) if r else None) for c, r in zip(counts, recipient, strict=False)
+    ]
     amount = _get(columns, "amount", n)
     if "amount" not in columns and "unit_rate" in columns:
         # No 金额 column: the amount is 标准（元/人）× 人数, as the clerk computes it.
@@ -1282,10 +1313,21 @@ def _build_donations(columns, n, layout):
     texts = [_get(columns, f, n) for f in ("seq", "drive", "sub_union", "donor")]
     # 2021年小计（4次）: a year's subtotal row (the label is not at the start, so classify_rows keeps it).
     subtotal = [any(isinstance(col[i], str) and _SUBTOTAL_WORDS.search(col[i]) for col in texts) for i in range(n)]
+    # One drive's list of donors (2023年“慈善一日捐”捐款明细) has no date column: the drive is in the
+    # title's year, placed on 1 January as a person would file it; validate_sheet warns.
+    dated_by_year = 0
+    if "date" not in columns and layout.default_year is not None:
+        days = [None if subtotal[i] else dt.date(layout.default_year, 1, 1) for i in range(n)]
+        precision = [None if d is None else "day" for d in days]
     _require(days, "date", reasons, _errors(columns, "date"))
     _require(amount, "amount", reasons, _errors(columns, "amount"))
     _non_negative(amount, "amount", reasons)
-    drive, filled = _fill_down([None if subtotal[i] else v for i, v in enumerate(_get(columns, "drive", n))])
+    if "date" not in columns and layout.default_year is not None:
+        dated_by_year = sum(1 for i in range(n) if days[i] is not None and not reasons[i])
+    drives = _get(columns, "drive", n)
+    if "drive" not in columns and (named := _QUOTED.search(layout.title or "")):
+        drives = [named.group(1)] * n  # the drive the title names in quotes: “慈善一日捐”
+    drive, filled = _fill_down([None if subtotal[i] else v for i, v in enumerate(drives)])
     destination = _get(columns, "recipient_org", n)
     last = None
     dest: list[object] = []
@@ -1295,7 +1337,7 @@ def _build_donations(columns, n, layout):
         dest.append(last)
     donor = _get(columns, "donor", n)
     counts = _get(columns, "donors", n)
-    donors = [c if c is not None else (1 if d else None) for c, d in zip(counts, donor, strict=False)]
+    donors = [c if c is not None else ((_listed(d) or 1) if d else None) for c, d in zip(counts, donor, strict=False)]
     records = {
         "date": days,
         "date_precision": precision,
@@ -1308,6 +1350,7 @@ def _build_donations(columns, n, layout):
         "recipient_org": dest,
         "is_subtotal": subtotal,
         "note": _get(columns, "note", n),
+        "_dated_by_year": dated_by_year,  # not a column: validate_sheet takes it out for the warning
     }
     return records, reasons, Counter()
 
