@@ -161,3 +161,31 @@ def test_an_empty_store_says_so_and_a_first_load_shows_its_period_at_once(tmp_pa
         total = queries.welfare_totals(live_store(), queries.Filters.of(2022))["total_yuan"]
         assert total == pytest.approx(_file_total(ledger), abs=0.005)
         assert metric(at, "福利慰问支出") == fmt.seed_wan(total)
+
+
+# The file names of element code the browser fetched, with when it asked (startTime) and when the request
+# got a connection (requestStart), ms from navigation start (Resource Timing).
+CODE_REQUESTS = r"""() => performance.getEntriesByType('resource')
+  .map(e => [(e.name.match(/\/(Metric|PlotlyChart|Selectbox|Radio|Multiselect)\.[^/]*\.js$/) || [])[1],
+             e.startTime, e.requestStart])
+  .filter(e => e[0])"""
+
+
+@pytest.mark.browser
+def test_the_browser_asks_for_the_metric_code_before_the_sidebar_widgets(demo_server, chromium):
+    pytest.importorskip("playwright.async_api")
+    from tests.browser_helpers import goto, require_chromium
+
+    require_chromium()
+
+    async def main(browser):
+        page = await browser.new_page(viewport={"width": 1440, "height": 1000})
+        await goto(page, demo_server, "[data-testid='stSidebar'] [data-testid='stSelectbox']")
+        await page.wait_for_selector("[data-testid='stPlotlyChart'] .main-svg")
+        return await page.evaluate(CODE_REQUESTS)
+
+    asked = {name: (start, request) for name, start, request in chromium.run(main)}
+    assert {"Metric", "Selectbox", "Radio", "Multiselect"} <= set(asked), asked
+    widgets = min(asked[name][0] for name in ("Selectbox", "Radio", "Multiselect"))
+    assert asked["Metric"][0] < widgets, asked
+    assert asked["PlotlyChart"][0] < widgets, asked
