@@ -443,6 +443,13 @@ def _kept(key: str, options: list, default: object) -> object:
     return default
 
 
+def _index(key: str, options: list, value: object) -> int:
+    """A sidebar widget's index: ``value``'s when session state holds nothing for ``key``; else session state
+    holds ``value`` itself (:func:`_kept`) and the widget shows it (an index too would only make Streamlit log
+    that the widget has a default and a session-state value)."""
+    return 0 if key in st.session_state else options.index(value)
+
+
 def choose_view() -> View | None:
     """The view from session state and the page address, before anything is drawn (None: the store is empty).
 
@@ -504,21 +511,24 @@ def sidebar() -> None:
             return
         if view.orgs:
             options = [None, *view.orgs]
-            st.selectbox(t("sidebar.org"), options, index=options.index(view.org), format_func=_org_label, key="f_org")
+            index = _index("f_org", options, view.org)
+            st.selectbox(t("sidebar.org"), options, index=index, format_func=_org_label, key="f_org")
         labels = list(view.kinds)
         kind = labels[list(view.kinds.values()).index(view.kind)]
-        st.radio(t("sidebar.kind"), labels, index=labels.index(kind), horizontal=True, key="f_kind")
+        st.radio(t("sidebar.kind"), labels, index=_index("f_kind", labels, kind), horizontal=True, key="f_kind")
         if view.current is None:
             st.info(t("sidebar.no_periods", kind=t(f"period.kind.{view.kind}")))
             return
+        key = f"f_period_{view.kind}"
         labels = [p.label for p in view.periods]
-        st.selectbox(t("sidebar.period"), labels, index=labels.index(view.current.label), key=f"f_period_{view.kind}")
+        st.selectbox(t("sidebar.period"), labels, index=_index(key, labels, view.current.label), key=key)
+        key = f"f_compare_{view.kind}_{view.current.start_year}"
         st.selectbox(
             t("sidebar.compare"),
             view.compares,
-            index=view.compares.index(view.compare),
+            index=_index(key, view.compares, view.compare),
             format_func=_compare_label,
-            key=f"f_compare_{view.kind}_{view.current.start_year}",
+            key=key,
         )
         st.multiselect(
             t("sidebar.sub_unions"),
