@@ -188,4 +188,4 @@ def test_the_browser_asks_for_the_metric_code_before_the_sidebar_widgets(demo_se
     assert {"Metric", "Selectbox", "Radio", "Multiselect"} <= set(asked), asked
     widgets = min(asked[name][0] for name in ("Selectbox", "Radio", "Multiselect"))
     assert asked["Metric"][0] < widgets, asked
-    assert asked["PlotlyChart"][0] < widgets, asked
+    # (Not the chart's: the front end may start drawing a Plotly chart after widgets that arrived later.)
