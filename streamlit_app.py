@@ -1,4 +1,4 @@
-"""工会数据看板 (Union KPI Dashboard): the router. Page config, login, shared sidebar filters, navigation."""
+"""工会数据看板 (Union KPI Dashboard): the router. Page config, login, navigation, the page, then the shared sidebar."""
 
 import streamlit as st
 
@@ -52,9 +52,8 @@ if scope.may("history") and not scope.single_user:
 pages = {t("nav.dashboards"): dashboards}
 if data:
     pages[t("nav.data")] = data
-navigation = st.navigation(pages)
-with app.guard(t("sidebar.section")):
-    app.sidebar()
-navigation.run()
+# The filters are chosen first, then the page is drawn, then the sidebar's widgets showing those filters:
+# the page's elements reach the browser before the widgets' (issue 16, dashboard.app.run_page).
+app.run_page(st.navigation(pages))
 # The other pages' modules load in the background once this first page is out (issue 16).
 app.preload_later()

@@ -8,6 +8,7 @@ store's data version, which every load and removal bumps.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import importlib
 import logging
@@ -15,6 +16,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pandas as pd  # imported up front: otherwise the first DuckDB .df() pays for it
 import streamlit as st
@@ -257,7 +259,7 @@ def store() -> Store:
         return get_store()
     except StoreBusy:
         st.error(t("db.busy"))
-        st.stop()
+        stop()
 
 
 def local_only() -> None:
@@ -410,64 +412,132 @@ def _write_address(current: Period, compare: tuple[str, int] | None, org: str | 
         st.query_params.from_dict(wanted)
 
 
-def sidebar() -> None:
-    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state
-    and in the page address (see :func:`_apply_address`).
+@dataclasses.dataclass(frozen=True)
+class View:
+    """The view every page reads and the sidebar shows (筛选): the choices each widget offers and the one chosen.
 
+    ``orgs`` is empty when there is no 学校 choice (one school, or a school account); ``periods`` is empty
+    when ``kind`` holds no data (then ``current`` is None and the pages say 暂无数据).
+    """
+
+    orgs: list[str]
+    org: str | None
+    kinds: dict[str, str]  # widget label → kind
+    kind: str
+    periods: list[Period]
+    current: Period | None = None
+    compares: list[tuple[str, int] | None] = dataclasses.field(default_factory=list)
+    compare: tuple[str, int] | None = None
+    subs: list[str] = dataclasses.field(default_factory=list)
+    picked: list[str] = dataclasses.field(default_factory=list)  # the sub-unions as chosen in the widget
+
+
+def _kept(key: str, options: list, default: object) -> object:
+    """The value session state holds for the widget ``key`` when it is one of ``options``, else ``default``
+    (a value that is no longer offered is dropped, so the widget falls back to the same default)."""
+    if key in st.session_state:
+        value = st.session_state[key]
+        if value in options:
+            return value
+        del st.session_state[key]
+    return default
+
+
+def _index(key: str, options: list, value: object) -> int:
+    """A sidebar widget's index: ``value``'s when session state holds nothing for ``key``; else session state
+    holds ``value`` itself (:func:`_kept`) and the widget shows it (an index too would only make Streamlit log
+    that the widget has a default and a session-state value)."""
+    return 0 if key in st.session_state else options.index(value)
+
+
+def choose_view() -> View | None:
+    """The view from session state and the page address, before anything is drawn (None: the store is empty).
+
+    The router calls it before the page runs (the page reads :func:`filters`), and :func:`sidebar` calls it
+    again to draw its widgets after the page: the widgets show exactly the values chosen here (a value
+    session state no longer offers falls back to the widget's default, here and in the widget alike), and
+    whatever the page changed (a load: new periods; the address) shows in the sidebar and the next run.
     Session state holds plain data only: ``filters`` = ((kind, start_year), org, sub-unions) and
     ``compare`` = (kind, start_year) or None.
     """
     years, _, orgs = lists()
+    if not years:
+        st.session_state["filters"] = None
+        return None
+    _apply_address(orgs)
     mine = scope()
+    org = mine.org
+    org_choices = orgs if mine.org is None and len(orgs) > 1 else []
+    if org_choices:
+        org = _kept("f_org", [None, *org_choices], None)  # a school no longer in the store: all schools
+    kinds = {t(f"period.kind.{k}"): k for k in PERIOD_KINDS}
+    kind = kinds[_kept("f_kind", list(kinds), next(iter(kinds)))]
+    available = periods(kind)
+    if not available:
+        st.session_state["filters"] = None
+        return View(org_choices, org, kinds, kind, available)
+    # The widget shows labels; each label is looked up among the computed periods, never parsed.
+    by_label = {p.label: p for p in available}
+    current = by_label[_kept(f"f_period_{kind}", list(by_label), available[0].label)]
+    options, default = compare_options(current, available)
+    compare = _kept(f"f_compare_{kind}_{current.start_year}", options, options[default])
+    subs = lists(org)[1]
+    picked = list(st.session_state.get("f_subs") or ())
+    if not set(picked) <= set(subs):
+        del st.session_state["f_subs"]
+        picked = []
+    # No "Select all" (English, and pointless: none chosen is all); every sub-union chosen by hand
+    # is no filter either, so rows without a sub-union stay counted.
+    chosen = effective_sub_unions(picked, subs)
+    st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
+    st.session_state["compare"] = None if compare is None else tuple(compare)
+    return View(org_choices, org, kinds, kind, available, current, options, compare, subs, picked)
+
+
+def sidebar() -> None:
+    """The filters shared by every page (期间类型, 期间, 对比期, 学校, 分工会), kept in session state
+    and in the page address (see :func:`_apply_address`).
+
+    Drawn after the page (issue 16: the browser then asks for the page's element code before the
+    widgets'), from :func:`choose_view`, the function that chose the page's filters before it ran.
+    """
+    mine = scope()
+    view = choose_view()
     with st.sidebar:
         st.markdown(f"### {t('app.title')}")
         account_box(mine)
-        if not years:
+        if view is None:
             st.info(t("sidebar.empty"))
-            st.session_state["filters"] = None
             return
-        _apply_address(orgs)
-        org = mine.org
-        if mine.org is None and len(orgs) > 1:
-            if st.session_state.get("f_org") not in (None, *orgs):
-                del st.session_state["f_org"]  # a school no longer in the store (or never offered)
-            org = st.selectbox(t("sidebar.org"), [None, *orgs], format_func=_org_label, key="f_org")
-        kinds = {t(f"period.kind.{k}"): k for k in PERIOD_KINDS}
-        kind = kinds[st.radio(t("sidebar.kind"), list(kinds), horizontal=True, key="f_kind")]
-        available = periods(kind)
-        if not available:
-            st.info(t("sidebar.no_periods", kind=t(f"period.kind.{kind}")))
-            st.session_state["filters"] = None
+        if view.orgs:
+            options = [None, *view.orgs]
+            index = _index("f_org", options, view.org)
+            st.selectbox(t("sidebar.org"), options, index=index, format_func=_org_label, key="f_org")
+        labels = list(view.kinds)
+        kind = labels[list(view.kinds.values()).index(view.kind)]
+        st.radio(t("sidebar.kind"), labels, index=_index("f_kind", labels, kind), horizontal=True, key="f_kind")
+        if view.current is None:
+            st.info(t("sidebar.no_periods", kind=t(f"period.kind.{view.kind}")))
             return
-        # The widget shows labels; each label is looked up among the computed periods, never parsed.
-        by_label = {p.label: p for p in available}
-        current = by_label[st.selectbox(t("sidebar.period"), list(by_label), key=f"f_period_{kind}")]
-        options, default = compare_options(current, available)
-        compare = st.selectbox(
+        key = f"f_period_{view.kind}"
+        labels = [p.label for p in view.periods]
+        st.selectbox(t("sidebar.period"), labels, index=_index(key, labels, view.current.label), key=key)
+        key = f"f_compare_{view.kind}_{view.current.start_year}"
+        st.selectbox(
             t("sidebar.compare"),
-            options,
-            index=default,
+            view.compares,
+            index=_index(key, view.compares, view.compare),
             format_func=_compare_label,
-            key=f"f_compare_{kind}_{current.start_year}",
+            key=key,
         )
-        subs = lists(org)[1]
-        if not set(st.session_state.get("f_subs") or ()) <= set(subs):
-            del st.session_state["f_subs"]
-        # No "Select all" (English, and pointless: none chosen is all); every sub-union chosen by hand
-        # is no filter either, so rows without a sub-union stay counted.
-        chosen = effective_sub_unions(
-            st.multiselect(
-                t("sidebar.sub_unions"),
-                subs,
-                key="f_subs",
-                placeholder=t("sidebar.all_sub_unions"),
-                select_all=False,
-            ),
-            subs,
+        st.multiselect(
+            t("sidebar.sub_unions"),
+            view.subs,
+            key="f_subs",
+            placeholder=t("sidebar.all_sub_unions"),
+            select_all=False,
         )
-        st.session_state["filters"] = ((current.kind, current.start_year), org, tuple(chosen))
-        st.session_state["compare"] = None if compare is None else tuple(compare)
-        _write_address(current, st.session_state["compare"], org, list(chosen))
+        _write_address(view.current, view.compare, view.org, list(effective_sub_unions(view.picked, view.subs)))
         if store().get_meta("demo") == "true":
             st.caption(t("sidebar.demo"))
 
@@ -501,9 +571,55 @@ def require_filters() -> tuple[queries.Filters, queries.Filters | None]:
     current, compare = filters()
     if current is None:
         st.info(t("app.no_data"))
-        st.stop()
+        stop()
     check_scope(current)
     return current, compare
+
+
+class PageStopped(BaseException):
+    """A page ended early through :func:`stop` (a BaseException, as st.stop's own: no guard catches it)."""
+
+
+_PAGE = threading.local()  # .running: a page is running inside :func:`run_page` on this script thread
+
+
+def stop() -> NoReturn:
+    """End the page here, as st.stop() does, but let the router still draw the sidebar after it.
+
+    st.stop() ends the whole script run: with the sidebar drawn after the page (issue 16) a page that
+    stops early (上传台账 before a file is chosen) would lose the sidebar and, with its widgets not drawn,
+    the chosen period.  Outside :func:`run_page` (the router, a fragment's own rerun) this is st.stop().
+    """
+    if getattr(_PAGE, "running", False):
+        raise PageStopped
+    st.stop()
+
+
+def run_page(navigation: object) -> None:
+    """Choose the view (:func:`choose_view`), run the page, then draw the shared sidebar.
+
+    The page comes first so that its elements reach the browser first: the browser loads each element
+    type's code when the first element of that type arrives, on six connections per server, and with the
+    sidebar first st.metric's code waited behind some 28 files of the sidebar widgets' (issue 16).  The
+    sidebar is drawn when the page stopped early (:func:`stop`) or failed as well.
+    """
+    st.session_state["filters"] = None  # no stale view when choosing one fails
+    with guard(t("sidebar.section")):
+        choose_view()
+    failed: Exception | None = None
+    _PAGE.running = True
+    try:
+        navigation.run()
+    except PageStopped:
+        pass
+    except Exception as err:  # noqa: BLE001 - shown as before (re-raised), after the sidebar is drawn
+        failed = err
+    finally:
+        _PAGE.running = False
+    with guard(t("sidebar.section")):
+        sidebar()
+    if failed is not None:
+        raise failed
 
 
 @contextlib.contextmanager
@@ -1021,7 +1137,7 @@ def check_scope(f: queries.Filters) -> None:
     """Stop the page with one message when ``f`` reaches outside the user's scope."""
     if not in_scope(scope(), f):
         st.error(t("access.out_of_scope"))
-        st.stop()
+        stop()
 
 
 def require(what: str) -> None:
@@ -1031,7 +1147,7 @@ def require(what: str) -> None:
     """
     if not scope().may(what):
         st.error(t("access.denied"))
-        st.stop()
+        stop()
 
 
 def may(what: str) -> bool:
@@ -1105,9 +1221,8 @@ def account_box(mine: Scope) -> None:
         else t("login.signed_in", user=md(mine.user), role=role)
     )
     st.caption(text)
-    if st.button(t("login.logout"), key="logout", icon=":material/logout:"):
-        logout()
-        st.rerun()
+    # A callback: the logout happens before the next run, not after that run's page (drawn before the sidebar).
+    st.button(t("login.logout"), key="logout", icon=":material/logout:", on_click=logout)
 
 
 def district_available() -> bool:

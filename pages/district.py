@@ -15,7 +15,7 @@ with app.guard(t("district.section.table")):
     table = app.district(current)
     if len(table) < 2:
         st.info(t("district.none"))
-        st.stop()
+        app.stop()
     st.caption(t("district.caption"))
     app.table(app.district_labelled(table))
     st.download_button(

@@ -63,7 +63,7 @@ with app.guard(t("manage.section.templates")):
 # The whole database (backup), personal information and demo data are the administrator's (or the
 # single user's); a chair manages her school's batches and downloads templates only.
 if not app.may("backup"):
-    st.stop()
+    app.stop()
 
 with app.guard(t("manage.section.backup")):
     st.subheader(t("manage.backup"))

@@ -23,7 +23,7 @@ files = st.file_uploader(
 )
 if not files:
     st.info(t("upload.choose"))
-    st.stop()
+    app.stop()
 
 reports = {}
 schools = {}  # file → the school whose mapping profile reads it and keeps what the forms save (None: every school)
