@@ -1,0 +1,84 @@
+"""The server's start (服务启动, issue 16): the first visitor's imports and store, begun when the server starts.
+
+``streamlit run streamlit_app.py`` serves the file as an ``st.App`` (Streamlit 1.67 finds the
+``server = st.App(...)`` assignment in streamlit_app.py, imports that file once as the module
+``streamlit_app`` and serves it with uvicorn; every visit still runs the file as ``__main__``).
+The App's :func:`lifespan` starts :func:`warm_up` in a background thread when the server starts:
+it imports what 总览's first run needs (pandas, pyarrow, DuckDB, Plotly … about 1.3 s) and opens
+the store (the demo snapshot copied in on a first start), while the visitor's browser still loads
+Streamlit's own code (about 1.5 s).  The first run then finds them done instead of doing them
+itself.  Nothing here answers a request: the server serves exactly what it served before.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from streamlit.logger import get_logger
+
+log = get_logger(__name__)  # Streamlit's format; debug lines show with `--logger.level=debug`
+
+# What 总览's first run imports beyond dashboard.app (seen in sys.modules after an AppTest run of the
+# app): Plotly's figure code and Streamlit's chart element, Streamlit's icon names (st.Page's icons).
+# pyarrow.pandas_compat: the first DataFrame Streamlit sends (pyarrow's pandas conversion).
+MODULES = (
+    "dashboard.app",
+    "dashboard.charts",
+    "plotly.graph_objects",
+    "plotly.io",
+    "plotly.subplots",
+    "streamlit.elements.plotly_chart",
+    "streamlit.material_icon_names",
+    "pyarrow.pandas_compat",
+)
+
+THREAD = "union-warm-up"
+_DONE = threading.Event()
+_STARTED = threading.Event()
+
+
+def _not_from_warm_up(record: logging.LogRecord) -> bool:
+    """Drop Streamlit's "missing ScriptRunContext" warning of the warm-up thread: st.cache_resource warns
+    so outside a visit's run, which is where the warm-up fills the store's cache on purpose."""
+    return record.threadName != THREAD
+
+
+def warm_up() -> None:
+    """Import :data:`MODULES` and open the store (:func:`dashboard.app.get_store`, the same cached store the
+    first visit gets).  A failure only leaves the work to the first visit (which then shows its error)."""
+    started = time.perf_counter()
+    logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_from_warm_up)
+    try:
+        for name in MODULES:
+            importlib.import_module(name)
+        imported = time.perf_counter()
+        from dashboard import app
+
+        app.get_store()
+        log.debug("warm-up: imports %.2f s, store %.2f s", imported - started, time.perf_counter() - imported)
+    except Exception:  # noqa: BLE001 - the first visit does the same work and shows its error
+        log.debug("warm-up failed; the first visit opens the store itself", exc_info=True)
+    finally:
+        _DONE.set()
+
+
+def start_warm_up() -> threading.Thread | None:
+    """Start :func:`warm_up` in a background thread, once per process (None when already started)."""
+    if _STARTED.is_set():
+        return None
+    _STARTED.set()
+    thread = threading.Thread(target=warm_up, name=THREAD, daemon=True)
+    thread.start()
+    return thread
+
+
+@asynccontextmanager
+async def lifespan(_server: object) -> AsyncIterator[None]:
+    """The st.App's start and stop: the warm-up starts, the server answers at once (it does not wait)."""
+    start_warm_up()
+    yield
