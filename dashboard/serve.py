@@ -77,8 +77,27 @@ def start_warm_up() -> threading.Thread | None:
     return thread
 
 
+def close_stores() -> None:
+    """Close every store the app opened (:data:`dashboard.app.OPENED_STORES`): a file store's write-ahead log
+    goes into the file.  Served as an st.App, the process ends on SIGTERM (uvicorn raises it again once the
+    server has stopped) without Python's own clean-up, which used to close the store."""
+    import sys
+
+    app = sys.modules.get("dashboard.app")  # not imported: nothing was opened
+    for store in list(app.OPENED_STORES) if app is not None else []:
+        app.OPENED_STORES.discard(store)
+        try:
+            store.close()
+        except Exception:  # noqa: BLE001 - stopping anyway; the next open replays the log
+            log.debug("closing the store failed", exc_info=True)
+
+
 @asynccontextmanager
 async def lifespan(_server: object) -> AsyncIterator[None]:
-    """The st.App's start and stop: the warm-up starts, the server answers at once (it does not wait)."""
+    """The st.App's start and stop: the warm-up starts (the server answers at once, it does not wait); at the
+    stop the stores are closed."""
     start_warm_up()
-    yield
+    try:
+        yield
+    finally:
+        close_stores()
