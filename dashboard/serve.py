@@ -48,14 +48,31 @@ def _not_from_warm_up(record: logging.LogRecord) -> bool:
     return record.threadName != THREAD
 
 
+def _first_chart() -> None:
+    """Build and serialise a small figure as 总览's trend chart is (charts.trends, then st.plotly_chart's
+    plotly.io.to_json): Plotly imports most of its figure code (layout parts, JSON encoder) on first use."""
+    import pandas as pd
+    import plotly.io
+
+    from core.labels import t
+    from dashboard import charts
+
+    frame = pd.DataFrame({"year": [2025, 2026], "value": [1.0, 2.0]})
+    units = (t("unit.wan"), t("unit.person_times"))
+    figure = charts.trends({unit: (frame, unit) for unit in units}, t("overview.trend"))
+    plotly.io.to_json(figure, validate=False)
+
+
 def warm_up() -> None:
-    """Import :data:`MODULES` and open the store (:func:`dashboard.app.get_store`, the same cached store the
-    first visit gets).  A failure only leaves the work to the first visit (which then shows its error)."""
+    """Import :data:`MODULES`, draw a first figure off screen and open the store (:func:`dashboard.app.get_store`,
+    the same cached store the first visit gets).  A failure only leaves the work to the first visit (which then
+    shows its error)."""
     started = time.perf_counter()
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(_not_from_warm_up)
     try:
         for name in MODULES:
             importlib.import_module(name)
+        _first_chart()
         imported = time.perf_counter()
         from dashboard import app
 
