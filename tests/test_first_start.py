@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import re
+import sys
 import threading
 from pathlib import Path
 
@@ -113,7 +114,6 @@ def test_the_app_module_leaves_exports_and_loaders_for_later():
     """总览's first run imports dashboard.app: openpyxl (the .xlsx exports), the loaders (upload page) and the
     congress pack's modules wait until a page asks for them (issue 16: ~0.4 s of a first start)."""
     import subprocess
-    import sys
 
     heavy = ["openpyxl", "loaders.loading", "loaders.analysis", "rapidfuzz", "dashboard.workbook", "dashboard.pack"]
     heavy += ["pptx", "docx", "dashboard.uploads"]
@@ -127,7 +127,6 @@ def test_the_other_pages_modules_load_in_the_background_after_the_first_page(tmp
     """After 总览's first run the uploads, exports and pack modules are imported by app.preload_later's thread."""
     import os
     import subprocess
-    import sys
 
     code = (
         "import sys, time, dashboard.app as app\n"
@@ -194,8 +193,10 @@ def test_the_warm_up_opens_the_store_the_first_visit_then_uses(fresh_db, monkeyp
         return original(path, **kwargs)
 
     monkeypatch.setattr(app, "open_store", counted)
+    switch = sys.getswitchinterval()
     serve.warm_up()
     assert len(opened) == 1
+    assert sys.getswitchinterval() == switch  # the GIL's switch interval is Python's again after the warm-up
     assert app.get_store().get_meta("demo") == "true"  # the snapshot is in before anyone visits
     at = AppTest.from_file(str(ROOT / "streamlit_app.py"), default_timeout=120)
     at.run()
@@ -275,7 +276,6 @@ def test_streamlit_run_imports_and_opens_the_store_before_anyone_visits(tmp_path
     data in it (the old server did all that in the first visit's run)."""
     import os
     import subprocess
-    import sys
     import time
 
     from benchmarks.browser import answering, free_port
@@ -321,7 +321,6 @@ def test_a_new_store_survives_its_process_being_killed(tmp_path):
     cannot replay a migration's ALTER TABLE … ADD COLUMN from the log (the store was unusable: NotAStore),
     so the migrations are checkpointed into the file."""
     import subprocess
-    import sys
 
     db = tmp_path / "killed.duckdb"
     code = (
