@@ -337,3 +337,43 @@ def test_a_new_store_survives_its_process_being_killed(tmp_path):
     with Store(db) as store:  # replays the log
         assert store.scalar("SELECT count(*) FROM welfare") == demo_store.manifest()["tables"]["welfare"]
     same_as_generator(demo_figures(db))
+
+
+# A selected radio option is drawn in the theme's primaryColor (.streamlit/config.toml: #c0392b; Streamlit's own is
+# #ff4b4b): the sidebar's period kind (年度 / 学年) has one.
+THEMED_RADIO = """() => [...document.querySelectorAll("[data-testid='stRadioOption'] div")]
+    .some(e => getComputedStyle(e).backgroundColor === "rgb(192, 57, 43)")"""
+
+
+def _browser_available() -> bool:
+    import importlib.util
+
+    from tests.browser_helpers import CHROMIUM
+
+    return importlib.util.find_spec("playwright") is not None and Path(CHROMIUM).exists()
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(not _browser_available(), reason="needs Playwright and Debian's chromium")
+def test_a_new_server_shows_the_demo_overview_with_config_toml_applied(chromium, tmp_path):
+    """The README's `streamlit run streamlit_app.py` (an st.App now) on an empty database: the first visitor gets
+    总览 with the demo's figures, .streamlit/config.toml's theme, and the store is closed when the server stops."""
+    from dashboard import formatting as fmt
+    from tests.browser_helpers import goto, metric, no_errors, streamlit_server
+
+    db = tmp_path / "union.duckdb"
+
+    async def main(browser):
+        page = await browser.new_page()
+        await goto(page, url, "[data-testid='stMetric']", "福利慰问支出")
+        await no_errors(page)
+        captions = await page.locator("[data-testid='stCaptionContainer']").all_inner_texts()
+        year = int(next(m.group(1) for c in captions if (m := re.search(r"统计期间：(\d{4})", c))))
+        return year, await metric(page, "福利慰问支出"), await page.evaluate(THEMED_RADIO), await page.title()
+
+    with streamlit_server(db, tmp_path / "streamlit.log") as url:
+        year, welfare, themed, title = chromium.run(main)
+    assert welfare == fmt.seed_wan(expected_figures()[year]["welfare_yuan"])
+    assert themed and title == t("app.title")
+    assert not Path(f"{db}.wal").exists()  # the store the visit used was closed when the server stopped
+    same_as_generator(demo_figures(db))
