@@ -22,6 +22,8 @@ from contextlib import asynccontextmanager
 
 from streamlit.logger import get_logger
 
+from core.labels import t
+
 log = get_logger(__name__)  # Streamlit's format; debug lines show with `--logger.level=debug`
 
 # What 总览's first run imports beyond dashboard.app (seen in sys.modules after an AppTest run of the
@@ -59,7 +61,6 @@ def _first_chart() -> None:
     import pandas as pd
     import plotly.io
 
-    from core.labels import t
     from dashboard import charts
 
     frame = pd.DataFrame({"year": [2025, 2026], "value": [1.0, 2.0]})

@@ -377,3 +377,19 @@ def test_a_new_server_shows_the_demo_overview_with_config_toml_applied(chromium,
     assert themed and title == t("app.title")
     assert not Path(f"{db}.wal").exists()  # the store the visit used was closed when the server stopped
     same_as_generator(demo_figures(db))
+
+
+def test_the_server_imports_streamlit_app_without_the_heavy_modules():
+    """`streamlit run` imports streamlit_app.py as a module to find its st.App: that import (before the server
+    answers) runs no visit's code and leaves pandas, DuckDB and dashboard.app to the warm-up thread."""
+    import subprocess
+
+    code = (
+        "import sys, streamlit as st, streamlit_app\n"
+        "assert isinstance(streamlit_app.server, st.App), streamlit_app.server\n"
+        "assert str(streamlit_app.server.script_path) == streamlit_app.__file__\n"
+        "print(sorted(m for m in ('pandas', 'numpy', 'pyarrow', 'duckdb', 'dashboard.app') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().splitlines()[-1] == "[]"
