@@ -677,6 +677,11 @@ class Store:
                 with self.transaction() as cur:
                     cur.execute(sql if self.lake is None else lake_dialect(sql))
                     cur.execute("INSERT INTO schema_migrations VALUES (?, now())", [version])
+            if done < len(MIGRATIONS) and self.lake is None and self.path != ":memory:":
+                # The new schema goes into the file itself now: DuckDB 1.5.5 cannot replay a write-ahead log
+                # holding a migration's ALTER TABLE … ADD COLUMN (an internal error on the next open, the
+                # store unusable) if the process ends without closing it (killed, power cut).
+                self._conn.execute("CHECKPOINT")
 
     @contextlib.contextmanager
     def _reader(self) -> Iterator[duckdb.DuckDBPyConnection]:

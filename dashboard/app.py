@@ -14,6 +14,7 @@ import importlib
 import logging
 import tempfile
 import threading
+import weakref
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NoReturn
@@ -175,8 +176,15 @@ def get_store(path: str | None = None) -> Store:
     """The process's one open store (DuckDB file, or the lake with UNION_STORE=ducklake); demo data on first start
     (see :func:`start_demo`)."""
     store = open_store(path)
+    OPENED_STORES.add(store)
     start_demo(store)
     return store
+
+
+# The stores get_store opened that are still in use (weak: a store dropped from the cache closes as before):
+# dashboard.serve closes them when the server stops (a file store is checkpointed then; `streamlit run`
+# ends on SIGTERM without Python's clean-up, which closed them).
+OPENED_STORES: weakref.WeakSet[Store] = weakref.WeakSet()
 
 
 # Demo loads running in the background, by database path (a first start without a usable snapshot).
