@@ -29,6 +29,7 @@ from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
+    MONEY_UNITS,
     CellError,
     ParsedDate,
     normalize_value,
@@ -339,6 +340,51 @@ class _Reasons(dict):
         return mask
 
 
+def _money_unit_of(layout: Layout, col: int) -> str | None:
+    """A money column's unit: its own header's (金额（千元）) first, else the sheet's (title, note under the table)."""
+    unit = layout.units[col] if col < len(layout.units) else None
+    return unit if unit in MONEY_UNITS else layout.money_unit
+
+
+# A scaled amount (千元/万元 → 元) this large on one row of these ledgers looks like 元 typed under a
+# 万元 title (3000 → 3,000 万元 for one person): the rows are named so the clerk can check the unit.
+SCALED_ROW_SUSPECT_YUAN = 1_000_000
+_SCALE_CHECKED_KINDS = ("welfare", "activities", "donations")
+
+
+def _scale_warnings(data: pd.DataFrame, layout: Layout, data_index: list[int]) -> list[str]:
+    """Warn when a 千元/万元 unit makes single rows implausibly large (over 100 万元), naming the rows."""
+    out = []
+    if layout.kind not in _SCALE_CHECKED_KINDS:
+        return out
+    for col, fld in layout.fields.items():
+        unit = _money_unit_of(layout, col)
+        factor = MONEY_UNITS.get(unit or "元", 1)
+        if fld not in vocab.MONEY_FIELDS or factor == 1 or col not in data.columns:
+            continue
+        rows = []
+        for n, value in enumerate(data[col].tolist()):
+            try:
+                number = parse_number(value)
+            except CellError:
+                continue
+            if number is not None and number * factor >= SCALED_ROW_SUSPECT_YUAN:
+                rows.append(data_index[n] + 1)
+        if rows:
+            where = "header" if layout.units[col] in MONEY_UNITS else (layout.money_unit_where or "above")
+            out.append(
+                t(
+                    "warn.unit_scale_large",
+                    header=layout.headers[col] or f"第{col + 1}列",
+                    unit=unit,
+                    where=t(f"unit.where.{where}"),
+                    count=len(rows),
+                    rows="、".join(map(str, rows[:5])) + (" 等" if len(rows) > 5 else ""),
+                )
+            )
+    return out
+
+
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     unit = layout.units[col] or layout.money_unit
     if fld == "award_date":
@@ -346,7 +392,7 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     if fld in vocab.DATE_FIELDS:
         return _bounded(lambda v: parse_date(v, layout.default_year), _check_date)
     if fld in vocab.MONEY_FIELDS:
-        return _bounded(lambda v: parse_number(v, unit if unit in ("万元", "元") else layout.money_unit), _check_amount)
+        return _bounded(lambda v: parse_number(v, unit if unit in MONEY_UNITS else layout.money_unit), _check_amount)
     if fld in vocab.COUNT_FIELDS:
         decision = layout.decisions.get(col)
         if decision is not None and decision.derived == "names":
@@ -487,6 +533,7 @@ def validate_sheet(
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
     warnings = _optional_failures(columns, kind, data_index)
+    warnings += _scale_warnings(data, layout, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
@@ -552,7 +599,7 @@ def validate_sheet(
         for fld, column in _STORE_COLUMN.get(kind, {}).items()
         if column in _names(frame)
     }
-    unit_of = lambda col: layout.units[col] or layout.money_unit  # noqa: E731 - a one-line lookup
+    unit_of = lambda col: _money_unit_of(layout, col)  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
         rows=frame,

@@ -1,0 +1,114 @@
+"""Money units written outside the header, labelled totals in full rows, 其中 lines under 合计 (probe 5).
+
+Each ledger is built here with figures summed by hand in the comments.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from loaders.analysis import analyse_file
+from tests.helpers import xlsx_bytes
+
+WELFARE_HEADER = ["序号", "日期", "分工会", "类别", "对象", "人次"]
+
+
+def _welfare(title: list[object] | None, money_header: str, amounts: list[object], foot: list[list] = ()) -> bytes:
+    rows = [] if title is None else [title]
+    rows.append([*WELFARE_HEADER, money_header])
+    for n, amount in enumerate(amounts, start=1):
+        rows.append([n, dt.datetime(2023, n, 10), "语文分工会", "生病住院慰问", f"教师{n}", 1, amount])
+    rows.append(["合计", None, None, None, None, len(amounts), round(sum(amounts), 2)])
+    rows.extend(foot)
+    return xlsx_bytes({"慰问": rows})
+
+
+def _sheet(content: bytes, name: str = "a.xlsx"):
+    report = analyse_file(content, name)
+    assert not report.fatal and not report.error, report.fatal or report.error
+    (sheet,) = report.data_sheets
+    return sheet
+
+
+def _amounts(sheet) -> list[float]:
+    return [round(v, 2) for v in sheet.result.rows.column("amount_yuan").to_pylist()]
+
+
+def _money_check(sheet):
+    (check,) = [r for r in sheet.result.reconciliation if r.field == "amount"]
+    return check
+
+
+# --- 1. the sheet's money unit, wherever it is written -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "header", "foot"),
+    [
+        (["城南小学2023年节日福利发放台账（金额：万元）"], "金额", []),  # W02: title （金额：万元）
+        (["西湖小学2023年慰问金发放台账（万元）"], "金额", []),  # W02c: title （万元）
+        (
+            ["西湖小学2023年慰问金发放台账"],
+            "金额",
+            [[None], ["注：表中金额单位为万元。"]],
+        ),  # W02d: note under the table
+    ],
+)
+def test_wan_yuan_outside_the_header_scales_amounts_and_the_total(title, header, foot):
+    # 0.2 + 0.15 + 0.05 万元 = 2,000 + 1,500 + 500 = 4,000 元
+    sheet = _sheet(_welfare(title, header, [0.2, 0.15, 0.05], foot))
+    assert _amounts(sheet) == [2000.0, 1500.0, 500.0]
+    check = _money_check(sheet)
+    assert (check.written, check.loaded, check.matches) == (4000.0, 4000.0, True)
+
+
+@pytest.mark.parametrize(
+    ("title", "header", "foot"),
+    [
+        (["城东中学2023年慰问金发放台账"], "金额（千元）", []),  # W01: header 金额（千元）
+        (["城东中学2023年慰问金发放台账（单位：千元）"], "金额", []),  # title
+        (["城东中学2023年慰问金发放台账"], "金额", [["说明：金额单位为千元"]]),  # note under the table
+    ],
+)
+def test_qian_yuan_anywhere_scales_by_a_thousand(title, header, foot):
+    # 3 + 0.5 + 1.5 千元 = 3,000 + 500 + 1,500 = 5,000 元; the 合计 5 千元 reads 5,000 元 too
+    sheet = _sheet(_welfare(title, header, [3, 0.5, 1.5], foot))
+    assert _amounts(sheet) == [3000.0, 500.0, 1500.0]
+    check = _money_check(sheet)
+    assert (check.written, check.loaded) == (5000.0, 5000.0)
+
+
+def test_header_unit_wins_and_a_count_unit_scales_nothing():
+    # Title says 万元 but the column's own header says 元: 800 + 1,200 = 2,000 元; 人次 1 + 1 stays 2.
+    rows = [
+        ["慰问金台账（单位：万元）"],
+        [*WELFARE_HEADER, "金额（元）"],
+        [1, dt.datetime(2023, 3, 1), "语文分工会", "生育慰问", "甲", 1, 800],
+        [2, dt.datetime(2023, 4, 1), "语文分工会", "生育慰问", "乙", 1, 1200],
+    ]
+    sheet = _sheet(xlsx_bytes({"慰问": rows}))
+    assert _amounts(sheet) == [800.0, 1200.0]
+    assert sheet.result.rows.column("person_times").to_pylist() == [1, 1]
+    # 单位：人 above a member table says nothing about money and changes no count
+    members = [["会员人数（单位：人）"], ["分工会", "会员人数"], ["语文分工会", 51], ["数学分工会", 37]]
+    sheet = _sheet(xlsx_bytes({"2023年": members}))
+    assert sheet.result.rows.column("members").to_pylist() == [51, 37]
+
+
+def test_yuan_figures_under_a_wan_yuan_title_are_warned_by_row():
+    # 3000 under （单位：万元） is 3,000 万元 = 30,000,000 元 for one person: beyond the row limit, rejected;
+    # 150 → 1,500,000 元 is loaded but named in the warning with row 4; 0.2 → 2,000 元 is fine.
+    rows = [
+        ["慰问金台账（单位：万元）"],
+        [*WELFARE_HEADER, "金额"],
+        [1, dt.datetime(2023, 3, 1), "语文分工会", "生育慰问", "甲", 1, 3000],
+        [2, dt.datetime(2023, 4, 1), "语文分工会", "生育慰问", "乙", 1, 150],
+        [3, dt.datetime(2023, 5, 1), "语文分工会", "生育慰问", "丙", 1, 0.2],
+    ]
+    sheet = _sheet(xlsx_bytes({"慰问": rows}))
+    assert _amounts(sheet) == [1_500_000.0, 2000.0]
+    assert [r.row for r in sheet.rejected] == [3]
+    (warning,) = [w for w in sheet.result.warnings if "像是按元填写" in w]
+    assert "“金额”" in warning and "万元" in warning and "2 行（第 3、4 行）" in warning
