@@ -106,6 +106,11 @@ _TOTAL = re.compile("^(?:" + "|".join(map(re.escape, vocab.TOTAL_MARKERS)) + ")"
 _NOTE = re.compile("^(?:" + "|".join(map(re.escape, vocab.NOTE_MARKERS)) + ")")
 _MARKER_CHARS = "[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
 _MARKER_START = "^[\\s\u3000]*" + _MARKER_CHARS
+# A label that ends with a total word is a total however full its row (全校合计, 支出合计, 语文组小计);
+# the word must end the label: 小计算机社团 or 合计划 are data.
+_TOTAL_END = re.compile(r"^\S{0,12}(?:合计|小计|总计|共计)(?:\(.{0,8}\))?$")
+# A breakdown line under the table's total: 其中：生育慰问 2 1800.
+_BREAKDOWN = re.compile(r"^\s*(?:其中|内含|含)[:：]?")
 
 
 def _squeeze(series: pd.Series) -> pd.Series:
@@ -156,8 +161,31 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     reasons[(count >= 2) & (header_hits >= (count - 1).clip(lower=2))] = "skip.header_repeat"
     reasons[first.str.match(_NOTE)] = "skip.note"
     reasons[first.str.match(_TOTAL)] = "skip.total"
+    # A label ending in 合计/小计/总计/共计 in the row's first cell, even in a full row (全校合计 317 156).
+    ends = leading.str.contains("计", regex=False).fillna(False).astype(bool) & (count >= 2)
+    if ends.any():
+        reasons[ends & _squeeze(leading).str.match(_TOTAL_END).fillna(False).astype(bool)] = "skip.total"
     reasons[count == 0] = "skip.blank"
     return reasons
+
+
+def breakdown_rows(frame: pd.DataFrame, reasons: pd.Series) -> pd.Series:
+    """Rows under the table's first total (合计) whose first filled cell starts with 其中/含: its breakdown.
+
+    ``其中：生育慰问 2 1800`` restates part of the total by category; it is not a payment.  Returns a
+    boolean Series (index as ``frame``) for the rows not already skipped.
+    """
+    out = pd.Series(False, index=frame.index)
+    totals = np.flatnonzero((reasons == "skip.total").to_numpy(dtype=bool))
+    if not len(totals):
+        return out
+    below = frame.iloc[totals[0] + 1 :]
+    below = below[reasons.iloc[totals[0] + 1 :].isna().to_numpy()]
+    if below.empty:
+        return out
+    first = below.bfill(axis=1).iloc[:, 0].astype("string")
+    out[first.index] = first.str.match(_BREAKDOWN).fillna(False).astype(bool)
+    return out
 
 
 def _starts_like_marker(leading: pd.Series) -> pd.Series:
@@ -515,6 +543,8 @@ def validate_sheet(
     reasons_by_row = classify_rows(body, layout, merged_rows)
     # Subtotals wherever their label sits (1月小计, 实验小学小计) and totals with no label at all.
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
+    # 其中：… lines under the total restate it by category (one skip reason, counted).
+    reasons_by_row[breakdown_rows(body, reasons_by_row)] = "skip.breakdown"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
     total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
     merged_once: list = []

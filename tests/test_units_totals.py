@@ -112,3 +112,72 @@ def test_yuan_figures_under_a_wan_yuan_title_are_warned_by_row():
     assert [r.row for r in sheet.rejected] == [3]
     (warning,) = [w for w in sheet.result.warnings if "像是按元填写" in w]
     assert "“金额”" in warning and "万元" in warning and "2 行（第 3、4 行）" in warning
+
+
+# --- 2. a labelled total in a full row ------------------------------------------------------------------
+
+MEMBERS = [
+    ["语文分工会", 51, 25],
+    ["综合计划科分工会", 37, 18],
+    ["英语分工会", 43, 21],
+]  # 51+37+43 = 131; 25+18+21 = 64
+
+
+def test_full_row_school_total_is_skipped_and_reconciled():
+    # M04: 全校合计 131 64 fills all three cells; 综合计划科 holds 合计 mid-text and stays data.
+    rows = [["2023年末会员人数"], ["分工会", "会员人数", "其中女"], *MEMBERS, ["全校合计", 131, 64]]
+    sheet = _sheet(xlsx_bytes({"2023年": rows}))
+    assert sheet.result.rows.column("members").to_pylist() == [51, 37, 43]
+    (check,) = sheet.result.reconciliation
+    assert (check.written, check.loaded, check.matches, check.row) == (131.0, 131.0, True, 6)
+
+
+def test_full_row_total_that_does_not_add_up_is_skipped_and_said():
+    # 全校合计 written as 140 while the rows sum to 131: still a total (not a 4th branch), shown 相差 -9.
+    rows = [["2023年末会员人数"], ["分工会", "会员人数", "其中女"], *MEMBERS, ["全校合计", 140, 64]]
+    sheet = _sheet(xlsx_bytes({"2023年": rows}))
+    assert sum(sheet.result.rows.column("members").to_pylist()) == 131
+    (check,) = sheet.result.reconciliation
+    assert (check.written, check.loaded, check.matches, check.difference) == (140.0, 131.0, False, -9.0)
+    assert any("合计" in line and "✗" in line or "相差" in line for line in sheet.explain())
+
+
+def test_budget_total_labelled_zhichu_heji_is_not_a_subject():
+    # B04: 30,000 + 110,000 + 12,000 = 152,000 budget; 27,400 + 104,600 + 9,800 = 141,800 final.
+    rows = [
+        ["闲林中学工会2023年经费预决算"],
+        ["科目", "预算数", "决算数"],
+        ["职工教育支出", 30000, 27400],
+        ["文体活动支出", 110000, 104600],
+        ["宣传活动支出", 12000, 9800],
+        ["支出合计", 152000, 141800],
+    ]
+    sheet = _sheet(xlsx_bytes({"2023年": rows}))
+    frame = sheet.result.rows
+    assert frame.column("subject").to_pylist() == ["职工教育支出", "文体活动支出", "宣传活动支出"]
+    assert sum(frame.column("budget_yuan").to_pylist()) == 152000
+    assert sum(frame.column("final_yuan").to_pylist()) == 141800
+
+
+# --- 3. 其中 breakdown lines under the total --------------------------------------------------------------
+
+
+def test_breakdown_lines_under_the_total_are_skipped_with_a_reason():
+    # W11: 1,000 + 3,000 + 500 = 4,500 元, 3 人次; the 其中 lines restate 4,500 by category.
+    rows = [
+        ["临平中学2023年慰问金发放台账"],
+        [*WELFARE_HEADER, "金额（元）"],
+        [1, dt.datetime(2023, 1, 2), "英语分工会", "生育慰问", "赵磊", 1, 1000],
+        [2, dt.datetime(2023, 1, 12), "艺体分工会", "困难补助", "郭佳", 1, 3000],
+        [3, dt.datetime(2023, 2, 3), "语文分工会", "生育慰问", "徐明", 1, 500],
+        ["合计", None, None, None, None, 3, 4500],
+        [None, None, None, "其中：生育慰问", None, 2, 1500],
+        [None, None, None, "其中：困难补助", None, 1, 3000],
+    ]
+    report = analyse_file(xlsx_bytes({"慰问": rows}), "a.xlsx")
+    assert not report.fatal
+    (sheet,) = report.data_sheets
+    assert sheet.rejected == []
+    assert _amounts(sheet) == [1000.0, 3000.0, 500.0]
+    assert dict(sheet.result.skipped) == {"合计/小计行": 1, "合计下的“其中”分项行": 2}
+    assert _money_check(sheet).matches
