@@ -218,8 +218,11 @@ def _year_groups(keys: list[list[str]]) -> dict[int, int]:
     return grouped if len(set(grouped.values())) >= 2 else {}  # one year over everything is no grouping
 
 
-# A money unit stated in words: 单位：千元, （金额：万元）, 金额单位为万元, 单位: 元 (after NFKC).
-_UNIT_STATEMENT = re.compile(r"(?:单位|金额)[:\s]*(?:单位)?[:为是\s]*(亿元|万元|千元|元)(?![/每])")
+# A money unit stated in words: 单位：千元, （金额：万元）, 金额单位为万元, 单位: 元 (after NFKC); not
+# 元/人 (a rate) nor 元 starting a name (填报单位：元宝中学).
+_UNIT_STATEMENT = re.compile(
+    r"(?:单位|金额)[:\s]*(?:单位)?[:为是\s]*(亿元|万元|千元|元)(?![/每]|[\u4e00-\u9fff](?!民币))"
+)
 # A bracket holding nothing but a money unit, as a title ends: …慰问金发放台账（万元）.
 _UNIT_BRACKET = re.compile(r"[(\[]\s*(亿元|万元|千元|元)\s*[)\]]")
 # How many rows at the foot of a sheet are read for a note such as 注：表中金额单位为万元。
