@@ -212,6 +212,7 @@ ZH: dict[str, str] = {
     "skip.blank": "空行",
     "skip.total": "合计/小计行",
     "skip.breakdown": "合计下的“其中”分项行",
+    "skip.income": "收入段（只计支出科目）",
     "skip.note": "制表/签名/备注行",
     "skip.header_repeat": "重复的表头行",
     "skip.section": "分隔标题行（只有一格文字）",

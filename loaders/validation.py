@@ -169,6 +169,24 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     return reasons
 
 
+def income_section_rows(frame: pd.DataFrame, reasons: pd.Series) -> pd.Series:
+    """Rows of a budget sheet's income section: under a section line naming 收入 (一、收入) up to the next
+    section line (二、支出).  They are income, not expense subjects (支出科目), and are skipped.
+    """
+    out = pd.Series(False, index=frame.index)
+    sections = np.flatnonzero((reasons == "skip.section").to_numpy(dtype=bool))
+    if not len(sections):
+        return out
+    free = reasons.isna().to_numpy()
+    for n, at in enumerate(sections):
+        text = re.sub(r"\s+", "", nfkc(cell_text(frame.iloc[at].dropna().iloc[0])))
+        if "收入" in text and "支出" not in text:
+            end = sections[n + 1] if n + 1 < len(sections) else len(frame)
+            span = np.arange(at + 1, end)
+            out.iloc[span[free[span]]] = True
+    return out
+
+
 def breakdown_rows(frame: pd.DataFrame, reasons: pd.Series) -> pd.Series:
     """Rows under the table's first total (合计) whose first filled cell starts with 其中/含: its breakdown.
 
@@ -545,6 +563,9 @@ def validate_sheet(
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
     # 其中：… lines under the total restate it by category (one skip reason, counted).
     reasons_by_row[breakdown_rows(body, reasons_by_row)] = "skip.breakdown"
+    if kind == "budget":
+        # A 收支预决算表 with 一、收入 … 二、支出 sections: only the 支出 subjects are budget lines.
+        reasons_by_row[income_section_rows(body, reasons_by_row)] = "skip.income"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
     total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
     merged_once: list = []

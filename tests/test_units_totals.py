@@ -181,3 +181,26 @@ def test_breakdown_lines_under_the_total_are_skipped_with_a_reason():
     assert _amounts(sheet) == [1000.0, 3000.0, 500.0]
     assert dict(sheet.result.skipped) == {"合计/小计行": 1, "合计下的“其中”分项行": 2}
     assert _money_check(sheet).matches
+
+
+def test_budget_in_qian_yuan_with_an_income_section_loads_the_expense_subjects():
+    # B02: 单位：千元 under the title; 一、收入 rows are income.  Expense: 30 + 110 = 140 千元 = 140,000 元
+    # budget, 27.4 + 104.6 = 132 千元 = 132,000 元 final; 会费收入 60 千元 is not a subject.
+    rows = [
+        ["良渚小学工会2024年经费收支预决算表"],
+        ["单位：千元"],
+        ["科目", "预算数", "决算数"],
+        ["一、收入"],
+        ["会费收入", 60, 61.2],
+        ["收入合计", 60, 61.2],
+        ["二、支出"],
+        ["职工教育支出", 30, 27.4],
+        ["文体活动支出", 110, 104.6],
+        ["支出合计", 140, 132],
+    ]
+    sheet = _sheet(xlsx_bytes({"2024年预算": rows}))
+    frame = sheet.result.rows
+    assert frame.column("subject").to_pylist() == ["职工教育支出", "文体活动支出"]
+    assert frame.column("budget_yuan").to_pylist() == [30000.0, 110000.0]
+    assert frame.column("final_yuan").to_pylist() == [27400.0, 104600.0]
+    assert sheet.result.skipped["收入段（只计支出科目）"] == 1
