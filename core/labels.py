@@ -211,6 +211,8 @@ ZH: dict[str, str] = {
     # --- row outcomes and reasons (loaders)
     "skip.blank": "空行",
     "skip.total": "合计/小计行",
+    "skip.breakdown": "合计下的“其中”分项行",
+    "skip.income": "收入段（只计支出科目）",
     "skip.note": "制表/签名/备注行",
     "skip.header_repeat": "重复的表头行",
     "skip.section": "分隔标题行（只有一格文字）",
@@ -545,6 +547,11 @@ ZH: dict[str, str] = {
     "export.district": "区县汇总 Excel",
     # --- units and shared words (pages, sidebar, charts)
     "unit.wan": "万元",
+    "unit.where.header": "表头",
+    "unit.where.above": "标题或表头上方",
+    "unit.where.below": "表下注",
+    "warn.unit_scale_large": "“{header}”按{where}写的“{unit}”换算为元，但有 {count} 行（第 {rows} 行）换算后单行达 100 万元以上，"
+    "像是按元填写的；请核对金额单位（单行超过 1000 万元的已列为不合格）。",
     "unit.person_times": "人次",
     "unit.people": "人",
     "unit.items": "项",
@@ -769,7 +776,7 @@ ZH: dict[str, str] = {
     "upload.sheet_skipped": "工作表“{sheet}”：{note}",
     "upload.sheet_rejected": "{file} · 工作表“{sheet}”：{note}",
     "upload.sheet_title": "工作表“{sheet}”：{kind} ｜ 合格 {accepted} 行 ｜ 不合格 {rejected} 行 ｜ 跳过 {skipped} 行",
-    "upload.conversion": "万元 × 10000 → 元",
+    "upload.conversion": "按表内单位（千元×1000、万元×10000）换算为元",
     "upload.headers": "**表头识别**",
     "upload.unmapped": "以下列未识别，不会导入：{headers}",
     "upload.skipped": "跳过：{reasons}",

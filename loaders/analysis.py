@@ -15,8 +15,9 @@ from core.privacy import withheld_text
 from core.vocab import MONEY_FIELDS
 from loaders.detection import SheetReject, SheetSkip, detect_layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
+from loaders.normalize import MONEY_UNITS
 from loaders.reading import FileError, read_sheets
-from loaders.validation import RejectedRow, SheetResult, validate_sheet
+from loaders.validation import RejectedRow, SheetResult, _money_unit_of, validate_sheet
 
 
 @dataclass
@@ -30,7 +31,7 @@ class SheetReport:
     headers: list[str] = field(default_factory=list)
     mapping: dict[str, str] = field(default_factory=dict)  # header as written → field
     unmapped: list[str] = field(default_factory=list)
-    converted: list[str] = field(default_factory=list)  # headers whose 万元 were converted to 元
+    converted: list[str] = field(default_factory=list)  # headers whose 千元/万元 were converted to 元
     result: SheetResult | None = None
     # Why each column became its field: (header, field, source 表头/取值/用户映射…, confidence 0–1).
     decisions: list[tuple[str, str, str, float]] = field(default_factory=list)
@@ -227,7 +228,7 @@ def analyse_file(
                     for j, fld in {**layout.fields, **layout.year_fields}.items()
                     if fld in MONEY_FIELDS
                     and j < len(layout.headers)
-                    and (layout.units[j] or layout.money_unit) == "万元"
+                    and MONEY_UNITS.get(_money_unit_of(layout, j) or "元", 1) != 1
                 ],
                 result=result,
                 decisions=[

@@ -48,7 +48,9 @@ class Layout:
     columns per year under a merged year label (2021年 over 预算数 | 决算数), column → year.
     ``year_fields``: for such a group's columns, column → field (a headcount's year column is members).
     ``default_year``: the year in the title, sheet name or file name (for 3月8日).
-    ``money_unit``: 万元 when a note such as 金额单位：万元 sits above the header.
+    ``money_unit``: the sheet's money unit (千元, 万元 …) stated in the title or rows above the header
+    (单位：千元, （金额：万元）, （万元）) or in a note under the table (金额单位为万元);
+    ``money_unit_where`` says which ("above" / "below").
     ``withheld``: column index → category (身份证号, 电话号码, 住址 …) of columns never imported
     (最小必要): by header here, by value in loaders.validation.
     """
@@ -63,6 +65,7 @@ class Layout:
     year_fields: dict[int, str] = field(default_factory=dict)
     default_year: int | None = None
     money_unit: str | None = None
+    money_unit_where: str | None = None  # "above" (title, rows over the header) or "below" (a note under the table)
     title: str = ""
     decisions: dict[int, Decision] = field(default_factory=dict)  # column → why it became its field
     withheld: dict[int, str] = field(default_factory=dict)  # column → personal-data category never imported
@@ -215,13 +218,38 @@ def _year_groups(keys: list[list[str]]) -> dict[int, int]:
     return grouped if len(set(grouped.values())) >= 2 else {}  # one year over everything is no grouping
 
 
-def _money_unit(rows: list[list[object]], header_row: int) -> str | None:
+# A money unit stated in words: 单位：千元, （金额：万元）, 金额单位为万元, 单位: 元 (after NFKC); not
+# 元/人 (a rate) nor 元 starting a name (填报单位：元宝中学).
+_UNIT_STATEMENT = re.compile(
+    r"(?:单位|金额)[:\s]*(?:单位)?[:为是\s]*(亿元|万元|千元|元)(?![/每]|[\u4e00-\u9fff](?!民币))"
+)
+# A bracket holding nothing but a money unit, as a title ends: …慰问金发放台账（万元）.
+_UNIT_BRACKET = re.compile(r"[(\[]\s*(亿元|万元|千元|元)\s*[)\]]")
+# How many rows at the foot of a sheet are read for a note such as 注：表中金额单位为万元。
+_NOTE_ROWS = 30
+
+
+def _money_unit(
+    rows: list[list[object]], header_row: int, sheet: RawSheet | None = None
+) -> tuple[str | None, str | None]:
+    """The sheet's money unit (金额单位) stated outside the header, and where: ("万元", "above").
+
+    Looked for where a person looks: the title and the rows above the header (单位：千元,
+    （金额：万元）, a title ending （万元）), then a note under the table (注：金额单位为万元).
+    A unit a column's own header names (金额（千元）) wins over this one (see ``Layout.units``).
+    Only money units count (元/千元/万元/亿元); 单位：人 says nothing about money.
+    """
     for row in rows[:header_row]:
         for cell in row:
             text = nfkc(cell_text(cell))
-            if "单位" in text and "万元" in text:
-                return "万元"
-    return None
+            if m := (_UNIT_STATEMENT.search(text) or _UNIT_BRACKET.search(text)):
+                return m.group(1), "above"
+    if sheet is not None and sheet.height > header_row + 1:
+        foot = sheet.frame.iloc[header_row + 1 :].tail(_NOTE_ROWS)
+        for value in foot.to_numpy().ravel():
+            if isinstance(value, str) and "单位" in value and (m := _UNIT_STATEMENT.search(nfkc(value))):
+                return m.group(1), "below"
+    return None, None
 
 
 def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, filename: str) -> int | None:
@@ -364,6 +392,7 @@ def detect_layout(
             headers,
         )
     title = " ".join(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c))
+    money_unit, money_unit_where = _money_unit(rows, header_row, sheet)
     return Layout(
         header_rows=(header_row, header_row + 1) if two_rows else (header_row,),
         headers=headers,
@@ -375,7 +404,8 @@ def detect_layout(
         year_fields=year_fields,
         default_year=default_year,
         decisions=decisions,
-        money_unit=_money_unit(rows, header_row),
+        money_unit=money_unit,
+        money_unit_where=money_unit_where,
         title=title,
         withheld=withheld,
     )

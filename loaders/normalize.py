@@ -40,7 +40,9 @@ class CellError(ValueError):
 
 
 _BRACKETS = re.compile(r"[(\[{<]([^)\]}>]*)[)\]}>]")
-_UNIT_WORDS = ("万元", "元", "人次", "人", "件", "项", "个", "%")
+_UNIT_WORDS = ("亿元", "万元", "千元", "元", "人次", "人", "件", "项", "个", "%")
+# Money units and what one of them is in 元 (金额（千元） 0.5 → 500 元).
+MONEY_UNITS: dict[str, int] = {"元": 1, "千元": 1_000, "万元": 10_000, "亿元": 100_000_000}
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,7 @@ def normalize_header(raw: object) -> Header:
     Rules, in order:
     1. NFKC: full-width letters, digits and brackets become half-width (（元） → (元)).
     2. All whitespace is removed, inside too (姓 名 → 姓名); line breaks likewise.
-    3. A bracketed part is taken out; if it names a unit (万元, 元, 人次, 人, 元/人, %)
+    3. A bracketed part is taken out; if it names a unit (万元, 千元, 元, 人次, 人, 元/人, %)
        that becomes ``unit`` (金额（万元） → 金额, unit 万元; 标准（元/人） → 标准, unit 元/人).
     4. A trailing unit written without brackets is taken off too (金额万元 → 金额, unit 万元;
        金额元 → 金额, unit 元), as are colons and the prefix 其中 (其中：女 → 女).
@@ -76,7 +78,7 @@ def normalize_header(raw: object) -> Header:
     text = text.replace(":", "").replace("：", "").replace(".", "")
     if text.startswith("其中"):
         text = text[2:]
-    for word in ("万元", "元"):
+    for word in ("亿元", "万元", "千元", "元"):
         if text.endswith(word) and len(text) > len(word):
             unit = unit or word
             text = text[: -len(word)]
@@ -243,8 +245,9 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
     - int / float: taken as is (floats through their shortest repr, so 0.08 stays 0.08).
     - text after NFKC (full-width ５００ → 500): spaces, thousands separators (, ，),
       currency signs (¥ ￥) and a trailing 元 are removed: "1,500.00" → 1500.00,
-      "500元" → 500; a trailing 万元 or 万 multiplies by 10,000 ("1.2万元" → 12000).
-    - ``unit`` "万元" (from the header or a 金额单位：万元 note) multiplies by 10,000.
+      "500元" → 500; a trailing 万元 or 万 multiplies by 10,000 ("1.2万元" → 12000), 千元 by 1,000.
+    - ``unit`` 千元 / 万元 / 亿元 (from the header, the title or a 金额单位为万元 note) multiplies
+      by 1,000 / 10,000 / 100,000,000 (:data:`MONEY_UNITS`); any other unit leaves the number.
     - error values (#VALUE!, #REF!, …) raise :class:`CellError` naming the error;
       any other text raises "不是数字".
     - a placeholder a clerk writes for "none" (- — / 无) is a blank cell.
@@ -252,7 +255,7 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
     """
     if is_blank(raw) or is_placeholder(raw):
         return None
-    factor = Decimal(10_000) if unit == "万元" else Decimal(1)
+    factor = Decimal(MONEY_UNITS.get(unit or "元", 1))
     if isinstance(raw, bool):
         raise CellError(t("reason.not_number", value=cell_text(raw)))
     if isinstance(raw, (int, float)):
@@ -267,6 +270,9 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
         if text.endswith("万元") or text.endswith("万"):
             text = text.removesuffix("元").removesuffix("万")
             factor = Decimal(10_000)
+        elif text.endswith("千元"):
+            text = text.removesuffix("千元")
+            factor = Decimal(1_000)
         text = text.removesuffix("元")
         if not _NUMBER.match(text):
             raise CellError(t("reason.not_number", value=cell_text(raw)))

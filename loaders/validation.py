@@ -29,6 +29,7 @@ from loaders import limits
 from loaders.detection import Layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
 from loaders.normalize import (
+    MONEY_UNITS,
     CellError,
     ParsedDate,
     canonical_value,
@@ -106,6 +107,11 @@ _TOTAL = re.compile("^(?:" + "|".join(map(re.escape, vocab.TOTAL_MARKERS)) + ")"
 _NOTE = re.compile("^(?:" + "|".join(map(re.escape, vocab.NOTE_MARKERS)) + ")")
 _MARKER_CHARS = "[" + "".join(sorted({m[0] for m in vocab.TOTAL_MARKERS + vocab.NOTE_MARKERS})) + "]"
 _MARKER_START = "^[\\s\u3000]*" + _MARKER_CHARS
+# A label that ends with a total word is a total however full its row (全校合计, 支出合计, 语文组小计);
+# the word must end the label: 小计算机社团 or 合计划 are data.
+_TOTAL_END = re.compile(r"^\S{0,12}(?:合计|小计|总计|共计)(?:\(.{0,8}\))?$")
+# A breakdown line under the table's total: 其中：生育慰问 2 1800.
+_BREAKDOWN = re.compile(r"^\s*(?:其中|内含|含)[:：]?")
 
 
 def _squeeze(series: pd.Series) -> pd.Series:
@@ -156,8 +162,49 @@ def classify_rows(frame: pd.DataFrame, layout: Layout, merged_rows: set[int]) ->
     reasons[(count >= 2) & (header_hits >= (count - 1).clip(lower=2))] = "skip.header_repeat"
     reasons[first.str.match(_NOTE)] = "skip.note"
     reasons[first.str.match(_TOTAL)] = "skip.total"
+    # A label ending in 合计/小计/总计/共计 in the row's first cell, even in a full row (全校合计 317 156).
+    ends = leading.str.contains("计", regex=False).fillna(False).astype(bool) & (count >= 2)
+    if ends.any():
+        reasons[ends & _squeeze(leading).str.match(_TOTAL_END).fillna(False).astype(bool)] = "skip.total"
     reasons[count == 0] = "skip.blank"
     return reasons
+
+
+def income_section_rows(frame: pd.DataFrame, reasons: pd.Series) -> pd.Series:
+    """Rows of a budget sheet's income section: under a section line naming 收入 (一、收入) up to the next
+    section line (二、支出).  They are income, not expense subjects (支出科目), and are skipped.
+    """
+    out = pd.Series(False, index=frame.index)
+    sections = np.flatnonzero((reasons == "skip.section").to_numpy(dtype=bool))
+    if not len(sections):
+        return out
+    free = reasons.isna().to_numpy()
+    for n, at in enumerate(sections):
+        text = re.sub(r"\s+", "", nfkc(cell_text(frame.iloc[at].dropna().iloc[0])))
+        if "收入" in text and "支出" not in text:
+            end = sections[n + 1] if n + 1 < len(sections) else len(frame)
+            span = np.arange(at + 1, end)
+            out.iloc[span[free[span]]] = True
+    return out
+
+
+def breakdown_rows(frame: pd.DataFrame, reasons: pd.Series) -> pd.Series:
+    """Rows under the table's first total (合计) whose first filled cell starts with 其中/含: its breakdown.
+
+    ``其中：生育慰问 2 1800`` restates part of the total by category; it is not a payment.  Returns a
+    boolean Series (index as ``frame``) for the rows not already skipped.
+    """
+    out = pd.Series(False, index=frame.index)
+    totals = np.flatnonzero((reasons == "skip.total").to_numpy(dtype=bool))
+    if not len(totals):
+        return out
+    below = frame.iloc[totals[0] + 1 :]
+    below = below[reasons.iloc[totals[0] + 1 :].isna().to_numpy()]
+    if below.empty:
+        return out
+    first = below.bfill(axis=1).iloc[:, 0].astype("string")
+    out[first.index] = first.str.match(_BREAKDOWN).fillna(False).astype(bool)
+    return out
 
 
 def _starts_like_marker(leading: pd.Series) -> pd.Series:
@@ -340,6 +387,51 @@ class _Reasons(dict):
         return mask
 
 
+def _money_unit_of(layout: Layout, col: int) -> str | None:
+    """A money column's unit: its own header's (金额（千元）) first, else the sheet's (title, note under the table)."""
+    unit = layout.units[col] if col < len(layout.units) else None
+    return unit if unit in MONEY_UNITS else layout.money_unit
+
+
+# A scaled amount (千元/万元 → 元) this large on one row of these ledgers looks like 元 typed under a
+# 万元 title (3000 → 3,000 万元 for one person): the rows are named so the clerk can check the unit.
+SCALED_ROW_SUSPECT_YUAN = 1_000_000
+_SCALE_CHECKED_KINDS = ("welfare", "activities", "donations")
+
+
+def _scale_warnings(data: pd.DataFrame, layout: Layout, data_index: list[int]) -> list[str]:
+    """Warn when a 千元/万元 unit makes single rows implausibly large (over 100 万元), naming the rows."""
+    out = []
+    if layout.kind not in _SCALE_CHECKED_KINDS:
+        return out
+    for col, fld in layout.fields.items():
+        unit = _money_unit_of(layout, col)
+        factor = MONEY_UNITS.get(unit or "元", 1)
+        if fld not in vocab.MONEY_FIELDS or factor == 1 or col not in data.columns:
+            continue
+        rows = []
+        for n, value in enumerate(data[col].tolist()):
+            try:
+                number = parse_number(value)
+            except CellError:
+                continue
+            if number is not None and number * factor >= SCALED_ROW_SUSPECT_YUAN:
+                rows.append(data_index[n] + 1)
+        if rows:
+            where = "header" if layout.units[col] in MONEY_UNITS else (layout.money_unit_where or "above")
+            out.append(
+                t(
+                    "warn.unit_scale_large",
+                    header=layout.headers[col] or f"第{col + 1}列",
+                    unit=unit,
+                    where=t(f"unit.where.{where}"),
+                    count=len(rows),
+                    rows="、".join(map(str, rows[:5])) + (" 等" if len(rows) > 5 else ""),
+                )
+            )
+    return out
+
+
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     unit = layout.units[col] or layout.money_unit
     if fld == "award_date":
@@ -347,7 +439,7 @@ def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     if fld in vocab.DATE_FIELDS:
         return _bounded(lambda v: parse_date(v, layout.default_year), _check_date)
     if fld in vocab.MONEY_FIELDS:
-        return _bounded(lambda v: parse_number(v, unit if unit in ("万元", "元") else layout.money_unit), _check_amount)
+        return _bounded(lambda v: parse_number(v, unit if unit in MONEY_UNITS else layout.money_unit), _check_amount)
     if fld in vocab.COUNT_FIELDS:
         decision = layout.decisions.get(col)
         if decision is not None and decision.derived == "names":
@@ -516,6 +608,11 @@ def validate_sheet(
     reasons_by_row = classify_rows(body, layout, merged_rows)
     # Subtotals wherever their label sits (1月小计, 实验小学小计) and totals with no label at all.
     reasons_by_row[subtotal_rows(body, reasons_by_row.isna())] = "skip.total"
+    # 其中：… lines under the total restate it by category (one skip reason, counted).
+    reasons_by_row[breakdown_rows(body, reasons_by_row)] = "skip.breakdown"
+    if kind == "budget":
+        # A 收支预决算表 with 一、收入 … 二、支出 sections: only the 支出 subjects are budget lines.
+        reasons_by_row[income_section_rows(body, reasons_by_row)] = "skip.income"
     skipped: Counter = Counter(t(key) for key in reasons_by_row.dropna())
     total_rows = reasons_by_row.index[(reasons_by_row == "skip.total").to_numpy(dtype=bool)].tolist()
     merged_once: list = []
@@ -550,6 +647,7 @@ def validate_sheet(
         if found:
             columns["status"] = status
             warnings.append(t("warn.status_in_decision", header=layout.headers[col] or f"第{col + 1}列", rows=found))
+    warnings += _scale_warnings(data, layout, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
@@ -616,7 +714,7 @@ def validate_sheet(
         for fld, column in _STORE_COLUMN.get(kind, {}).items()
         if column in _names(frame)
     }
-    unit_of = lambda col: layout.units[col] or layout.money_unit  # noqa: E731 - a one-line lookup
+    unit_of = lambda col: _money_unit_of(layout, col)  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
         rows=frame,
