@@ -27,7 +27,7 @@ from core.text import cell_text, is_blank, nfkc
 from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule
 from loaders import limits
 from loaders.detection import Layout
-from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
+from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, header_field, map_value
 from loaders.normalize import (
     CellError,
     ParsedDate,
@@ -711,7 +711,21 @@ def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSh
         if j in sheet.hidden_columns:
             continue
         filled = int(body[j].notna().sum())
-        if filled >= max(3, len(body) // 2):
+        key = layout.header_keys[j][0] if j < len(layout.header_keys) and layout.header_keys[j] else ""
+        fld = header_field(key, layout.kind) if key else None
+        if filled and fld is not None and (fld in vocab.DATE_FIELDS or fld in vocab.COUNT_FIELDS):
+            # The header says what the column is; only the way its values are written is unknown.
+            examples = list(dict.fromkeys(cell_text(v) for v in body[j].dropna().tolist()))[:3]
+            out.append(
+                t(
+                    "warn.column_values_unreadable",
+                    header=header,
+                    field=field_label(fld),
+                    rows=filled,
+                    examples="、".join(f"“{e}”" for e in examples),
+                )
+            )
+        elif filled >= max(3, len(body) // 2):
             out.append(t("warn.column_unmapped", header=header or f"第{j + 1}列", rows=filled))
     return out
 

@@ -88,3 +88,13 @@ def test_bracketed_count_and_lower_bound_reads():
     ]
     sheet = analyse_file(xlsx_bytes({"活动": [["2023年活动"], ACTIVITY_HEADER, *rows]}), "a.xlsx").sheets[0]
     assert sheet.result.records["eligible"].tolist() == [86, 86]  # 172 eligible in all
+
+
+def test_a_recognised_header_with_unreadable_values_says_so():
+    # 日期 and 人数 are plain headers; their values are in a form no parser reads.
+    rows = [["春节福利", "a日", "十x", 500], ["生日慰问", "b日", "y", 300], ["三八节", "c日", "z", 200]]
+    sheet = _records(rows, ["类别", "日期", "人数", "金额"])
+    warnings = sheet.result.warnings
+    assert any("“日期”列的表头识别为“日期”" in w and "“a日”、“b日”、“c日”" in w for w in warnings)
+    assert any("“人数”列的表头识别为" in w and "“十x”" in w for w in warnings)
+    assert not any("没有识别为任何字段" in w for w in warnings)
