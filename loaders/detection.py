@@ -13,7 +13,7 @@ from core.privacy import withheld_category
 from core.text import cell_text, is_blank, nfkc
 from core.vocab_rules import YEAR_COLUMN, header_rule, kinds_named
 from loaders.mapping import NO_MAPPINGS, UserMappings, known_header_keys
-from loaders.normalize import normalize_header, year_in_text
+from loaders.normalize import academic_year_in_text, normalize_header, year_in_text
 from loaders.reading import RawSheet
 from loaders.understanding import PROFILE_ROWS, Decision, Profile, assign, kind_score, profile
 
@@ -64,6 +64,7 @@ class Layout:
     year_columns: dict[int, int] = field(default_factory=dict)
     year_fields: dict[int, str] = field(default_factory=dict)
     default_year: int | None = None
+    academic_year: bool = False  # default_year is the first year of a 学年 named in the title
     money_unit: str | None = None
     money_unit_where: str | None = None  # "above" (title, rows over the header) or "below" (a note under the table)
     title: str = ""
@@ -252,12 +253,14 @@ def _money_unit(
     return None, None
 
 
-def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, filename: str) -> int | None:
+def _default_year(rows: list[list[object]], header_row: int, sheet_name: str, filename: str) -> tuple[int | None, bool]:
+    """The year a person reads for 3月8日 (title, then sheet name, then file name), and whether
+    that place names an academic year (2023—2024学年: months 1–8 are in the second year)."""
     title = " ".join(cell_text(c) for row in rows[:header_row] for c in row if not is_blank(c))
     for text in (title, sheet_name, filename):
         if (year := year_in_text(text)) is not None:
-            return year
-    return None
+            return year, academic_year_in_text(text) == year
+    return None, False
 
 
 def _choose_kind(
@@ -342,7 +345,7 @@ def detect_layout(
     later = frozenset(j for j, year in grouped.items() if year != first_year)
     found_headers = "、".join(h for h in headers if h)
     data_start = header_row + (2 if two_rows else 1)
-    default_year = _default_year(rows, header_row, sheet.name, filename)
+    default_year, academic_year = _default_year(rows, header_row, sheet.name, filename)
     body = sheet.frame.iloc[data_start : data_start + PROFILE_ROWS]
     profiles = [
         profile(body[j], default_year) if j in body.columns else profile(pd.Series([])) for j in range(len(keys))
@@ -403,6 +406,7 @@ def detect_layout(
         year_columns=year_columns,
         year_fields=year_fields,
         default_year=default_year,
+        academic_year=academic_year,
         decisions=decisions,
         money_unit=money_unit,
         money_unit_where=money_unit_where,

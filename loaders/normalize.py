@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from core.labels import t
+from core.periods import ACADEMIC_START_MONTH
 from core.text import cell_text, is_blank, nfkc
 
 EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -127,6 +128,12 @@ _MONTH = [
     re.compile(rf"^{_Y}[-/.]{_M}$"),
     re.compile(rf"^{_Y}年{_M}月(?:份)?$"),
 ]
+# A two-digit year, as Chinese clerks write it year first: 23/3/8, 22.12.5, 23-3-8, 23年3月8日 → 20yy.
+# Day-first (8/3/23) or month-first (3/8/23) forms are not read, nor 12/3/8 (12 could be a month).
+_TWO_DIGIT_YEAR = [
+    re.compile(rf"^(?P<yy>1[3-9]|[2-9]\d)(?P<sep>[-/.])(?P<m>1[0-2]|0?[1-9])(?P=sep){_D}$"),
+    re.compile(rf"^(?P<yy>\d{{2}})年{_M}月{_D}[日号]?$"),
+]
 _NO_YEAR_DAY = re.compile(rf"^{_M}[月/.-]{_D}[日号]?$")
 _NO_YEAR_MONTH = re.compile(rf"^{_M}月(?:份)?$")
 _RANGE_SPLIT = re.compile(r"\s*(?:--|—+|–|~|～|至|到|-)\s*")
@@ -142,25 +149,75 @@ def _date(y: int, m: int, d: int, raw: object) -> dt.date:
         raise CellError(t("reason.date_invalid", value=cell_text(raw))) from None
 
 
-def _single(text: str, default_year: int | None, raw: object) -> ParsedDate | None:
+def yearless_year(default_year: int, month: int, academic: bool = False) -> int:
+    """The year of a date written without one (3月8日): the title's year; under an academic-year
+    title (2023—2024学年) months from September on are in the first year, the others in the second."""
+    return default_year + 1 if academic and month < ACADEMIC_START_MONTH else default_year
+
+
+def _single(text: str, default_year: int | None, raw: object, academic: bool = False) -> ParsedDate | None:
     for pattern in _FULL:
         if m := pattern.match(text):
             return ParsedDate(_date(int(m["y"]), int(m["m"]), int(m["d"]), raw), "day")
+    for pattern in _TWO_DIGIT_YEAR:
+        if m := pattern.match(text):
+            return ParsedDate(_date(2000 + int(m["yy"]), int(m["m"]), int(m["d"]), raw), "day")
     for pattern in _MONTH:
         if m := pattern.match(text):
             return ParsedDate(_date(int(m["y"]), int(m["m"]), 1, raw), "month")
     if default_year is not None:
         if m := _NO_YEAR_DAY.match(text):
-            return ParsedDate(_date(default_year, int(m["m"]), int(m["d"]), raw), "day")
+            year = yearless_year(default_year, int(m["m"]), academic)
+            return ParsedDate(_date(year, int(m["m"]), int(m["d"]), raw), "day")
         if m := _NO_YEAR_MONTH.match(text):
-            return ParsedDate(_date(default_year, int(m["m"]), 1, raw), "month")
+            year = yearless_year(default_year, int(m["m"]), academic)
+            return ParsedDate(_date(year, int(m["m"]), 1, raw), "month")
     return None
+
+
+_CN_DIGITS = {
+    "〇": 0,
+    "零": 0,
+    "○": 0,
+    "一": 1,
+    "二": 2,
+    "两": 2,
+    "三": 3,
+    "四": 4,
+    "五": 5,
+    "六": 6,
+    "七": 7,
+    "八": 8,
+    "九": 9,
+}
+_CN_RUN = re.compile(r"[〇零○一二两三四五六七八九十百千]+")
+
+
+def _cn_number(run: str) -> str:
+    """One run of Chinese numerals as digits: 三十五 → 35, 十 → 10, 一百零八 → 108, 二〇二三 → 2023."""
+    if not any(c in run for c in "十百千"):
+        return "".join(str(_CN_DIGITS[c]) for c in run)  # digit by digit, as years are written
+    total, digit = 0, None
+    for c in run:
+        if c in _CN_DIGITS:
+            digit = _CN_DIGITS[c]
+        else:
+            total += (1 if digit is None else digit) * {"十": 10, "百": 100, "千": 1000}[c]
+            digit = None
+    return str(total + (digit or 0))
+
+
+def cn_numerals(text: str) -> str:
+    """Chinese numerals written as words become digits (三月八日 → 3月8日, 三十五人 → 35人);
+    other text is returned unchanged (cn2an is not installed: this reads the small numbers of
+    dates and head counts, up to 千)."""
+    return _CN_RUN.sub(lambda m: _cn_number(m.group()), text) if _CN_RUN.search(text) else text
 
 
 _VAGUE_PART = re.compile(r"(?<=月)(?:上旬|中旬|下旬|初|中|底|末|左右|间)$")
 
 
-def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | None:
+def parse_date(raw: object, default_year: int | None = None, academic: bool = False) -> ParsedDate | None:
     """Parse a date cell (日期) in any form clerks write.
 
     Returns None for a blank cell; raises :class:`CellError` when the value is not a date.
@@ -173,7 +230,8 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
       optional time → that day;
       2022-03, 2022.3, 2022年3月, 2022年3月份 → the month (precision "month", day 1);
       3月8日, 3.8, 3/8 and 3月 take ``default_year`` (the year in the sheet's title or
-      name); without it they are not dates;
+      name); without it they are not dates; with ``academic`` (the title names an academic
+      year, 2023—2024学年) months 9–12 take ``default_year`` and months 1–8 the year after;
       ranges 2023.12.28-2024.1.2, 10月21日-22日, 7月5日-9日, 2022.3.8—3.10, 3月8日至10日:
       the start is the date, the end is kept in ``end``; an end without year or month
       takes them from the start.
@@ -192,19 +250,19 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
         if SERIAL_MIN <= raw <= SERIAL_MAX:
             return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(raw)), "day")
         raise CellError(t("reason.date_unreadable", value=cell_text(raw)))
-    text = re.sub(r"\s+", "", nfkc(str(raw)))
+    text = cn_numerals(re.sub(r"\s+", "", nfkc(str(raw))))
     if text.upper() in ERROR_VALUES:
         raise CellError(t("reason.error_value", value=text))
     if re.fullmatch(r"\d{5}(?:\.0+)?", text) and SERIAL_MIN <= float(text) <= SERIAL_MAX:
         return ParsedDate(EXCEL_EPOCH + dt.timedelta(days=int(float(text))), "day")
-    if parsed := _single(text, default_year, raw):
+    if parsed := _single(text, default_year, raw, academic):
         return parsed
     # 2023年3月上旬 / 3月中旬 / 2023年3月初 / 3月底: the month.
-    if (vague := _VAGUE_PART.sub("", text)) != text and (parsed := _single(vague, default_year, raw)):
+    if (vague := _VAGUE_PART.sub("", text)) != text and (parsed := _single(vague, default_year, raw, academic)):
         return ParsedDate(parsed.value.replace(day=1), "month")
     parts = _RANGE_SPLIT.split(text)
     if len(parts) == 2 and all(parts):
-        start = _single(parts[0], default_year, raw)
+        start = _single(parts[0], default_year, raw, academic)
         if start is not None:
             end = _range_end(parts[1], start.value, raw)
             if end is not None:
@@ -212,7 +270,8 @@ def parse_date(raw: object, default_year: int | None = None) -> ParsedDate | Non
     # "3.8" / "3/8" without a year: only with the sheet's year, and only as a last resort
     # because "2022.3" is a month.
     if default_year is not None and (m := re.fullmatch(rf"{_M}[./]{_D}", text)):
-        return ParsedDate(_date(default_year, int(m["m"]), int(m["d"]), raw), "day")
+        year = yearless_year(default_year, int(m["m"]), academic)
+        return ParsedDate(_date(year, int(m["m"]), int(m["d"]), raw), "day")
     raise CellError(t("reason.date_unreadable", value=cell_text(raw)))
 
 
@@ -291,11 +350,16 @@ def parse_number(raw: object, unit: str | None = None) -> Decimal | None:
 _APPROXIMATE = re.compile(r"^(?:约|近|共计|合计|共|计|大约)?(\d+)(?:余|多|左右|来)?(?:人次|人|名|位)?$")
 
 
+_WORD_THEN_COUNT = re.compile(r"[^\d()]*\((\d+)(?:人次|人|名)?\)")
+
+
 def parse_count(raw: object) -> int | None:
     """Parse a head count (人数 / 人次): a whole, non-negative number.
 
     Returns None for a blank cell or a placeholder (- — / 无).  Accepts 12, 12.0, "12",
-    "１２", "12人", "12人次", and the approximate forms clerks write for the number they mean:
+    "１２", "12人", "12人次", 三十五 / 十 / 三十五人 (Chinese numerals), 全体(86人) → 86,
+    10万+ → 100000 (a lower bound: see :func:`reading_note`), and the approximate forms clerks
+    write for the number they mean:
     约50, 近50, 共计30人, 50余, 50多人, 50左右 → 50.  Raises :class:`CellError` for fractions
     ("不是整数"), negatives ("不能为负数"), error values and other text.
     """
@@ -303,7 +367,13 @@ def parse_count(raw: object) -> int | None:
         return None
     value = raw
     if isinstance(raw, str):
-        value = re.sub(r"\s+", "", nfkc(raw)).removesuffix("人次").removesuffix("人").removesuffix("个")
+        value = cn_numerals(re.sub(r"\s+", "", nfkc(raw)))
+        # 全体(86人), 全员（86人）: the number in brackets is the count.
+        if m := _WORD_THEN_COUNT.fullmatch(value):
+            value = m.group(1)
+        # 10万+: at least 100,000 (the platform shows no more); the caller warns it is a lower bound.
+        value = value.removesuffix("+")
+        value = value.removesuffix("人次").removesuffix("人").removesuffix("个")
         # 约50, 近50, 共计30, 50余, 50多, 50左右: the number the clerk wrote.
         value = _APPROXIMATE.sub(r"\1", value)
     number = parse_number(value)
@@ -316,10 +386,37 @@ def parse_count(raw: object) -> int | None:
     return int(number)
 
 
+def reading_note(raw: object, fld_kind: str) -> str | None:
+    """How a readable cell was read when the reading deserves a warning (the caller names the rows):
+    "two_digit_year" (23/3/8 read as 2023), "lower_bound" (10万+ read as 100000), or None.
+    ``fld_kind`` is "date" or "count"."""
+    if not isinstance(raw, str):
+        return None
+    text = re.sub(r"\s+", "", nfkc(raw))
+    if fld_kind == "date" and any(p.match(text) for p in _TWO_DIGIT_YEAR):
+        return "two_digit_year"
+    if fld_kind == "count" and text.endswith("+"):
+        return "lower_bound"
+    return None
+
+
 def year_in_text(text: str) -> int | None:
     """The first year written in a title or name (2021年1月工会活动台账 → 2021), else None."""
     m = re.search(r"((?:19|20)\d{2})\s*(?:年|学年|-|—|$)", nfkc(text))
     return int(m.group(1)) if m else None
+
+
+_ACADEMIC = re.compile(r"((?:19|20)\d{2})\s*(?:[-—–/~至]+\s*((?:19|20)\d{2})\s*)?学年")
+
+
+def academic_year_in_text(text: str) -> int | None:
+    """The first year of an academic year (学年) named in a title or name: 2023—2024学年,
+    2023-2024学年度, 2023学年 → 2023; None when the text names none (a second year must follow
+    the first)."""
+    for m in _ACADEMIC.finditer(nfkc(text)):
+        if m.group(2) is None or int(m.group(2)) == int(m.group(1)) + 1:
+            return int(m.group(1))
+    return None
 
 
 def parse_year(raw: object) -> int | None:

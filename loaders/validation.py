@@ -27,7 +27,7 @@ from core.text import cell_text, is_blank, nfkc
 from core.vocab_rules import SESSION_IN_TEXT, award_level_in, award_type_in, value_rule, yes_no
 from loaders import limits
 from loaders.detection import Layout
-from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, map_value
+from loaders.mapping import NO_MAPPINGS, UserMappings, has_any_kind_values, header_field, map_value
 from loaders.normalize import (
     MONEY_UNITS,
     CellError,
@@ -38,6 +38,7 @@ from loaders.normalize import (
     parse_date,
     parse_number,
     parse_year,
+    reading_note,
 )
 from loaders.reading import RawSheet, UncachedFormula
 from loaders.structure import Reconciliation, eligible_from_note, end_date_text, fill_down, reconcile, subtotal_rows
@@ -435,9 +436,9 @@ def _scale_warnings(data: pd.DataFrame, layout: Layout, data_index: list[int]) -
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
     unit = layout.units[col] or layout.money_unit
     if fld == "award_date":
-        return _bounded(lambda v: _date_or_year(v, layout.default_year), _check_date)
+        return _bounded(lambda v: _date_or_year(v, layout.default_year, layout.academic_year), _check_date)
     if fld in vocab.DATE_FIELDS:
-        return _bounded(lambda v: parse_date(v, layout.default_year), _check_date)
+        return _bounded(lambda v: parse_date(v, layout.default_year, layout.academic_year), _check_date)
     if fld in vocab.MONEY_FIELDS:
         return _bounded(lambda v: parse_number(v, unit if unit in MONEY_UNITS else layout.money_unit), _check_amount)
     if fld in vocab.COUNT_FIELDS:
@@ -500,6 +501,30 @@ def _answer(value: object, terms: tuple[str, str], kind: str, fld: str, user: Us
     return (terms[0] if answer else terms[1]), True
 
 
+def _reading_notes(data: pd.DataFrame, layout: Layout, data_index: list[int]) -> list[str]:
+    """Warnings for cells read in a way the chair should check (23/3/8 → 2023-03-08; 10万+ → 100000),
+    naming the column and the first rows."""
+    warnings = []
+    for col, fld in layout.fields.items():
+        group = (
+            "date"
+            if fld in vocab.DATE_FIELDS or fld == "award_date"
+            else "count"
+            if fld in vocab.COUNT_FIELDS
+            else None
+        )
+        if group is None or col not in data.columns:
+            continue
+        found: defaultdict[str, list[int]] = defaultdict(list)
+        for i, v in enumerate(data[col].tolist()):
+            if (note := reading_note(v, group)) is not None:
+                found[note].append(i)
+        for note, positions in found.items():
+            rows = "、".join(str(data_index[i] + 1) for i in positions[:5]) + (" 等" if len(positions) > 5 else "")
+            warnings.append(t(f"warn.read_{note}", column=layout.headers[col], count=len(positions), rows=rows))
+    return warnings
+
+
 def count_or_people(value: object) -> int | None:
     """A count (人数): a number, or a list of names standing for that many people (张三、李四等6人 → 6)."""
     try:
@@ -510,10 +535,10 @@ def count_or_people(value: object) -> int | None:
         raise
 
 
-def _date_or_year(value: object, default_year: int | None) -> ParsedDate | None:
+def _date_or_year(value: object, default_year: int | None, academic: bool = False) -> ParsedDate | None:
     """A date, or a year alone (获奖时间 2023年: precision "year", the builder keeps only the year)."""
     try:
-        return parse_date(value, default_year)
+        return parse_date(value, default_year, academic)
     except CellError:
         try:
             year = parse_year(value)
@@ -648,6 +673,7 @@ def validate_sheet(
             columns["status"] = status
             warnings.append(t("warn.status_in_decision", header=layout.headers[col] or f"第{col + 1}列", rows=found))
     warnings += _scale_warnings(data, layout, data_index)
+    warnings += _reading_notes(data, layout, data_index)
     rows = range(len(data))
     records, reasons, unknown = _BUILDERS[kind](columns, len(rows), layout)
     subtotal = np.asarray(records.pop("is_subtotal", [False] * len(rows)), dtype=bool).reshape(-1)
@@ -668,6 +694,9 @@ def validate_sheet(
             warnings.append(
                 t("warn.inferred", field=field_label(fld), rows=rows_total, detail=detail, source=source, where=where)
             )
+    if layout.academic_year and any(f in vocab.DATE_FIELDS or f == "award_date" for f in layout.fields.values()):
+        y = layout.default_year
+        warnings.append(t("warn.academic_year_dates", period=f"{y}-{y + 1}学年", first=y, second=(y or 0) + 1))
     dated_by_year = records.pop("_dated_by_year", 0)
     if dated_by_year:
         key = "warn.dated_by_year" if kind == "proposals" else "warn.dated_by_title_year"
@@ -844,7 +873,21 @@ def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSh
         if j in sheet.hidden_columns:
             continue
         filled = int(body[j].notna().sum())
-        if filled >= max(3, len(body) // 2):
+        key = layout.header_keys[j][0] if j < len(layout.header_keys) and layout.header_keys[j] else ""
+        fld = header_field(key, layout.kind) if key else None
+        if filled and fld is not None and (fld in vocab.DATE_FIELDS or fld in vocab.COUNT_FIELDS):
+            # The header says what the column is; only the way its values are written is unknown.
+            examples = list(dict.fromkeys(cell_text(v) for v in body[j].dropna().tolist()))[:3]
+            out.append(
+                t(
+                    "warn.column_values_unreadable",
+                    header=header,
+                    field=field_label(fld),
+                    rows=filled,
+                    examples="、".join(f"“{e}”" for e in examples),
+                )
+            )
+        elif filled >= max(3, len(body) // 2):
             out.append(t("warn.column_unmapped", header=header or f"第{j + 1}列", rows=filled))
     return out
 
