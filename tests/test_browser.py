@@ -164,8 +164,8 @@ def test_pptx_download_arrives(server, chromium, tmp_path):
 
 def test_two_readers_and_two_concurrent_uploads(server, chromium):
     """Two people read 总览 while two others load a ledger each, all at once: both batches land whole, the
-    readers see figures, the same files again add nothing.  (Ten readers at once is a load figure:
-    ``python -m benchmarks browser`` measures it, issue 16.)"""
+    readers see figures, the same files again add nothing.  (It had ten readers: a load figure, not a
+    check of its own; issue 16 left it to a benchmark, not written yet.)"""
     files = {"并发甲.xlsx": ledger([100, 200], year=2024), "并发乙.xlsx": ledger([300, 400, 500], year=2024)}
 
     # Every tab is its own Streamlit session (its own websocket), as each person's would be; the tabs
