@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
-from pathlib import Path
 
 from benchmarks import district, runs
 from core.store import Store
 from dashboard import queries
 
-ROOT = Path(__file__).resolve().parents[1]
 
+def test_small_benchmark_runs_and_reports_every_figure(tmp_path, capsys):
+    """``python -m benchmarks --small --json FILE`` through its ``main(argv)`` in this process (a new
+    interpreter cost seconds of imports and, in its AppTest runs, Streamlit's package scan that
+    tests/conftest.py does once per worker: issue 16)."""
+    from benchmarks.__main__ import main
 
-def test_small_benchmark_runs_and_reports_every_figure(tmp_path):
     out = tmp_path / "bench.json"
-    subprocess.run(
-        [sys.executable, "-m", "benchmarks", "--small", "--json", str(out)],
-        cwd=ROOT,
-        check=True,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    assert main(["--small", "--json", str(out)]) == 0
+    assert "ingest_rows" in capsys.readouterr().out  # the table
     figures = json.loads(out.read_text())
     assert figures["ingest_rows"] == 5_000
     assert figures["store_welfare_rows"] == 2 * 2 * district.WELFARE_PER_SCHOOL_YEAR

@@ -26,6 +26,7 @@ from dashboard import charts, pack, queries, sentences
 from dashboard.formatting import mask_column, mask_name, md, md_literal
 from loaders.analysis import analyse_file
 from loaders.loading import commit_file
+from tests.cli_inprocess import run_cli
 from tests.fuzz import GOOD, HEADER, _workbook, cases
 from tests.helpers import store_content
 
@@ -166,9 +167,8 @@ def test_insert_frame_refuses_unknown_columns(loaded):
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "dashboard", *args], env=ENV, cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    """The command in this process (tests/cli_inprocess.py): a traceback would fail the test itself."""
+    return run_cli(*args)
 
 
 @pytest.mark.parametrize("command", ["summary", "report", "batches", "backup"])

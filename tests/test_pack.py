@@ -5,8 +5,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import subprocess
-import sys
 import zipfile
 
 import openpyxl
@@ -19,6 +17,7 @@ from dashboard import deck, pack, queries, sentences, workbook
 from dashboard.formatting import formula_safe, seed_wan
 from loaders.analysis import analyse_file
 from loaders.loading import commit_file
+from tests.cli_inprocess import run_cli
 from tests.helpers import SHARED, xlsx_bytes
 
 TRUTH = json.loads((SHARED / "truth.json").read_text()) if SHARED.is_dir() else {}
@@ -281,25 +280,8 @@ def test_neutralise(value, expected):
 def test_report_command_writes_each_format(corpus_db, tmp_path):
     for suffix in (".pptx", ".md", ".txt", ".xlsx"):
         out = tmp_path / f"pack{suffix}"
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "dashboard",
-                "report",
-                "--period",
-                "2022",
-                "--compare",
-                "2021",
-                "--db",
-                str(corpus_db),
-                "--out",
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-            check=True,
-        )
+        done = run_cli("report", "--period", "2022", "--compare", "2021", "--db", str(corpus_db), "--out", str(out))
+        assert done.returncode == 0, done.stderr
         assert out.stat().st_size > 0 and "已生成" in done.stdout
     assert "13.0989万元" in (tmp_path / "pack.md").read_text(encoding="utf-8")
     assert len(Presentation(str(tmp_path / "pack.pptx")).slides) == 6

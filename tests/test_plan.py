@@ -8,7 +8,6 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import docx
@@ -21,6 +20,7 @@ from streamlit.testing.v1 import AppTest
 from core.periods import Period
 from core.store import Store
 from dashboard import deck, docx_report, pack, queries, sentences, targets, workbook
+from tests.cli_inprocess import run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TOML = """# 2022 的年度目标
@@ -41,7 +41,8 @@ EXPECTED_MET = {
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "dashboard", *args], capture_output=True, text=True, cwd=ROOT)
+    """``python -m dashboard`` in this process (tests/cli_inprocess.py: what the command does is tested)."""
+    return run_cli(*args)
 
 
 @pytest.fixture()

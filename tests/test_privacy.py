@@ -511,6 +511,7 @@ def test_compact_leaves_no_erased_name_in_the_store_file(corpus_db, tmp_path):
     import subprocess
     import sys
 
+    from tests.cli_inprocess import run_cli
     from tests.conftest import copy_store
     from tests.test_truth import TRUTH, assert_summary_matches
 
@@ -519,9 +520,7 @@ def test_compact_leaves_no_erased_name_in_the_store_file(corpus_db, tmp_path):
         name = store.scalar("SELECT max(recipient) FROM welfare WHERE length(recipient) = 3")
         erasure.forget(store, erasure.plan(store, erasure.Target(name)))
     assert db.read_bytes().count(name.encode()) > 0  # the gap compact closes
-    done = subprocess.run(
-        [sys.executable, "-m", "dashboard", "compact", "--db", str(db)], capture_output=True, text=True, cwd=ROOT
-    )
+    done = run_cli("compact", "--db", str(db))  # in this process; the refusal below needs another one
     assert done.returncode == 0, done.stderr
     assert "已重写数据库文件" in done.stdout
     assert db.read_bytes().count(name.encode()) == 0
