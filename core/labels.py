@@ -258,6 +258,7 @@ ZH: dict[str, str] = {
     "file.bad_shared_index": "文件已损坏或不完整（工作表“{sheet}”的共享字符串索引无效），请重新保存后再上传",
     "file.cell_too_long": "“{part}”中有单元格超过 {limit} 个字符的上限",
     "file.no_rows": "没有数据行",
+    "sheet.hidden_rows": "{rows}在表格中被隐藏，仍按数据导入；若是作废或取消的记录，请删除这些行后重新上传",
     "summary.copy": "汇总表：各行与工作表{sheets}中的行相同（日期、姓名、金额……），是这些表的照抄，未导入",
     "summary.month": "汇总表：每月一行，等于工作表{sheets}各月之和，未导入",
     "summary.sub_union": "汇总表：每个分工会一行，等于工作表{sheets}各分工会之和，未导入",

@@ -201,6 +201,13 @@ def analyse_file(
         # The school of rows without a 学校 column: as the user said, else where a person would look.
         school = org or org_in_text(layout.title, sheet.name, file_name) or t("org.default")
         result = validate_sheet(sheet, layout, school, user)
+        hidden_rows = sorted(r + 1 for r in getattr(sheet, "hidden_rows", ()) if r >= layout.data_start)
+        if hidden_rows:
+            # A filter can hide rows for a moment: they are kept, and the report names them.
+            imported = set(result.records["source_row"]) if result.accepted else set()
+            kept = [r for r in hidden_rows if r in imported]
+            if kept:
+                result.warnings.append(t("sheet.hidden_rows", rows="、".join(f"第{r}行" for r in kept)))
         if not result.accepted and not result.rejected:
             # A header and nothing below it (or only blank and total rows) is no batch.
             report.sheets.append(

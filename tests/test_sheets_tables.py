@@ -47,3 +47,12 @@ def test_a_summary_named_sheet_alone_or_with_different_rows_is_loaded():
     assert _amounts(alone) == 3300
     both = analyse_file(xlsx_bytes({"1月": [HEADER, *JAN], "2月": [HEADER, *FEB]}), "慰问.xlsx")
     assert _amounts(both) == 3300 and len(both.data_sheets) == 2
+
+
+def test_hidden_rows_are_named_in_the_report():
+    # Row 3 (马超 500) is hidden; there is no 合计, so it is kept (a filter can hide rows for a moment) and named.
+    data = xlsx_bytes({"慰问": [HEADER, *JAN, *FEB]}, hidden_rows={"慰问": [3]})
+    report = analyse_file(data, "慰问.xlsx")
+    assert _amounts(report) == 3300
+    warnings = report.data_sheets[0].result.warnings
+    assert any("第3行" in w and "隐藏" in w for w in warnings), warnings
