@@ -202,6 +202,13 @@ def analyse_file(
         # The school of rows without a 学校 column: as the user said, else where a person would look.
         school = org or org_in_text(layout.title, sheet.name, file_name) or t("org.default")
         result = validate_sheet(sheet, layout, school, user)
+        hidden_rows = sorted(r + 1 for r in getattr(sheet, "hidden_rows", ()) if r >= layout.data_start)
+        if hidden_rows:
+            # A filter can hide rows for a moment: they are kept, and the report names them.
+            imported = set(result.records["source_row"]) if result.accepted else set()
+            kept = [r for r in hidden_rows if r in imported]
+            if kept:
+                result.warnings.append(t("sheet.hidden_rows", rows="、".join(f"第{r}行" for r in kept)))
         if not result.accepted and not result.rejected:
             # A header and nothing below it (or only blank and total rows) is no batch.
             report.sheets.append(
@@ -245,6 +252,7 @@ def analyse_file(
                 years=sorted(set(layout.year_columns.values())),
             )
         )
+    skip_summary_sheets(report)
     return report
 
 
@@ -274,3 +282,109 @@ def recognised_values(
             if len(found) >= MAX_RECOGNISED:
                 break
     return {key: (term, rows) for key, (term, rows) in sorted(found.items())}
+
+
+SUMMARY_HINTS = ("汇总", "合计", "总表", "统计")  # raise suspicion only; the figures decide
+_IDENTITY = ("source_row", "org", "date_precision")
+
+
+def _content_columns(frame) -> list[str]:
+    return [c for c in frame.columns if c not in _IDENTITY and not frame[c].isna().all()]
+
+
+def _numeric_columns(frame) -> list[str]:
+    import pandas as pd
+
+    return [c for c in _content_columns(frame) if pd.api.types.is_numeric_dtype(frame[c])]
+
+
+def _row_keys(frame, columns: list[str]) -> list[tuple]:
+    return [tuple(str(v) for v in row) for row in frame[columns].itertuples(index=False)]
+
+
+def _summary_verdict(candidate: SheetReport, others: list[SheetReport]) -> tuple[str, float, float] | None:
+    """Why ``candidate`` is a summary of ``others`` (a copy of their rows, or their sums per month /
+    sub-union / in total), with its main figure and the others' figure over the same span; else None."""
+    from collections import Counter
+
+    import pandas as pd
+
+    mine = candidate.result.records
+    theirs = pd.concat([o.result.records for o in others], ignore_index=True)
+    numbers = [c for c in _numeric_columns(mine) if c in theirs.columns]
+    if not numbers or len(mine) < 1:
+        return None
+    main = next((c for c in numbers if c in MONEY_FIELDS or c.removesuffix("_yuan") in MONEY_FIELDS), numbers[0])
+    hinted = any(h in candidate.sheet for h in SUMMARY_HINTS)
+    shared = [c for c in _content_columns(mine) if c in theirs.columns]
+    # 1. A copy: every row of the candidate is a row of the other sheets (same date, name, amount …).
+    if len(shared) >= 2 and len(mine) >= 2:
+        pool = Counter(_row_keys(theirs, shared))
+        if not (Counter(_row_keys(mine, shared)) - pool):
+            span = theirs
+            if "date" in shared:
+                months = {str(d)[:7] for d in mine["date"]}
+                span = theirs[theirs["date"].astype(str).str[:7].isin(months)]
+            return "copy", float(mine[main].sum()), float(span[main].sum())
+    # 2. Sums: one line per month or per sub-union, each equal to the other sheets' sum for it.
+    groupings = []
+    if "date" in shared:
+        groupings.append(("month", lambda f: f["date"].astype(str).str[:7]))
+    if "sub_union" in shared:
+        groupings.append(("sub_union", lambda f: f["sub_union"].astype(str)))
+    for how, key in groupings:
+        keys = key(mine)
+        if keys.duplicated().any() or len(mine) < 2 or len(mine) >= len(theirs) + 1 and not hinted:
+            continue
+        sums = theirs.groupby(key(theirs))[numbers].sum()
+        agree = all(
+            abs(float(mine[c].iloc[i] or 0) - float(sums[c].get(k, 0) if k in sums.index else 0)) < 0.5
+            for i, k in enumerate(keys)
+            for c in numbers
+        ) and set(sums.index) <= set(keys)
+        if agree or hinted:
+            return how, float(mine[main].sum()), float(theirs[main].sum())
+    # 3. One total line equal to the other sheets' total (a name hint is needed: one line proves little).
+    if hinted and len(mine) == 1:
+        return "total", float(mine[main].sum()), float(theirs[main].sum())
+    return None
+
+
+def skip_summary_sheets(report: FileReport) -> None:
+    """Within one file, a sheet repeating the other sheets of its kind (a copy of their rows or their sums)
+    is a summary (汇总表): not loaded, and its note says why and whether its figures agree.
+
+    A sheet is only a summary of other sheets: the only sheet of its kind is loaded as it is.
+    """
+    by_kind: dict[str, list[SheetReport]] = {}
+    for s in report.data_sheets:
+        by_kind.setdefault(s.kind or "", []).append(s)
+    for sheets in by_kind.values():
+        if len(sheets) < 2:
+            continue
+        # Named summaries first, then the sheet with most rows (a copy holds all the others' rows).
+        order = sorted(sheets, key=lambda s: (not any(h in s.sheet for h in SUMMARY_HINTS), -s.accepted))
+        summaries: list[SheetReport] = []
+        for candidate in order:
+            others = [s for s in sheets if s is not candidate and s not in summaries]
+            if not others:
+                break
+            verdict = _summary_verdict(candidate, others)
+            if verdict is None:
+                continue
+            how, written, loaded = verdict
+            summaries.append(candidate)
+            names = "、".join(f"“{s.sheet}”" for s in others)
+            reason = t(f"summary.{how}", sheets=names)
+            if abs(written - loaded) < 0.5:
+                note = t("summary.agrees", reason=reason, value=f"{written:,.2f}")
+            else:
+                note = t(
+                    "summary.differs",
+                    reason=reason,
+                    written=f"{written:,.2f}",
+                    loaded=f"{loaded:,.2f}",
+                    diff=f"{written - loaded:+,.2f}",
+                )
+            candidate.status = "skipped"
+            candidate.note = note

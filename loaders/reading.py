@@ -68,6 +68,7 @@ class RawSheet:
     visible: bool = True
     merged: list[Merged] = field(default_factory=list)
     hidden_columns: set[int] = field(default_factory=set)  # frame columns the clerk hid
+    hidden_rows: set[int] = field(default_factory=set)  # frame rows (zero-based sheet rows) the clerk hid
 
     def head(self, n: int) -> list[list[object]]:
         """The first ``n`` rows as lists (None for empty cells)."""
@@ -125,7 +126,7 @@ def read_sheets(data: bytes, filename: str, check: bool | str = True) -> list[Ra
         frame = table.to_pandas() if table.num_columns else pd.DataFrame()
         frame.columns = range(frame.shape[1])
         first_col = sheet.available_columns()[0].absolute_index if frame.shape[1] else 0
-        special, merged, hidden = extras.get(name, ({}, [], set()))
+        special, merged, hidden, hidden_rows = extras.get(name, ({}, [], set(), set()))
         # Invisible characters go before the overlay: an uncached formula's marker starts with NUL.
         frame = _overlay(_clean_frame(frame), special, first_col)
         merged = [((r0, c0 - first_col), (r1, c1 - first_col)) for (r0, c0), (r1, c1) in merged]
@@ -136,6 +137,7 @@ def read_sheets(data: bytes, filename: str, check: bool | str = True) -> list[Ra
                 visible=sheet.visible == "visible",
                 merged=merged,
                 hidden_columns={c - first_col for c in hidden if c >= first_col},
+                hidden_rows=hidden_rows,
             )
         )
     return sheets
@@ -314,13 +316,16 @@ _FORMULA_CELL = re.compile(rb'<c r="([A-Z]{1,3})(\d+)"[^>]*>(?:<f[^>]*>[^<]*</f>
 
 
 _HIDDEN_COLS = re.compile(rb"<col\b[^>]*>")
+_HIDDEN_ROW = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"[^>]*>')
+_ROW_NUMBER = re.compile(rb'\br="(\d+)"')
 _MERGE = re.compile(rb'<mergeCell ref="([A-Z]{1,3})(\d+):([A-Z]{1,3})(\d+)"')
 
 
 def scan_sheet_xml(
     data: bytes, parts: dict[str, bytes] | None = None
-) -> dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int]]]:
-    """What fastexcel leaves out, per sheet name: special cells, merged ranges, hidden columns.
+) -> dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int], set[int]]]:
+    """What fastexcel leaves out, per sheet name: special cells, merged ranges, hidden columns, hidden rows
+    (zero-based sheet rows).
 
     Special cells are error values (#VALUE!) and formulas without a cached value
     (:class:`UncachedFormula`), keyed by zero-based (row, absolute column).  Merged
@@ -328,7 +333,7 @@ def scan_sheet_xml(
     workbook's small XML parts are parsed (defusedxml); sheet parts are scanned for
     these three forms.  ``parts`` are sheet XMLs already unzipped by the safety check.
     """
-    out: dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int]]] = {}
+    out: dict[str, tuple[dict[tuple[int, int], str], list[Merged], set[int], set[int]]] = {}
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             for part, name in sheet_parts(archive).items():
@@ -360,7 +365,13 @@ def scan_sheet_xml(
                             high = re.search(rb'max="(\d+)"', tag)
                             if low and high:
                                 hidden.update(range(int(low.group(1)) - 1, min(int(high.group(1)), 16384)))
-                out[name] = (cells, merged, hidden)
+                hidden_rows: set[int] = set()
+                if b'hidden="' in xml:
+                    for tag in _HIDDEN_ROW.findall(xml):
+                        number = _ROW_NUMBER.search(tag)
+                        if number:
+                            hidden_rows.add(int(number.group(1)) - 1)
+                out[name] = (cells, merged, hidden, hidden_rows)
     except (KeyError, zipfile.BadZipFile, ValueError):
         return out
     return out

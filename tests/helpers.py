@@ -19,11 +19,12 @@ def xlsx_bytes(
     merged: dict[str, list[str]] | None = None,
     hidden: tuple[str, ...] = (),
     formulas: bool = False,
+    hidden_rows: dict[str, list[int]] | None = None,
 ) -> bytes:
     """An .xlsx with one sheet per entry; rows as given (None = empty cell).
 
     Text starting with "=" is written as text unless ``formulas`` (then as a formula
-    without a cached value, as openpyxl writes them).
+    without a cached value, as openpyxl writes them). ``hidden_rows``: sheet → 1-based rows the clerk hid.
     """
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
@@ -38,6 +39,8 @@ def xlsx_bytes(
                     ws.cell(row=number, column=column).data_type = "s"  # typed text that starts with "="
         for rng in (merged or {}).get(name, []):
             ws.merge_cells(rng)
+        for number in (hidden_rows or {}).get(name, []):
+            ws.row_dimensions[number].hidden = True
         if name in hidden:
             ws.sheet_state = "hidden"
     buf = io.BytesIO()
