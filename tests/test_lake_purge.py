@@ -20,13 +20,19 @@ import duckdb
 import pytest
 
 from core import erasure
-from core.lake import LakeConfig, extension_files
+from core.lake import LakeConfig
 from core.store import LAKE_PURGE_KEY, Store
 from dashboard import queries
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
 from tests.helpers import xlsx_bytes
-from tests.lake_fixtures import corpus_lake_copy, corpus_lake_template, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    catalog_connection,
+    corpus_lake_copy,
+    corpus_lake_template,
+    extensions_verified_once,
+    postgres_server,
+)
 from tests.test_truth import TRUTH, assert_summary_matches
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,10 +80,7 @@ def parquet_blob_hashes(lake: LakeConfig) -> set[str]:
 
 def catalog_text(lake: LakeConfig) -> dict[str, list[str]]:
     """table → its rows as PostgreSQL prints them, for every table of the catalog's schema (public)."""
-    postgres, _ = extension_files()
-    with duckdb.connect() as con:
-        con.execute(f"LOAD '{postgres}'")
-        con.execute(f"ATTACH '{lake.catalog}' AS catalog_db (TYPE postgres, READ_ONLY)")
+    with catalog_connection(lake) as con:
         listing = "SELECT tablename FROM pg_tables WHERE schemaname = ''public''"
         tables = [row[0] for row in con.execute(f"SELECT * FROM postgres_query('catalog_db', '{listing}')").fetchall()]
         assert "ducklake_snapshot" in tables
@@ -335,9 +338,6 @@ def test_a_removed_account_leaves_its_row_in_no_file(postgres_server, tmp_path):
 
 def catalog_rows(lake: LakeConfig, sql: str) -> list[tuple]:
     """Rows of one query run in the catalog's PostgreSQL database."""
-    postgres, _ = extension_files()
-    with duckdb.connect() as con:
-        con.execute(f"LOAD '{postgres}'")
-        con.execute(f"ATTACH '{lake.catalog}' AS catalog_db (TYPE postgres, READ_ONLY)")
+    with catalog_connection(lake) as con:
         quoted = sql.replace("'", "''")
         return con.execute(f"SELECT * FROM postgres_query('catalog_db', '{quoted}')").fetchall()

@@ -30,7 +30,14 @@ from core.store import KIND_TABLES, LAKE_ONLY_TABLES, NotAStore, Store
 from dashboard import queries
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
-from tests.lake_fixtures import batch_rows, lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    batch_rows,
+    command,
+    extensions_verified_once,
+    lake,
+    postgres_server,
+    wait_for,
+)
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
 pytestmark = pytest.mark.lake
@@ -231,9 +238,9 @@ def test_a_second_store_and_the_cli_see_each_others_batches(lake, postgres_serve
             assert_matches(queries.summary(second, queries.Filters.of("2021"))["welfare"], TRUTH["2021"]["welfare"])
         out = cli("loaders", str(corpus_dir / SMALL[0]), env=env)  # a loader process, configured by its environment
         assert out.returncode == 0, out.stdout + out.stderr
-        time.sleep(1.1)  # the first store checks the lake's snapshot once a second
+        # The first store checks the lake's snapshot once a second: the loader's batch shows by then.
+        wait_for(lambda: set(batch_rows(first)) == {WELFARE_2021, SMALL[0]})
         rows = batch_rows(first)
-        assert set(rows) == {WELFARE_2021, SMALL[0]}
         assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
         assert queries.summary(first, queries.Filters.of("2021"))["members"] == TRUTH["2021"]["members"]
     out = cli("dashboard", "summary", "--period", "2021", "--json", env=env)

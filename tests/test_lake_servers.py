@@ -22,7 +22,12 @@ from core.store import Store
 from dashboard import formatting as fmt
 from dashboard import queries
 from tests.browser_helpers import STATE_MS, goto, metric, no_errors, require_chromium, settle, streamlit_server, upload
-from tests.lake_fixtures import corpus_lake_copy, corpus_lake_template, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    corpus_lake_copy,
+    corpus_lake_template,
+    extensions_verified_once,
+    postgres_server,
+)
 from tests.test_browser import ledger  # a small welfare ledger; other amounts, another file
 from tests.test_truth import TRUTH
 
