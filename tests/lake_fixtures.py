@@ -85,13 +85,18 @@ class PostgresServer:
         Well under a second, where migrating a new lake and copying the corpus into it take ~25 s of a
         busy worker; every file in ``data_folder`` is this lake's (maintenance and purge tests may take one).
         """
-        lake = self.new_lake(data_folder, template=template)
         source = Path(template.data_path)
         if source.is_dir():
             shutil.copytree(source, data_folder)
         else:
             data_folder.mkdir(parents=True)
-        data_path = f"{data_folder}/"
+        return self.copy_lake(template, f"{data_folder}/")
+
+    def copy_lake(self, template: LakeConfig, data_path: str) -> LakeConfig:
+        """A copy of ``template``'s catalog (``createdb -T``) whose data path is ``data_path``: the files the
+        catalog names must be there (:meth:`clone_lake`), or there must be none (a migrated lake's few rows
+        are inlined in the catalog: a lake on S3 starts from the migrated template)."""
+        lake = self.new_lake(Path(data_path), template=template)
         database = lake.catalog.split()[0].removeprefix("dbname=")
         update = f"UPDATE ducklake_metadata SET value = '{data_path}' WHERE key = 'data_path'"
         self.run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", ROLE, "-d", database, "-qAtc", update)
@@ -127,6 +132,9 @@ def extensions_verified_once(tmp_path_factory):
     (:meth:`core.store.Store._open_lake`, which must keep the check on); afterwards this process's lake
     connections load them without the check.  The commands, servers and writers the tests start as
     processes of their own check as the product does.  (As tests/conftest.py's cheap_password_hashes.)"""
+    if core.store.duckdb is not duckdb:  # done already (each module importing this fixture has one of its own)
+        yield
+        return
     conn = Store._open_lake(LakeConfig("dbname=none", f"{tmp_path_factory.mktemp('verify')}/"), read_only=True)
     try:
         assert conn.execute("SELECT current_setting('allow_unsigned_extensions')").fetchone()[0] is False

@@ -30,7 +30,7 @@ from dashboard import queries
 from dashboard.__main__ import main as dashboard_main
 from loaders.__main__ import main as loaders_main
 from loaders.loading import load_path
-from tests.helpers import xlsx_bytes
+from tests.helpers import store_content, xlsx_bytes
 from tests.lake_fixtures import (  # noqa: F401 - fixtures
     batch_rows,
     command,
@@ -229,14 +229,14 @@ def killed_inside_its_transaction(lake: LakeConfig, path: Path) -> Iterator[None
 def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
     first, second = (corpus_dir / name for name in SMALL)
     with Store(lake=migrated_lake) as store:
-        assert load_path(store, first)[1].status == "loaded"
+        assert load_path(store, first, isolated=False)[1].status == "loaded"
     # While the writer is inside its transaction, a reader sees the first batch only.
     with killed_inside_its_transaction(migrated_lake, second), Store(lake=migrated_lake, read_only=True) as reader:
         assert set(batch_rows(reader)) == {first.name}
     with Store(lake=migrated_lake) as store:  # the killed writer's lock is gone: this writer does not wait
         assert set(batch_rows(store)) == {first.name} and orphan_rows(store) == 0
         started = time.monotonic()
-        assert load_path(store, second)[1].status == "loaded"  # not a duplicate: nothing of it was kept
+        assert load_path(store, second, isolated=False)[1].status == "loaded"  # not a duplicate: nothing of it was kept
         assert time.monotonic() - started < 60
         rows = batch_rows(store)
         assert set(rows) == {first.name, second.name} and orphan_rows(store) == 0
@@ -259,14 +259,15 @@ def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(
         corpus_dir / "2022年慰问金发放台账.xlsx",
     )
     with Store(lake=config) as store:
-        assert load_path(store, welfare)[1].status == "loaded"
-        result = load_path(store, removed)[1]
+        assert load_path(store, welfare, isolated=False)[1].status == "loaded"
+        result = load_path(store, removed, isolated=False)[1]
         assert result.status == "loaded"
         from loaders.loading import remove_batch
 
         remove_batch(store, result.batch_id)  # its files are needed by older snapshots only
-        figures = {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH}
-    assert_matches(figures["2021"]["welfare"], TRUTH["2021"]["welfare"])
+        # Every figure is made of these rows: the same rows after maintenance, the same figures.
+        figures, content = queries.summary(store, queries.Filters.of("2021")), store_content(store)
+    assert_matches(figures["welfare"], TRUTH["2021"]["welfare"])
     kept = parquet_files(config)
     with killed_inside_its_transaction(config, killed):
         pass
@@ -282,11 +283,11 @@ def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(
     assert re.search(r"清理过期快照 [1-9]\d* 个", out.stdout), out.stdout  # every snapshot but the last
     assert parquet_files(config) == kept  # the orphans are gone, every file a snapshot names stays
     with Store(lake=config, read_only=True) as store:
-        assert {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH} == figures
+        assert store_content(store) == content and queries.summary(store, queries.Filters.of("2021")) == figures
         assert set(batch_rows(store)) == {welfare.name} and orphan_rows(store) == 0
     with Store(lake=config) as store:  # the killed writer's file loads now (nothing of it was kept)
-        assert load_path(store, killed)[1].status == "loaded"
-        assert queries.summary(store, queries.Filters.of("2021")) == figures["2021"]
+        assert load_path(store, killed, isolated=False)[1].status == "loaded"
+        assert queries.summary(store, queries.Filters.of("2021")) == figures
     out = command(dashboard_main, "lake-maintenance", env=env)  # nothing left to do
     assert out.returncode == 0 and "孤立文件 0 个" in out.stdout, out.stdout + out.stderr
 
@@ -398,7 +399,10 @@ def test_the_app_on_the_lake_shows_the_truth_and_another_servers_batches(app_lak
     # Another server (here: another connection) loads a file; this app's figures move within a second.
     version = store.data_version()
     with Store(lake=app_lake) as other:
-        assert load_path(other, ROOT / "data" / "demo" / "会员人数统计表（2024-2026）.xlsx")[1].status == "loaded"
+        assert (
+            load_path(other, ROOT / "data" / "demo" / "会员人数统计表（2024-2026）.xlsx", isolated=False)[1].status
+            == "loaded"
+        )
     wait_for(lambda: store.data_version() == version + 1)  # at most a second (LAKE_VERSION_TTL_S) after
     at.switch_page("pages/overview.py").run()
     at.selectbox(key="f_period_year").set_value("2024").run()

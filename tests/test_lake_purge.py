@@ -31,6 +31,7 @@ from tests.lake_fixtures import (  # noqa: F401 - fixtures
     corpus_lake_copy,
     corpus_lake_template,
     extensions_verified_once,
+    lake_template,
     postgres_server,
 )
 from tests.test_truth import TRUTH, assert_summary_matches
@@ -122,9 +123,9 @@ def current_text(store: Store, skip: tuple[str, ...] = ()) -> list[str]:
     return out
 
 
-def assert_truth(store: Store) -> None:
-    for period, expected in TRUTH.items():
-        assert_summary_matches(queries.summary(store, queries.Filters.of(period)), expected)
+def assert_truth(store: Store, periods: list[str] = list(TRUTH)) -> None:  # noqa: B006 - never changed
+    for period in periods:
+        assert_summary_matches(queries.summary(store, queries.Filters.of(period)), TRUTH[period])
 
 
 @pytest.mark.lake
@@ -174,9 +175,9 @@ def test_a_forgotten_person_is_in_no_file_and_no_catalog_table(corpus_in_own_lak
         assert_truth(store)
         # The read planned at the old snapshot finds its files gone and reads again at the newest one.
         assert other.scalar("SELECT count(*) FROM welfare WHERE recipient = ?", [planned.pseudonym]) >= 1
-        assert_truth(other)
+        assert_truth(other, periods=["2022-2023学年"])  # a school year: every table's files are read again
     with Store(lake=lake, read_only=True) as reader:  # a new connection sees the same figures
-        assert_truth(reader)
+        assert_truth(reader, periods=["2021-2022学年"])
 
 
 @pytest.mark.lake
