@@ -12,8 +12,6 @@ backup holds no erased name; the file itself still does (a known gap, marked xfa
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -23,11 +21,13 @@ from core import erasure
 from core.lake import LakeConfig
 from core.store import LAKE_PURGE_KEY, Store
 from dashboard import queries
+from dashboard.__main__ import main as dashboard_main
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
 from tests.helpers import xlsx_bytes
 from tests.lake_fixtures import (  # noqa: F401 - fixtures
     catalog_connection,
+    command,
     corpus_lake_copy,
     corpus_lake_template,
     extensions_verified_once,
@@ -36,7 +36,6 @@ from tests.lake_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.test_truth import TRUTH, assert_summary_matches
 
-ROOT = Path(__file__).resolve().parents[1]
 SCHOOL = "示范职业技术学院"  # the corpus's one school
 pytestmark = pytest.mark.lake
 
@@ -242,15 +241,8 @@ def test_an_unfinished_purge_is_finished_by_lake_maintenance(corpus_in_own_lake,
         assert store.get_meta(LAKE_PURGE_KEY) == ",".join(tables)
         assert "parquet" in where_named(lake, [name])[name]
 
-    def maintenance(*args: str) -> str:
-        out = subprocess.run(
-            [sys.executable, "-m", "dashboard", "lake-maintenance", *args],
-            env=postgres_server.env(lake),
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+    def maintenance(*args: str) -> str:  # python -m dashboard lake-maintenance, run in this process
+        out = command(dashboard_main, "lake-maintenance", *args, env=postgres_server.env(lake))
         assert out.returncode == 0, out.stderr
         return out.stdout
 
