@@ -43,9 +43,7 @@ from tests.lake_fixtures import (  # noqa: F401 - fixtures
 )
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
-# One worker runs the module (pytest-xdist --dist loadgroup): one S3 server and one corpus on S3 per run,
-# not one per worker (~9 s of a worker's time: moto's start and the corpus's migration).
-pytestmark = [pytest.mark.lake, pytest.mark.xdist_group("lake_s3")]
+pytestmark = pytest.mark.lake
 ROOT = Path(__file__).resolve().parents[1]
 BUCKET = "union-lake"
 REGION = "us-east-1"
