@@ -1,7 +1,10 @@
 """The store on DuckLake with a PostgreSQL catalog (issue 15), against a real server started by the tests.
 
-Select with ``-m lake``.  The full corpus enters the lake once through ``migrate-to-lake`` (fast);
-a subset goes through the loader, in processes of their own, where loading is what is tested.
+Select with ``-m lake``.  The full corpus enters a lake once per worker through ``migrate-to-lake``
+(tests/lake_fixtures.py); a test's own lake is a clone of it or of the migrated empty template.  A subset
+goes through the loader, in processes of their own where processes are what is tested (two writers, kill -9);
+commands whose check is not about processes run in this process (``command``), as the lake connections
+load their extension files without checking the signature again (checked once, the product's way).
 """
 
 from __future__ import annotations
