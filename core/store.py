@@ -385,10 +385,11 @@ def copy_into_lake(source: str | os.PathLike, lake: LakeConfig | None = None) ->
         try:
             cur.execute(f"ATTACH {_literal(Path(source).resolve())} AS migrate_source (READ_ONLY)")
             try:
+                in_lake = set(Store._tables(cur, LAKE_DB))  # once: each listing is a trip to the catalog
                 tables = [
                     name
                     for name in Store._tables(cur, "migrate_source")
-                    if name != "schema_migrations" and name in Store._tables(cur, LAKE_DB)
+                    if name != "schema_migrations" and name in in_lake
                 ]
                 sequences = cur.execute(
                     "SELECT sequence_name, coalesce(last_value, start_value - 1) FROM duckdb_sequences() "

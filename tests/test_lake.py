@@ -1,7 +1,10 @@
 """The store on DuckLake with a PostgreSQL catalog (issue 15), against a real server started by the tests.
 
-Select with ``-m lake``.  The full corpus enters the lake once through ``migrate-to-lake`` (fast);
-a subset goes through the loader, in processes of their own, where loading is what is tested.
+Select with ``-m lake``.  The full corpus enters a lake once per worker through ``migrate-to-lake``
+(tests/lake_fixtures.py); a test's own lake is a clone of it or of the migrated empty template.  A subset
+goes through the loader, in processes of their own where processes are what is tested (two writers, kill -9);
+commands whose check is not about processes run in this process (``command``), as the lake connections
+load their extension files without checking the signature again (checked once, the product's way).
 """
 
 from __future__ import annotations
@@ -27,17 +30,21 @@ from core.lake import LakeConfig
 from core.store import KIND_TABLES, LAKE_ONLY_TABLES, SCHEMA_VERSION, Store
 from dashboard import formatting as fmt
 from dashboard import queries
+from dashboard.__main__ import main as dashboard_main
+from loaders.__main__ import main as loaders_main
 from loaders.loading import load_path
-from tests.conftest import copy_store
-from tests.helpers import xlsx_bytes
+from tests.helpers import store_content, xlsx_bytes
 from tests.lake_fixtures import (  # noqa: F401 - fixtures
     batch_rows,
+    command,
     corpus_lake_copy,
     corpus_lake_template,
+    extensions_verified_once,
     lake,
     lake_template,
     migrated_lake,
     postgres_server,
+    wait_for,
 )
 from tests.test_pages import live_store, metric, start, v2_navigation_only  # noqa: F401 - fixtures
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
@@ -63,17 +70,10 @@ def orphan_rows(store: Store) -> int:
 
 
 @pytest.fixture(scope="session")
-def corpus_lake(postgres_server, lake_template, corpus_db, tmp_path_factory) -> LakeConfig:
-    """The whole corpus in a lake, moved there from the corpus file by ``python -m dashboard migrate-to-lake``."""
-    folder = tmp_path_factory.mktemp("corpus-lake")
-    config = postgres_server.new_lake(folder, template=lake_template)
-    # A private copy: the shared corpus file may be open in another test worker, and migrate-to-lake
-    # opens its source for writing (to bring it to this schema version) before it reads it.
-    source = copy_store(corpus_db, folder / "corpus.duckdb")
-    out = cli("dashboard", "migrate-to-lake", "--db", str(source), env=postgres_server.env(config))
-    assert out.returncode == 0, out.stderr
-    assert "已把" in out.stdout and "迁入数据湖" in out.stdout
-    return config
+def corpus_lake(postgres_server, corpus_lake_template, tmp_path_factory) -> LakeConfig:
+    """The whole corpus in a lake, moved there by ``migrate-to-lake`` (the corpus template of
+    tests/lake_fixtures.py): a clone of its own, that the tests of this module only read."""
+    return postgres_server.clone_lake(corpus_lake_template, tmp_path_factory.mktemp("corpus-lake") / "data")
 
 
 def test_migrations_on_a_fresh_lake_give_the_file_schema(lake, tmp_path):
@@ -114,11 +114,11 @@ def test_the_corpus_in_the_lake_equals_truth(corpus_lake, period):
 
 def test_commands_use_the_lake_without_db_and_backup_is_a_file_store(corpus_lake, postgres_server, tmp_path):
     env = postgres_server.env(corpus_lake)
-    out = cli("dashboard", "summary", "--period", "2022", "--json", env=env)
+    out = command(dashboard_main, "summary", "--period", "2022", "--json", env=env)
     assert out.returncode == 0, out.stderr
     assert_summary_matches(json.loads(out.stdout), TRUTH["2022"])
     backup = tmp_path / "backup.duckdb"
-    out = cli("dashboard", "backup", "--out", str(backup), env=env)
+    out = command(dashboard_main, "backup", "--out", str(backup), env=env)
     assert out.returncode == 0, out.stderr
     with Store(backup) as copy:  # an embedded store: same figures, sequences continue
         assert_summary_matches(queries.summary(copy, queries.Filters.of("2023")), TRUTH["2023"])
@@ -129,7 +129,7 @@ def test_the_loader_through_the_lake_gives_the_figures_of_the_file(
     migrated_lake, postgres_server, corpus_dir, tmp_path
 ):
     files = [corpus_dir / "2021年工会慰问福利台账.xlsx", corpus_dir / SMALL[0]]
-    out = cli("loaders", *map(str, files), env=postgres_server.env(migrated_lake))
+    out = command(loaders_main, *map(str, files), env=postgres_server.env(migrated_lake))
     assert out.returncode == 0, out.stdout + out.stderr
     with Store(lake=migrated_lake, read_only=True) as store:
         got = queries.summary(store, queries.Filters.of("2021"))
@@ -165,7 +165,7 @@ def test_two_processes_uploading_different_files_both_land(migrated_lake, postgr
 
 def test_the_same_file_from_two_processes_lands_once(migrated_lake, postgres_server, corpus_dir):
     env = postgres_server.env(migrated_lake)
-    path = corpus_dir / SMALL[1]
+    path = corpus_dir / SMALL[0]  # the smaller of the two: any file will do
     procs = [_start_loader(env, path) for _ in range(2)]
     outs = [p.communicate(timeout=240)[0] for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outs
@@ -232,14 +232,14 @@ def killed_inside_its_transaction(lake: LakeConfig, path: Path) -> Iterator[None
 def test_kill_9_of_a_writer_inside_its_transaction_leaves_whole_batches(migrated_lake, corpus_dir):
     first, second = (corpus_dir / name for name in SMALL)
     with Store(lake=migrated_lake) as store:
-        assert load_path(store, first)[1].status == "loaded"
+        assert load_path(store, first, isolated=False)[1].status == "loaded"
     # While the writer is inside its transaction, a reader sees the first batch only.
     with killed_inside_its_transaction(migrated_lake, second), Store(lake=migrated_lake, read_only=True) as reader:
         assert set(batch_rows(reader)) == {first.name}
     with Store(lake=migrated_lake) as store:  # the killed writer's lock is gone: this writer does not wait
         assert set(batch_rows(store)) == {first.name} and orphan_rows(store) == 0
         started = time.monotonic()
-        assert load_path(store, second)[1].status == "loaded"  # not a duplicate: nothing of it was kept
+        assert load_path(store, second, isolated=False)[1].status == "loaded"  # not a duplicate: nothing of it was kept
         assert time.monotonic() - started < 60
         rows = batch_rows(store)
         assert set(rows) == {first.name, second.name} and orphan_rows(store) == 0
@@ -262,35 +262,36 @@ def test_maintenance_removes_a_killed_writers_files_and_every_figure_stays(
         corpus_dir / "2022年慰问金发放台账.xlsx",
     )
     with Store(lake=config) as store:
-        assert load_path(store, welfare)[1].status == "loaded"
-        result = load_path(store, removed)[1]
+        assert load_path(store, welfare, isolated=False)[1].status == "loaded"
+        result = load_path(store, removed, isolated=False)[1]
         assert result.status == "loaded"
         from loaders.loading import remove_batch
 
         remove_batch(store, result.batch_id)  # its files are needed by older snapshots only
-        figures = {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH}
-    assert_matches(figures["2021"]["welfare"], TRUTH["2021"]["welfare"])
+        # Every figure is made of these rows: the same rows after maintenance, the same figures.
+        figures, content = queries.summary(store, queries.Filters.of("2021")), store_content(store)
+    assert_matches(figures["welfare"], TRUTH["2021"]["welfare"])
     kept = parquet_files(config)
     with killed_inside_its_transaction(config, killed):
         pass
     orphans = parquet_files(config) - kept
     assert orphans, "the killed writer left no Parquet file"
-    out = cli("dashboard", "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
+    out = command(dashboard_main, "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
     assert out.returncode == 0, out.stderr
     assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
     assert parquet_files(config) == kept | orphans  # a dry run deletes nothing
-    out = cli("dashboard", "lake-maintenance", "--keep-hours", "0", env=env)
+    out = command(dashboard_main, "lake-maintenance", "--keep-hours", "0", env=env)
     assert out.returncode == 0, out.stderr
     assert f"孤立文件 {len(orphans)} 个" in out.stdout, out.stdout
     assert re.search(r"清理过期快照 [1-9]\d* 个", out.stdout), out.stdout  # every snapshot but the last
     assert parquet_files(config) == kept  # the orphans are gone, every file a snapshot names stays
     with Store(lake=config, read_only=True) as store:
-        assert {period: queries.summary(store, queries.Filters.of(period)) for period in TRUTH} == figures
+        assert store_content(store) == content and queries.summary(store, queries.Filters.of("2021")) == figures
         assert set(batch_rows(store)) == {welfare.name} and orphan_rows(store) == 0
     with Store(lake=config) as store:  # the killed writer's file loads now (nothing of it was kept)
-        assert load_path(store, killed)[1].status == "loaded"
-        assert queries.summary(store, queries.Filters.of("2021")) == figures["2021"]
-    out = cli("dashboard", "lake-maintenance", env=env)  # nothing left to do
+        assert load_path(store, killed, isolated=False)[1].status == "loaded"
+        assert queries.summary(store, queries.Filters.of("2021")) == figures
+    out = command(dashboard_main, "lake-maintenance", env=env)  # nothing left to do
     assert out.returncode == 0 and "孤立文件 0 个" in out.stdout, out.stdout + out.stderr
 
 
@@ -354,13 +355,14 @@ def test_reads_are_kept_per_snapshot_and_other_servers_writes_show_within_a_seco
             cur.execute("UPDATE meta SET value = 'true' WHERE key = 'demo'")
             two.bump_version(cur)
         assert one.get_meta("demo") == "false"  # inside the window: the kept answer
-        monkeypatch.setattr(store_module, "LAKE_VERSION_TTL_S", 0.2)
-        time.sleep(0.3)
+        monkeypatch.setattr(store_module, "LAKE_VERSION_TTL_S", 0.0)  # the window is over
         assert one.data_version() == 1 and one.get_meta("demo") == "true"
         assert set(one.query("SELECT key, value FROM meta ORDER BY key")["value"]) == {"1", "true"}
-        # This process's own commit is seen at once.
+        # This process's own commit is seen at once, inside any window.
+        monkeypatch.setattr(store_module, "LAKE_VERSION_TTL_S", 3600.0)
         one.set_meta("demo", "cleared")
         assert one.get_meta("demo") == "cleared" and one.data_version() == 1
+        monkeypatch.setattr(store_module, "LAKE_VERSION_TTL_S", 0.0)
         assert two.get_meta("demo") == "cleared"  # two's last snapshot check is older than the TTL
 
 
@@ -400,9 +402,11 @@ def test_the_app_on_the_lake_shows_the_truth_and_another_servers_batches(app_lak
     # Another server (here: another connection) loads a file; this app's figures move within a second.
     version = store.data_version()
     with Store(lake=app_lake) as other:
-        assert load_path(other, ROOT / "data" / "demo" / "会员人数统计表（2024-2026）.xlsx")[1].status == "loaded"
-    time.sleep(1.1)
-    assert store.data_version() == version + 1
+        assert (
+            load_path(other, ROOT / "data" / "demo" / "会员人数统计表（2024-2026）.xlsx", isolated=False)[1].status
+            == "loaded"
+        )
+    wait_for(lambda: store.data_version() == version + 1)  # at most a second (LAKE_VERSION_TTL_S) after
     at.switch_page("pages/overview.py").run()
     at.selectbox(key="f_period_year").set_value("2024").run()
     assert not at.exception and not at.error, [e.value for e in at.error]

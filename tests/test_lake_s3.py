@@ -28,9 +28,19 @@ from benchmarks.browser import free_port
 from core.lake import ENV_S3_KEY_ID, ENV_S3_SECRET, LakeConfig, S3Settings, lake_config
 from core.store import KIND_TABLES, LAKE_ONLY_TABLES, NotAStore, Store
 from dashboard import queries
+from dashboard.__main__ import main as dashboard_main
+from loaders.__main__ import main as loaders_main
 from loaders.loading import load_path, remove_batch
 from tests.conftest import copy_store
-from tests.lake_fixtures import batch_rows, lake, postgres_server  # noqa: F401 - fixtures
+from tests.lake_fixtures import (  # noqa: F401 - fixtures
+    batch_rows,
+    command,
+    extensions_verified_once,
+    lake,
+    lake_template,
+    postgres_server,
+    wait_for,
+)
 from tests.test_truth import TRUTH, assert_matches, assert_summary_matches
 
 pytestmark = pytest.mark.lake
@@ -146,15 +156,16 @@ def s3_lake_of(lake: LakeConfig, server: S3Server, prefix: str) -> LakeConfig:
     return dataclasses.replace(lake, data_path=f"s3://{BUCKET}/{prefix}/", s3=server.settings)
 
 
+def migrated_s3_lake(postgres_server, lake_template: LakeConfig, server: S3Server, prefix: str) -> LakeConfig:
+    """A migrated lake with its data at s3://union-lake/<prefix>/: a copy of the template's catalog (whose
+    few rows are inlined in the catalog: no file to copy) pointed at the bucket."""
+    copy = postgres_server.copy_lake(lake_template, f"s3://{BUCKET}/{prefix}/")
+    return dataclasses.replace(copy, s3=server.settings)
+
+
 def lake_env(postgres_server, config: LakeConfig, server: S3Server, **override: str) -> dict[str, str]:
     """The environment of a command on ``config``: UNION_STORE, catalog, data path and the S3 settings."""
     return postgres_server.env(config) | server.env(**override)
-
-
-def cli(module: str, *args: str, env: dict[str, str], timeout: float = 240) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", module, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=timeout
-    )
 
 
 def lake_files(store: Store) -> set[str]:
@@ -172,15 +183,17 @@ def local_parquet(*folders: Path) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def s3_corpus_lake(postgres_server, s3_server, corpus_db, tmp_path_factory) -> LakeConfig:
-    """The whole corpus in a lake on S3 (prefix corpus/), moved there by ``python -m dashboard migrate-to-lake``.
+def s3_corpus_lake(postgres_server, lake_template, s3_server, corpus_db, tmp_path_factory) -> LakeConfig:
+    """The whole corpus in a lake on S3 (prefix corpus/), moved there by ``python -m dashboard migrate-to-lake``
+    (run in this process: :func:`tests.lake_fixtures.command`).
 
     The command finds the lake and the S3 credentials in its environment only (UNION_LAKE_S3_*).
     """
     folder = tmp_path_factory.mktemp("s3-corpus")
-    config = s3_lake_of(postgres_server.new_lake(folder / "no-data-here"), s3_server, "corpus")
+    config = migrated_s3_lake(postgres_server, lake_template, s3_server, "corpus")
     source = copy_store(corpus_db, folder / "corpus.duckdb")  # private: migrate-to-lake opens it for writing
-    out = cli("dashboard", "migrate-to-lake", "--db", str(source), env=lake_env(postgres_server, config, s3_server))
+    env = lake_env(postgres_server, config, s3_server)
+    out = command(dashboard_main, "migrate-to-lake", "--db", str(source), env=env)
     assert out.returncode == 0, out.stderr
     assert "迁入数据湖" in out.stdout
     return config
@@ -215,28 +228,29 @@ def test_the_parquet_files_are_in_the_bucket_and_in_no_local_folder(s3_corpus_la
 
 def test_backup_of_a_lake_on_s3_is_a_local_file_store(s3_corpus_lake, postgres_server, s3_server, tmp_path):
     backup = tmp_path / "backup.duckdb"
-    out = cli("dashboard", "backup", "--out", str(backup), env=lake_env(postgres_server, s3_corpus_lake, s3_server))
+    env = lake_env(postgres_server, s3_corpus_lake, s3_server)
+    out = command(dashboard_main, "backup", "--out", str(backup), env=env)
     assert out.returncode == 0, out.stderr
     with Store(backup, read_only=True) as copy:
         assert_summary_matches(queries.summary(copy, queries.Filters.of("2023")), TRUTH["2023"])
 
 
-def test_a_second_store_and_the_cli_see_each_others_batches(lake, postgres_server, s3_server, corpus_dir):
-    config = s3_lake_of(lake, s3_server, "shared")
+def test_a_second_store_and_the_cli_see_each_others_batches(lake_template, postgres_server, s3_server, corpus_dir):
+    config = migrated_s3_lake(postgres_server, lake_template, s3_server, "shared")
     env = lake_env(postgres_server, config, s3_server)
-    with Store(lake=config) as first:  # migrates the new lake, writes its tables to the bucket
-        assert load_path(first, corpus_dir / WELFARE_2021)[1].status == "loaded"
+    with Store(lake=config) as first:  # writes its tables to the bucket
+        assert load_path(first, corpus_dir / WELFARE_2021, isolated=False)[1].status == "loaded"
         with Store(lake=config, read_only=True) as second:  # another server on the same lake
             assert set(batch_rows(second)) == {WELFARE_2021}
             assert_matches(queries.summary(second, queries.Filters.of("2021"))["welfare"], TRUTH["2021"]["welfare"])
-        out = cli("loaders", str(corpus_dir / SMALL[0]), env=env)  # a loader process, configured by its environment
+        out = command(loaders_main, str(corpus_dir / SMALL[0]), env=env)  # the loader, configured by its environment
         assert out.returncode == 0, out.stdout + out.stderr
-        time.sleep(1.1)  # the first store checks the lake's snapshot once a second
+        # The first store checks the lake's snapshot once a second: the loader's batch shows by then.
+        wait_for(lambda: set(batch_rows(first)) == {WELFARE_2021, SMALL[0]})
         rows = batch_rows(first)
-        assert set(rows) == {WELFARE_2021, SMALL[0]}
         assert all(accepted == stored > 0 for accepted, stored in rows.values()), rows
         assert queries.summary(first, queries.Filters.of("2021"))["members"] == TRUTH["2021"]["members"]
-    out = cli("dashboard", "summary", "--period", "2021", "--json", env=env)
+    out = command(dashboard_main, "summary", "--period", "2021", "--json", env=env)
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert_matches(got["welfare"], TRUTH["2021"]["welfare"])
@@ -251,19 +265,19 @@ def _removed_count(text: str, what: str) -> int:
 
 
 def test_lake_maintenance_on_s3_deletes_orphans_and_old_files_and_keeps_every_figure(
-    lake, postgres_server, s3_server, corpus_dir
+    lake_template, postgres_server, s3_server, corpus_dir
 ):
     # A prefix of its own: maintenance deletes every object there that the catalog does not name.
-    config = s3_lake_of(lake, s3_server, "maintained")
+    config = migrated_s3_lake(postgres_server, lake_template, s3_server, "maintained")
     env = lake_env(postgres_server, config, s3_server)
     with Store(lake=config) as store:
-        assert load_path(store, corpus_dir / WELFARE_2021)[1].status == "loaded"
-        result = load_path(store, corpus_dir / SMALL[0])[1]
+        assert load_path(store, corpus_dir / WELFARE_2021, isolated=False)[1].status == "loaded"
+        result = load_path(store, corpus_dir / SMALL[0], isolated=False)[1]
         assert result.status == "loaded"
         remove_batch(store, result.batch_id)  # its files are needed by older snapshots only
         # A later write: the snapshot that removed the batch is then not the last one, and expiring the
         # snapshots before the last frees the removed batch's files.
-        assert load_path(store, corpus_dir / SMALL[1])[1].status == "loaded"
+        assert load_path(store, corpus_dir / SMALL[1], isolated=False)[1].status == "loaded"
         figures = queries.summary(store, queries.Filters.of("2021"))
         kept = lake_files(store)
     assert_matches(figures["welfare"], TRUTH["2021"]["welfare"])
@@ -274,11 +288,11 @@ def test_lake_maintenance_on_s3_deletes_orphans_and_old_files_and_keeps_every_fi
     some = sorted(kept)[0].removeprefix(f"s3://{BUCKET}/")
     orphan = some.rsplit("/", 1)[0] + "/ducklake-00000000-0000-7000-8000-000000000001.parquet"
     s3_server.client().copy_object(Bucket=BUCKET, Key=orphan, CopySource={"Bucket": BUCKET, "Key": some})
-    out = cli("dashboard", "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
+    out = command(dashboard_main, "lake-maintenance", "--dry-run", "--keep-hours", "0", env=env)
     assert out.returncode == 0, out.stderr
     assert _removed_count(out.stdout, "孤立文件") == 1
     assert s3_server.objects("maintained/") == before | {f"s3://{BUCKET}/{orphan}"}  # a dry run deletes nothing
-    out = cli("dashboard", "lake-maintenance", "--keep-hours", "0", env=env)
+    out = command(dashboard_main, "lake-maintenance", "--keep-hours", "0", env=env)
     assert out.returncode == 0, out.stderr
     assert _removed_count(out.stdout, "孤立文件") == 1
     after = s3_server.objects("maintained/")
@@ -307,8 +321,8 @@ def test_wrong_credentials_are_named_in_chinese_and_the_secret_never_shows(lake,
     message = _refused(dataclasses.replace(config, data_path="s3://no-such-bucket/x/"))
     assert "NoSuchBucket" in message and message.endswith("请检查 UNION_LAKE_DATA"), message
     # The command line: the same message, no traceback, neither secret anywhere in its output.
-    out = cli(
-        "dashboard",
+    out = command(
+        dashboard_main,
         "summary",
         "--period",
         "2022",
