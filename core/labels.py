@@ -239,6 +239,7 @@ ZH: dict[str, str] = {
     "warn.dated_by_title_year": "{rows} 行没有日期：按标题、表名或文件名中的 {year} 年计入（记为 {year}-01-01）；按学年统计时请在表中补填日期",
     "warn.read_two_digit_year": "“{column}”列有 {count} 个日期只写了两位年份（如 23/3/8），按 20xx 年、年/月/日的顺序读（第 {rows} 行）；请核对",
     "warn.read_lower_bound": "“{column}”列有 {count} 个数带“+”（如 10万+，第 {rows} 行）：按“+”前的数计入（10万+ 计 100000），是下限，实际可能更多",
+    "warn.column_duplicate_field": "第 {col} 列“{header}”（{rows} 个格有内容）与第 {other} 列都是“{field}”，只导入了第 {other} 列，这一列没有导入；若右边是另一张表（如上半年、下半年左右并排），请把它移到单独的工作表后重新上传",
     "warn.column_values_unreadable": "“{header}”列的表头识别为“{field}”，但 {rows} 个格的写法无法识别（如 {examples}），这一列没有导入；请改成 2023-03-08、35 这样的写法，或在“上传台账”页指定",
     "warn.academic_year_dates": "标题、表名或文件名写的是 {period}：没有写年份的日期中，9–12 月计入 {first} 年，1–8 月计入 {second} 年",
     "warn.dated_by_year": "{rows} 行没有会议日期或提交日期：按标题、表名或文件名中的 {year} 年计入（记为 {year}-01-01）；按学年统计时请在表中补填日期",

@@ -875,7 +875,20 @@ def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSh
         filled = int(body[j].notna().sum())
         key = layout.header_keys[j][0] if j < len(layout.header_keys) and layout.header_keys[j] else ""
         fld = header_field(key, layout.kind) if key else None
-        if filled and fld is not None and (fld in vocab.DATE_FIELDS or fld in vocab.COUNT_FIELDS):
+        taken = {f: c for c, f in layout.fields.items()}
+        if filled and fld is not None and fld in taken:
+            # A second 日期 / 金额 … column: the field is another column's; often a second table beside the first.
+            out.append(
+                t(
+                    "warn.column_duplicate_field",
+                    header=header,
+                    col=j + 1,
+                    other=taken[fld] + 1,
+                    field=field_label(fld),
+                    rows=filled,
+                )
+            )
+        elif filled and fld is not None and (fld in vocab.DATE_FIELDS or fld in vocab.COUNT_FIELDS):
             # The header says what the column is; only the way its values are written is unknown.
             examples = list(dict.fromkeys(cell_text(v) for v in body[j].dropna().tolist()))[:3]
             out.append(

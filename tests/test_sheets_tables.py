@@ -56,3 +56,30 @@ def test_hidden_rows_are_named_in_the_report():
     assert _amounts(report) == 3300
     warnings = report.data_sheets[0].result.warnings
     assert any("第3行" in w and "隐藏" in w for w in warnings), warnings
+
+
+def test_a_second_table_beside_the_first_is_named_not_called_unreadable():
+    """上半年 | 下半年 side by side: the right table's columns repeat the left's fields; the report names each one
+    and the column it lost to (it used to call the right 日期 column's dates unreadable)."""
+    from loaders.analysis import analyse_file
+    from tests.helpers import xlsx_bytes
+
+    header = ["日期", "分工会", "类别", "对象", "金额（元）"]
+    rows = [["2023年慰问金发放台账"], ["上半年", None, None, None, None, None, "下半年"], [*header, None, *header]]
+    left = [
+        ["2023-01-16", "语文分工会", "困难补助", "谢雨", 500],
+        ["2023-02-10", "数学分工会", "生育慰问", "周涛", 1500],
+        ["2023-03-08", "英语分工会", "困难补助", "孙悦", 600],
+    ]
+    right = [
+        ["2023-07-04", "数学分工会", "困难补助", "刘芳", 800],
+        ["2023-07-08", "语文分工会", "生育慰问", "何勇", 800],
+        ["2023-08-01", "英语分工会", "困难补助", "李敏", 700],
+    ]
+    rows += [[*a, None, *b] for a, b in zip(left, right, strict=True)]
+    sheet = analyse_file(xlsx_bytes({"慰问": rows}), "慰问.xlsx").sheets[0]
+    assert sheet.result.records["amount_yuan"].sum() == 2600  # the left table; the right one is named below
+    warnings = sheet.result.warnings
+    assert any("第 7 列“日期”" in w and "第 1 列" in w and "左右并排" in w for w in warnings)
+    assert any("第 11 列“金额（元）”" in w and "第 5 列" in w for w in warnings)
+    assert not any("写法无法识别" in w for w in warnings)
