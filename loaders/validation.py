@@ -493,6 +493,13 @@ def _status_in_text(value: object) -> tuple[str, bool] | None:
     return None
 
 
+# A field a clerk writes into another's column, per kind: (column's field, field read from it, reader, warning).
+_TWO_IN_ONE = {
+    "awards": ("level", "grade", _grade_in_text, "warn.grade_in_level"),
+    "proposals": ("decision", "status", _status_in_text, "warn.status_in_decision"),
+}
+
+
 def _answer(value: object, terms: tuple[str, str], kind: str, fld: str, user: UserMappings) -> tuple[str, bool]:
     """A tick or a cross under a question header (是否立案: √ → 立案, × → 不予立案); other text as a value."""
     answer = yes_no(normalize_value(value))
@@ -656,22 +663,15 @@ def validate_sheet(
         fld: _Column(cells(col), _parser(fld, kind, layout, col, user)) for col, fld in layout.fields.items()
     }
     warnings = _optional_failures(columns, kind, data_index)
-    if kind == "awards" and "level" in columns and "grade" not in columns:
-        # One 获奖级别及等次 column: 省级一等奖, 市级（二等奖） — the 等次 is read from the same cell.
-        col = next(c for c, f in layout.fields.items() if f == "level")
-        grade = _Column(cells(col), _grade_in_text)
-        found = sum(1 for v in grade.values if v is not None)
+    if (pair := _TWO_IN_ONE.get(kind)) is not None and pair[0] in columns and pair[1] not in columns:
+        # One column holding two fields (省级一等奖; 立案（已办结）): the second is read from it too.
+        written, second, read, key = pair
+        col = next(c for c, f in layout.fields.items() if f == written)
+        column = _Column(cells(col), read)
+        found = sum(1 for v in column.values if v is not None)
         if found:
-            columns["grade"] = grade
-            warnings.append(t("warn.grade_in_level", header=layout.headers[col] or f"第{col + 1}列", rows=found))
-    if kind == "proposals" and "decision" in columns and "status" not in columns:
-        # One 处理情况 column for both: 立案（已办结）, 立案，办理中 — the 办理状态 is read from the same words.
-        col = next(c for c, f in layout.fields.items() if f == "decision")
-        status = _Column(cells(col), _status_in_text)
-        found = sum(1 for v in status.values if v is not None)
-        if found:
-            columns["status"] = status
-            warnings.append(t("warn.status_in_decision", header=layout.headers[col] or f"第{col + 1}列", rows=found))
+            columns[second] = column
+            warnings.append(t(key, header=layout.headers[col] or f"第{col + 1}列", rows=found))
     warnings += _scale_warnings(data, layout, data_index)
     warnings += _reading_notes(data, layout, data_index)
     rows = range(len(data))
@@ -867,6 +867,7 @@ def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSh
             column = {"amount": "amount_yuan"}.get(fld, fld)
             if column not in _names(frame) or _all_missing(frame, column):
                 out.append(t("warn.key_field_empty", field=field_label(fld), rows=len(frame)))
+    taken = {f: c for c, f in layout.fields.items()}  # field → the column that holds it
     for j, header in enumerate(layout.headers):
         if j in layout.fields or j in layout.year_columns or j in layout.withheld or j not in body.columns:
             continue
@@ -875,7 +876,6 @@ def _sheet_warnings(frame: pa.Table | pd.DataFrame, layout: Layout, sheet: RawSh
         filled = int(body[j].notna().sum())
         key = layout.header_keys[j][0] if j < len(layout.header_keys) and layout.header_keys[j] else ""
         fld = header_field(key, layout.kind) if key else None
-        taken = {f: c for c, f in layout.fields.items()}
         if filled and fld is not None and fld in taken:
             # A second 日期 / 金额 … column: the field is another column's; often a second table beside the first.
             out.append(
