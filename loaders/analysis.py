@@ -6,7 +6,10 @@ Runs inside the reading subprocess (loaders.sandbox), so it imports no store.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from dataclasses import dataclass, field
+
+import pandas as pd
 
 from core import vocab
 from core.labels import field_label, t
@@ -17,7 +20,7 @@ from loaders.detection import SheetReject, SheetSkip, detect_layout
 from loaders.mapping import NO_MAPPINGS, UserMappings, map_value
 from loaders.normalize import MONEY_UNITS
 from loaders.reading import FileError, read_sheets
-from loaders.validation import RejectedRow, SheetResult, _money_unit_of, validate_sheet
+from loaders.validation import RejectedRow, SheetResult, money_unit_of, validate_sheet
 
 
 @dataclass
@@ -235,7 +238,7 @@ def analyse_file(
                     for j, fld in {**layout.fields, **layout.year_fields}.items()
                     if fld in MONEY_FIELDS
                     and j < len(layout.headers)
-                    and MONEY_UNITS.get(_money_unit_of(layout, j) or "元", 1) != 1
+                    and MONEY_UNITS.get(money_unit_of(layout, j) or "元", 1) != 1
                 ],
                 result=result,
                 decisions=[
@@ -293,8 +296,6 @@ def _content_columns(frame) -> list[str]:
 
 
 def _numeric_columns(frame) -> list[str]:
-    import pandas as pd
-
     return [c for c in _content_columns(frame) if pd.api.types.is_numeric_dtype(frame[c])]
 
 
@@ -305,10 +306,6 @@ def _row_keys(frame, columns: list[str]) -> list[tuple]:
 def _summary_verdict(candidate: SheetReport, others: list[SheetReport]) -> tuple[str, float, float] | None:
     """Why ``candidate`` is a summary of ``others`` (a copy of their rows, or their sums per month /
     sub-union / in total), with its main figure and the others' figure over the same span; else None."""
-    from collections import Counter
-
-    import pandas as pd
-
     mine = candidate.result.records
     theirs = pd.concat([o.result.records for o in others], ignore_index=True)
     numbers = [c for c in _numeric_columns(mine) if c in theirs.columns]

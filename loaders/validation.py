@@ -14,6 +14,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -388,7 +389,7 @@ class _Reasons(dict):
         return mask
 
 
-def _money_unit_of(layout: Layout, col: int) -> str | None:
+def money_unit_of(layout: Layout, col: int) -> str | None:
     """A money column's unit: its own header's (金额（千元）) first, else the sheet's (title, note under the table)."""
     unit = layout.units[col] if col < len(layout.units) else None
     return unit if unit in MONEY_UNITS else layout.money_unit
@@ -406,7 +407,7 @@ def _scale_warnings(data: pd.DataFrame, layout: Layout, data_index: list[int]) -
     if layout.kind not in _SCALE_CHECKED_KINDS:
         return out
     for col, fld in layout.fields.items():
-        unit = _money_unit_of(layout, col)
+        unit = money_unit_of(layout, col)
         factor = MONEY_UNITS.get(unit or "元", 1)
         if fld not in vocab.MONEY_FIELDS or factor == 1 or col not in data.columns:
             continue
@@ -434,13 +435,13 @@ def _scale_warnings(data: pd.DataFrame, layout: Layout, data_index: list[int]) -
 
 
 def _parser(fld: str, kind: str, layout: Layout, col: int, user: UserMappings):
-    unit = layout.units[col] or layout.money_unit
     if fld == "award_date":
         return _bounded(lambda v: _date_or_year(v, layout.default_year, layout.academic_year), _check_date)
     if fld in vocab.DATE_FIELDS:
         return _bounded(lambda v: parse_date(v, layout.default_year, layout.academic_year), _check_date)
     if fld in vocab.MONEY_FIELDS:
-        return _bounded(lambda v: parse_number(v, unit if unit in MONEY_UNITS else layout.money_unit), _check_amount)
+        unit = money_unit_of(layout, col)
+        return _bounded(lambda v: parse_number(v, unit), _check_amount)
     if fld in vocab.COUNT_FIELDS:
         decision = layout.decisions.get(col)
         if decision is not None and decision.derived == "names":
@@ -743,7 +744,6 @@ def validate_sheet(
         for fld, column in _STORE_COLUMN.get(kind, {}).items()
         if column in _names(frame)
     }
-    unit_of = lambda col: _money_unit_of(layout, col)  # noqa: E731 - a one-line lookup
     return SheetResult(
         kind=kind,
         rows=frame,
@@ -754,7 +754,7 @@ def validate_sheet(
         withheld_columns=dict(layout.withheld),
         seen=len(body),
         warnings=warnings,
-        reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, unit_of),
+        reconciliation=reconcile(body, total_rows, layout.fields, kind, loaded, partial(money_unit_of, layout)),
         # Only a year-column table gives one spreadsheet row several records.
         source_rows_accepted=len(np.unique(source_rows[keep])) if layout.year_columns else len(keep),
     )
