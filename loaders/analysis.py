@@ -205,7 +205,7 @@ def analyse_file(
         # The school of rows without a 学校 column: as the user said, else where a person would look.
         school = org or org_in_text(layout.title, sheet.name, file_name) or t("org.default")
         result = validate_sheet(sheet, layout, school, user)
-        hidden_rows = sorted(r + 1 for r in getattr(sheet, "hidden_rows", ()) if r >= layout.data_start)
+        hidden_rows = sorted(r + 1 for r in sheet.hidden_rows if r >= layout.data_start)
         if hidden_rows:
             # A filter can hide rows for a moment: they are kept, and the report names them.
             imported = set(result.records["source_row"]) if result.accepted else set()
